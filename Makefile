@@ -1,0 +1,37 @@
+# `make run`: set up and start the service on seeds/.  `make test`: set up and run the tests.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint eval clean browser-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# CPU torch first: letting sentence-transformers pull torch brings a multi-GB CUDA build.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet "torch==2.13.0" || $(BIN)/pip install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check rag tests eval
+	$(BIN)/ruff format --check rag tests eval
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+	$(BIN)/rag eval
+
+eval: setup
+	$(BIN)/rag eval
+
+clean:
+	rm -rf $(VENV) embeddings/*.sqlite* embeddings/*.faiss embeddings/manifest.json

@@ -1,0 +1,58 @@
+"""One frozen Settings object, read from RAG_* environment variables and passed explicitly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = PROJECT_ROOT / "embeddings"
+    source_dir: Path = PROJECT_ROOT / "seeds"
+    embed_model: str = DEFAULT_MODEL  # a name, or a local sentence-transformers model path
+    embed_batch_size: int = 64
+    # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
+    # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 32
+    top_k: int = 5
+    candidates: int = 50  # per retriever, before fusion
+    rrf_k: int = 60
+    max_question_chars: int = 1000
+    max_upload_bytes: int = 5_000_000
+    api_key: str = ""
+    api_key_reads: bool = False
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        base = cls(
+            index_dir=Path(_env("RAG_INDEX_DIR", str(cls.index_dir))),
+            source_dir=Path(_env("RAG_SOURCE_DIR", str(cls.source_dir))),
+            embed_model=_env("RAG_EMBED_MODEL", DEFAULT_MODEL),
+            embed_batch_size=int(_env("RAG_EMBED_BATCH_SIZE", str(cls.embed_batch_size))),
+            chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(cls.chunk_tokens))),
+            chunk_overlap_tokens=int(_env("RAG_CHUNK_OVERLAP", str(cls.chunk_overlap_tokens))),
+            top_k=int(_env("RAG_TOP_K", str(cls.top_k))),
+            max_question_chars=int(_env("RAG_MAX_QUESTION_CHARS", str(cls.max_question_chars))),
+            max_upload_bytes=int(_env("RAG_MAX_UPLOAD_BYTES", str(cls.max_upload_bytes))),
+            api_key=_env("RAG_API_KEY", ""),
+            api_key_reads=_env("RAG_API_KEY_READS", "0") in ("1", "true", "yes"),
+            log_level=_env("RAG_LOG_LEVEL", "INFO").upper(),
+        )
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "index_dir" in clean:
+            clean["index_dir"] = Path(str(clean["index_dir"]))
+        if "source_dir" in clean:
+            clean["source_dir"] = Path(str(clean["source_dir"]))
+        return replace(base, **clean)  # type: ignore[arg-type]

@@ -1,0 +1,290 @@
+"""The one place that wires ingestion, the store, retrieval and answering together."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag import query as query_mod
+from rag.chunking import chunk_document
+from rag.config import Settings
+from rag.embedding import Embedder, make_embedder
+from rag.errors import IndexMissing, NotFound
+from rag.ingest import Loaded, Skipped, iter_source_dir
+from rag.retrieval import RetrievalParams, Retriever
+from rag.store import IndexSpec, Snapshot, Store, Upsert
+from rag.types import Document, Hit
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    documents_total: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": len(self.unchanged),
+            "removed": self.removed,
+            "skipped": [{"file": s.path, "reason": s.reason} for s in self.skipped],
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_total": self.chunks_total,
+            "documents_total": self.documents_total,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class ReadWriteLock:
+    """Many readers or one writer; a waiting writer stops new readers (no writer starvation)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._waiting_writers = 0
+
+    @contextmanager
+    def read(self):
+        with self._cond:
+            while self._writer or self._waiting_writers:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def write(self):
+        with self._cond:
+            self._waiting_writers += 1
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._waiting_writers -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+class Engine:
+    """Cheap to construct; `open()` loads the index, the model loads on first use."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
+        self.store = Store(settings.index_dir)
+        self.retriever = Retriever(
+            self.store, self.embedder, RetrievalParams(settings.candidates, settings.rrf_k)
+        )
+        self._snapshot: Snapshot | None = None
+        self._write_lock = threading.Lock()  # serialises writers (embedding included)
+        self._rw = ReadWriteLock()  # makes commit + snapshot swap atomic for readers
+        self._answerer = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def spec(self) -> IndexSpec:
+        return IndexSpec(
+            model=self.embedder.name,
+            dimension=self.embedder.dimension,
+            chunk_tokens=self.settings.chunk_tokens,
+            chunk_overlap_tokens=self.settings.chunk_overlap_tokens,
+        )
+
+    def open(self) -> Engine:
+        """Load the index on disk; raises IndexMissing / IndexIncompatible."""
+        if not self.store.exists():
+            raise IndexMissing(
+                f"no index in {self.settings.index_dir}; run `rag index` to build one"
+            )
+        self._snapshot = self.store.load(self.spec())
+        return self
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self.open()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def _open_for_write(self) -> Snapshot:
+        if self._snapshot is not None:
+            return self._snapshot
+        spec = self.spec()
+        if self.store.exists():
+            try:
+                self.store.check_compatible(spec)
+                self._snapshot = self.store.load(spec)
+                return self._snapshot
+            except Exception as exc:  # incompatible or unreadable: rebuild from scratch
+                log.warning("rebuilding the index: %s", getattr(exc, "message", exc))
+        self.store.create(spec)
+        self._snapshot = self.store.load(spec)
+        return self._snapshot
+
+    def _publish(self, upserts: list[Upsert], deletes: list[str]) -> Snapshot:
+        with self._rw.write():
+            self._snapshot = self.store.apply(self._open_for_write(), upserts, deletes)
+        return self._snapshot
+
+    def _embed(self, docs: list[Document], progress: bool = False) -> list[Upsert]:
+        chunked = [
+            (d, chunk_document(d, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens))
+            for d in docs
+        ]
+        texts = [c.embed_text for _, chunks in chunked for c in chunks]
+        vectors = self.embedder.encode(texts, show_progress=progress)
+        out, pos = [], 0
+        for doc, chunks in chunked:
+            out.append(Upsert(doc, "", chunks, vectors[pos : pos + len(chunks)]))
+            pos += len(chunks)
+        return out
+
+    # -- writes ------------------------------------------------------------------------
+    def index_directory(
+        self,
+        source_dir: Path | None = None,
+        progress: bool = False,
+    ) -> IndexReport:
+        """Make the index mirror a folder: new and changed files embedded, removed ones dropped.
+
+        Documents added over the API (origin "api") are left alone. Nothing is written unless
+        the whole run succeeds.
+        """
+        started = time.perf_counter()
+        source_dir = Path(source_dir or self.settings.source_dir)
+        report = IndexReport()
+        with self._write_lock:
+            snap = self._open_for_write()
+            loaded: list[Loaded] = []
+            skipped_files: set[str] = set()
+            for item in iter_source_dir(source_dir):
+                if isinstance(item, Skipped):
+                    report.skipped.append(item)
+                    skipped_files.add(item.path)
+                else:
+                    loaded.append(item)
+            todo, origins = [], {}
+            for item in loaded:
+                doc = item.document
+                old = snap.documents.get(doc.source)
+                origins[doc.source] = item.origin
+                if old is not None and old.content_hash == doc.content_hash:
+                    report.unchanged.append(doc.source)
+                    continue
+                (report.updated if old is not None else report.added).append(doc.source)
+                todo.append(doc)
+            seen = {item.document.source for item in loaded}
+            report.removed = sorted(
+                s
+                for s, origin in snap.origins.items()
+                if origin != "api" and s not in seen and origin not in skipped_files
+            )
+            upserts = self._embed(todo, progress=progress)
+            upserts = [
+                Upsert(u.document, origins[u.document.source], u.chunks, u.vectors) for u in upserts
+            ]
+            report.chunks_embedded = sum(len(u.chunks) for u in upserts)
+            snap = self._publish(upserts, report.removed)
+        report.chunks_total = snap.chunk_count
+        report.documents_total = len(snap.documents)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def add_document(self, doc: Document, *, replace: bool = False) -> tuple[str, int]:
+        """Index one document posted over the API; returns ("added"|"updated"|"unchanged", chunks).
+
+        The caller checks conflicts (same source, different content) before calling with
+        replace=False; here an existing source is replaced only when `replace` is true.
+        """
+        from rag.errors import Conflict
+
+        with self._write_lock:
+            snap = self._open_for_write()
+            old = snap.documents.get(doc.source)
+            if old is not None and old.content_hash == doc.content_hash:
+                return "unchanged", len(snap.ids_by_source.get(doc.source, []))
+            if old is not None and not replace:
+                raise Conflict(
+                    f"a different document named {doc.source!r} exists; "
+                    "add ?replace=true to replace it"
+                )
+            upsert = self._embed([doc])[0]
+            snap = self._publish(
+                [Upsert(upsert.document, "api", upsert.chunks, upsert.vectors)], []
+            )
+        return ("updated" if old is not None else "added"), len(upsert.chunks)
+
+    def delete_document(self, source: str) -> None:
+        with self._write_lock:
+            snap = self._open_for_write()
+            if source not in snap.documents:
+                raise NotFound(f"no document named {source!r}")
+            self._publish([], [source])
+
+    # -- reads -------------------------------------------------------------------------
+    def get_document(self, source: str) -> tuple[Document, int]:
+        snap = self.snapshot
+        doc = snap.documents.get(source)
+        if doc is None:
+            raise NotFound(f"no document named {source!r}")
+        return doc, len(snap.ids_by_source.get(source, []))
+
+    def search(
+        self, text: str, k: int = 5, *, mode: str = "hybrid", filters: dict | None = None
+    ) -> list[Hit]:
+        """Hybrid search with explicit filters and the question's own year/place constraints."""
+        with self._rw.read():
+            snap = self.snapshot
+            constraints = query_mod.extract(text, snap.documents, filters)
+            resolution = query_mod.resolve(constraints, snap.documents)
+            if resolution.unmet:
+                return []
+            return self.retriever.search(
+                snap, resolution.retrieval_text(text), k, mode=mode, sources=resolution.allowed
+            )
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: dict | None = None,
+        history: list[dict] | None = None,
+        mode: str = "hybrid",
+    ):
+        from rag.answering import Answerer
+
+        if self._answerer is None:
+            self._answerer = Answerer(self.retriever, self.embedder)
+        with self._rw.read():
+            return self._answerer.ask(
+                self.snapshot,
+                question,
+                top_k or self.settings.top_k,
+                filters=filters,
+                history=history,
+                mode=mode,
+            )

@@ -1,0 +1,104 @@
+"""Hybrid retrieval: dense (FAISS) and keyword (FTS5 BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.embedding import Embedder
+from rag.store import Snapshot, Store
+from rag.text_utils import fts_query
+from rag.types import Hit
+
+log = logging.getLogger(__name__)
+
+MODES = ("hybrid", "dense", "keyword")
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    candidates: int = 50
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+
+
+def rrf_fuse(rankings: list[list[int]], weights: list[float], k: int) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of weight / (k + rank) over the rankings an id appears in."""
+    fused: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, 1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+class Retriever:
+    def __init__(self, store: Store, embedder: Embedder, params: RetrievalParams) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.params = params
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.encode([text])[0]
+
+    def search(
+        self,
+        snapshot: Snapshot,
+        query: str,
+        k: int,
+        *,
+        mode: str = "hybrid",
+        sources: set[str] | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """Top-k chunks for `query`, restricted to `sources` when given, best first."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        if sources is not None and not sources:
+            return []
+        n = max(self.params.candidates, k)
+        allowed_ids = None
+        if sources is not None:
+            allowed_ids = np.asarray(
+                [i for s in sources for i in snapshot.ids_by_source.get(s, [])], dtype=np.int64
+            )
+        dense_ids: list[int] = []
+        dense_scores: dict[int, float] = {}
+        if mode in ("hybrid", "dense") and snapshot.vectors.count:
+            qv = self.embed_query(query) if query_vector is None else query_vector
+            scores, ids = snapshot.vectors.search(qv, n, allowed_ids)
+            dense_ids = [int(i) for i in ids if int(i) in snapshot.chunks]
+            dense_scores = {int(i): float(s) for s, i in zip(scores, ids, strict=True)}
+        keyword_ids: list[int] = []
+        if mode in ("hybrid", "keyword"):
+            hits = self.store.keyword_search(fts_query(query), n, sources)
+            keyword_ids = [i for i, _ in hits if i in snapshot.chunks]
+        if mode == "dense":
+            fused = {i: dense_scores[i] for i in dense_ids}
+        elif mode == "keyword":
+            fused = {i: 1.0 / (self.params.rrf_k + r) for r, i in enumerate(keyword_ids, 1)}
+        else:
+            fused = rrf_fuse(
+                [dense_ids, keyword_ids],
+                [self.params.dense_weight, self.params.keyword_weight],
+                self.params.rrf_k,
+            )
+        dense_rank = {i: r for r, i in enumerate(dense_ids, 1)}
+        keyword_rank = {i: r for r, i in enumerate(keyword_ids, 1)}
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        out = []
+        for cid, score in ranked:
+            chunk = snapshot.chunks[cid]
+            out.append(
+                Hit(
+                    chunk=chunk,
+                    document=snapshot.documents[chunk.source],
+                    score=score,
+                    dense_rank=dense_rank.get(cid),
+                    keyword_rank=keyword_rank.get(cid),
+                    dense_score=dense_scores.get(cid),
+                )
+            )
+        return out

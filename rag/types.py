@@ -1,0 +1,124 @@
+"""Value objects shared by every layer. Imports nothing from rag."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned release. `source` (the file name) is its id; offsets index `text`."""
+
+    source: str
+    title: str
+    text: str
+    date: str = ""  # ISO YYYY-MM-DD, "" when unknown
+    place: str = ""
+    country: str = ""
+    publisher: str = ""  # the release's "Source:" field (e.g. "OSCE Secretariat")
+    fields: tuple[str, ...] = ()
+    url: str = ""
+    content_hash: str = ""
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if len(self.date) >= 4 and self.date[:4].isdigit() else None
+
+    def context_line(self) -> str:
+        """The release context prepended to every chunk's embedded text."""
+        where = ", ".join(p for p in (self.place, self.country) if p)
+        parts = [self.title, where, self.date]
+        return " | ".join(p for p in parts if p)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "title": self.title,
+            "date": self.date,
+            "place": self.place,
+            "country": self.country,
+            "publisher": self.publisher,
+            "fields": list(self.fields),
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-budgeted span of a release: text == document.text[start:end]."""
+
+    chunk_id: str
+    source: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    embed_text: str
+    n_tokens: int
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its fused score and the document it belongs to."""
+
+    chunk: Chunk
+    document: Document
+    score: float
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    dense_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.chunk.source,
+            "chunk_id": self.chunk.chunk_id,
+            "text": self.chunk.text,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "score": round(self.score, 6),
+            "title": self.document.title,
+            "date": self.document.date,
+            "place": self.document.place,
+            "dense_rank": self.dense_rank,
+            "keyword_rank": self.keyword_rank,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    date: str
+    place: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    answer: str
+    abstained: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    related: list[dict[str, Any]] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    question: str = ""
+    resolved_question: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_dict() for c in self.citations],
+            "related": self.related,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
