@@ -13,7 +13,7 @@ $(BIN)/python:
 
 # CPU torch first: letting sentence-transformers pull torch brings a multi-GB CUDA build.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet "torch==2.13.0" || $(BIN)/pip install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+	$(BIN)/pip install --quiet "torch==2.13.0"
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 

@@ -11,19 +11,15 @@ import logging
 import math
 import re
 import time
-from collections import Counter, OrderedDict
 from dataclasses import dataclass
-
-import numpy as np
 
 from rag import phrases as ph
 from rag import query as query_mod
-from rag.chunking import split_sentences
-from rag.embedding import Embedder
+from rag.evidence import Candidate, EvidenceScorer, candidates
 from rag.followup import resolve_followup
 from rag.retrieval import Retriever
 from rag.store import Snapshot
-from rag.text_utils import content_terms, stem
+from rag.text_utils import stem
 from rag.types import Answer, Citation, Document, Hit
 
 log = logging.getLogger(__name__)
@@ -38,24 +34,7 @@ class AnswerParams:
     # score into `confidence` (0.5 at the threshold). Fitted on eval/qa.jsonl; see README.
     threshold: float = 0.42
     slope: float = 12.0
-    w_dense: float = 0.45
-    w_lexical: float = 0.30
-    w_context: float = 0.10
-    w_type: float = 0.08
-    w_rank: float = 0.07
     support_ratio: float = 0.9  # other releases stating the same phrase are cited too
-
-
-@dataclass
-class Candidate:
-    doc: Document
-    hit: Hit
-    hit_rank: int
-    start: int
-    end: int
-    text: str
-    score: float = 0.0
-    phrase: ph.Phrase | None = None
 
 
 def answer_type(question: str) -> str:
@@ -78,53 +57,14 @@ def answer_type(question: str) -> str:
     return ph.SENTENCE
 
 
-class _LRU(OrderedDict):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 class Answerer:
     def __init__(
-        self, retriever: Retriever, embedder: Embedder, params: AnswerParams | None = None
+        self, retriever: Retriever, scorer: EvidenceScorer, params: AnswerParams | None = None
     ) -> None:
         self.retriever = retriever
-        self.embedder = embedder
+        self.scorer = scorer
         self.params = params or AnswerParams()
-        self._sentence_vectors = _LRU(50_000)
-        self._idf_key: tuple | None = None
-        self._idf: dict[str, float] = {}
-        self._default_idf = 1.0
 
-    # -- corpus statistics ---------------------------------------------------------------
-    def _idf_for(self, snap: Snapshot) -> dict[str, float]:
-        key = (snap.build_id, snap.generation)
-        if key != self._idf_key:
-            df: Counter[str] = Counter()
-            for chunk in snap.chunks.values():
-                df.update(set(content_terms(chunk.text)))
-            n = max(1, len(snap.chunks))
-            self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
-            self._default_idf = math.log(1 + n)
-            self._idf_key = key
-        return self._idf
-
-    def _vectors(self, cands: list[Candidate]) -> np.ndarray:
-        keys = [(c.doc.content_hash, c.start, c.end) for c in cands]
-        missing = [i for i, k in enumerate(keys) if k not in self._sentence_vectors]
-        if missing:
-            vecs = self.embedder.encode([cands[i].text for i in missing])
-            for i, v in zip(missing, vecs, strict=True):
-                self._sentence_vectors.put(keys[i], v)
-        return np.vstack([self._sentence_vectors[k] for k in keys])
-
-    # -- the pipeline --------------------------------------------------------------------
     def ask(
         self,
         snap: Snapshot,
@@ -139,7 +79,8 @@ class Answerer:
         resolved = resolve_followup(question, history or [], snap.documents)
         constraints = query_mod.extract(resolved, snap.documents, filters)
         resolution = query_mod.resolve(constraints, snap.documents)
-        qvec = self.retriever.embed_query(resolution.retrieval_text(resolved))
+        text = resolution.retrieval_text(resolved)
+        qvec = self.retriever.embed_query(text)
         if resolution.unmet:
             hits = self.retriever.search(snap, resolved, top_k, mode=mode, query_vector=qvec)
             t1 = time.perf_counter()
@@ -153,7 +94,7 @@ class Answerer:
             )
         hits = self.retriever.search(
             snap,
-            resolution.retrieval_text(resolved),
+            text,
             max(top_k, self.params.passages),
             mode=mode,
             sources=resolution.allowed,
@@ -161,14 +102,29 @@ class Answerer:
         )
         t1 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000}
-        cands = self._candidates(hits)
+        cands = candidates(hits)
         if not cands:
             timings["answer"] = (time.perf_counter() - t1) * 1000
             return self._abstain(
                 question, resolved, hits, 0.0, "nothing relevant was found", timings
             )
         kind = answer_type(resolved)
-        self._score(snap, resolved, qvec, kind, cands, resolution.required_terms)
+        self.scorer.score(snap, text, qvec, cands)
+        w_type = self.scorer.params.w_type
+        for cand in cands:
+            if kind == ph.SENTENCE:
+                cand.score += w_type
+            else:
+                found, fit = narrow(cand.text, resolved, kind, cand.doc, cand.anchors or [])
+                if found is not None:
+                    cand.phrase = ph.Phrase(
+                        cand.start + found.start, cand.start + found.end, found.text, found.kind
+                    )
+                    cand.score += w_type * (0.5 + 0.5 * fit)
+            if resolution.required_terms and not any(
+                r in cand.text for r in resolution.required_terms
+            ):
+                cand.score *= 0.6
         cands.sort(key=lambda c: -c.score)
         best = cands[0]
         confidence = 1 / (1 + math.exp(-self.params.slope * (best.score - self.params.threshold)))
@@ -190,7 +146,7 @@ class Answerer:
                     chosen.append(c)
         citations = self._citations(chosen)
         timings["answer"] = (time.perf_counter() - t1) * 1000
-        if not citations:  # cannot happen unless offsets are corrupt; never answer uncited
+        if not citations:  # only if offsets were corrupt: never answer uncited
             return self._abstain(question, resolved, hits, 0.0, "citation check failed", timings)
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
@@ -202,61 +158,6 @@ class Answerer:
             question=question,
             resolved_question=resolved,
         )
-
-    def _candidates(self, hits: list[Hit]) -> list[Candidate]:
-        seen: set[tuple[str, int]] = set()
-        out = []
-        for rank, hit in enumerate(hits):
-            doc = hit.document
-            for span in split_sentences(doc.text, hit.chunk.start, hit.chunk.end):
-                key = (doc.source, span.start)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(
-                    Candidate(doc, hit, rank, span.start, span.end, doc.text[span.start : span.end])
-                )
-        return out
-
-    def _score(
-        self,
-        snap: Snapshot,
-        question: str,
-        qvec: np.ndarray,
-        kind: str,
-        cands: list[Candidate],
-        required: list[str],
-    ) -> None:
-        p = self.params
-        idf = self._idf_for(snap)
-        q_terms = set(content_terms(question))
-        q_weight = sum(idf.get(t, self._default_idf) for t in q_terms) or 1.0
-        dense = self._vectors(cands) @ qvec
-        for cand, d in zip(cands, dense, strict=True):
-            s_terms = set(content_terms(cand.text))
-            ctx_terms = s_terms | set(content_terms(cand.doc.context_line()))
-            lexical = sum(idf.get(t, self._default_idf) for t in q_terms & s_terms) / q_weight
-            context = sum(idf.get(t, self._default_idf) for t in q_terms & ctx_terms) / q_weight
-            cand.phrase = (
-                narrow(cand.text, question, kind, cand.doc) if kind != ph.SENTENCE else None
-            )
-            if cand.phrase is not None:
-                cand.phrase = ph.Phrase(
-                    cand.start + cand.phrase.start,
-                    cand.start + cand.phrase.end,
-                    cand.phrase.text,
-                    cand.phrase.kind,
-                )
-            typed = 1.0 if (kind == ph.SENTENCE or cand.phrase is not None) else 0.0
-            cand.score = (
-                p.w_dense * float(d)
-                + p.w_lexical * lexical
-                + p.w_context * context
-                + p.w_type * typed
-                + p.w_rank / (1 + cand.hit_rank)
-            )
-            if required and not any(r in cand.text for r in required):
-                cand.score *= 0.6
 
     def _citations(self, chosen: list[Candidate]) -> list[Citation]:
         citations = []
@@ -322,22 +223,39 @@ def _question_stems(question: str) -> set[str]:
     return {stem(w) for w in re.findall(r"[\w’'-]+", question.lower())}
 
 
-def _proximity(sentence: str, span: tuple[int, int], q_stems: set[str]) -> float:
-    """1 / (1 + distance in words) from the span to the nearest question word."""
-    positions = [
-        m.start()
-        for m in re.finditer(r"[\w’'-]+", sentence)
-        if stem(m.group().lower()) in q_stems
-        and m.group().lower() not in ("the", "of", "and", "in", "a", "to")
-    ]
-    if not positions:
+def _proximity(span: tuple[int, int], anchors: list[int]) -> float:
+    """1 / (1 + distance in ~words) from the span to the nearest matched question word."""
+    if not anchors:
         return 0.0
-    dist = min(abs(p - span[0]) if p < span[0] else abs(p - span[1]) for p in positions)
-    return 1.0 / (1.0 + dist / 6.0)
+    dist = min(span[0] - a if a < span[0] else max(0, a - span[1]) for a in anchors)
+    return 1.0 / (1.0 + max(0, dist) / 6.0)
 
 
-def narrow(sentence: str, question: str, kind: str, doc: Document) -> ph.Phrase | None:
-    """The answer phrase of the expected kind inside `sentence`, or None when none is certain."""
+def _novel_items(sentence: str, phrase: ph.Phrase, q_stems: set[str]) -> ph.Phrase | None:
+    """A name list minus items the question already names ('Kevin Carty, the OSCE Adviser')."""
+    items = [(m.start(), m.end()) for m in re.finditer(r"[^,]+?(?=,\s|\s+and\s|$)", phrase.text)]
+    keep = []
+    for a, b in items:
+        item = re.sub(r"^\s*(and\s+)?(the\s+)?", "", phrase.text[a:b])
+        words = [w for w in re.findall(r"[\w’'-]+", item) if w.lower() not in ("the", "of", "and")]
+        if any(stem(w.lower()) not in q_stems for w in words):
+            keep.append((a, b))
+    if not keep:
+        return None
+    if len(keep) == len(items):
+        return phrase
+    a, b = keep[0]
+    while a < len(phrase.text) and phrase.text[a] in " ,":
+        a += 1
+    text = re.sub(r"^(and\s+)", "", phrase.text[a:b])
+    a = b - len(text)
+    return ph.Phrase(phrase.start + a, phrase.start + b, text, phrase.kind)
+
+
+def narrow(
+    sentence: str, question: str, kind: str, doc: Document, anchors: list[int]
+) -> tuple[ph.Phrase | None, float]:
+    """(answer phrase of the expected kind in `sentence`, fit in [0, 1]); (None, 0) if unsure."""
     q_stems = _question_stems(question)
     q_lower = question.lower()
 
@@ -348,53 +266,62 @@ def narrow(sentence: str, question: str, kind: str, doc: Document) -> ph.Phrase 
             if w.lower() not in ("the", "and", "of")
         )
 
+    def best(found: list[ph.Phrase], bonus) -> tuple[ph.Phrase | None, float]:
+        if not found:
+            return None, 0.0
+        scored = [(min(1.0, bonus(f) + _proximity((f.start, f.end), anchors)), f) for f in found]
+        fit, phrase = max(scored, key=lambda t: t[0])
+        return phrase, fit
+
     if kind == ph.DATE:
         found = [d for d in ph.dates(sentence) if d.text.lower() not in q_lower]
-        if not found and re.search(r"\btoday\b", sentence) and ph.dateline_end(sentence) == 0:
-            return None
-        if not found:
-            return None
-        return max(
-            found, key=lambda d: (len(d.text) > 4, _proximity(sentence, (d.start, d.end), q_stems))
-        )
+        return best(found, lambda d: 0.3 if len(d.text) > 4 else 0.0)
     if kind == ph.NUMBER:
-        found = [n for n in ph.numbers(sentence) if novel(n.text.split()[0])]
-        if not found:
-            return None
-
-        def fit(n: ph.Phrase) -> float:
-            tail = {stem(w.lower()) for w in n.text.split()[1:]}
-            return 2.0 * len(tail & q_stems) + _proximity(sentence, (n.start, n.end), q_stems)
-
-        return max(found, key=fit)
+        out = []
+        for n in ph.numbers(sentence):
+            words = n.text.split()
+            # Keep the tail up to the noun the question asks about ("90 experts"), else 1 word.
+            head = ph.NUMBER_RE.match(n.text)
+            head_len = len(head.group().split()) if head else 1
+            tail = words[head_len:]
+            cut = next((i for i, w in enumerate(tail) if stem(w.lower()) in q_stems), None)
+            keep = head_len + (cut + 1 if cut is not None else min(1, len(tail)))
+            text = " ".join(words[:keep])
+            if not novel(words[0]):
+                continue
+            out.append(
+                (
+                    ph.Phrase(n.start, n.start + len(text), text, ph.NUMBER),
+                    0.5 if cut is not None else 0.0,
+                )
+            )
+        bonus = {id(p): b for p, b in out}
+        return best([p for p, _ in out], lambda p: bonus[id(p)])
     if kind == ph.PLACE:
-        dl = ph.dateline_end(sentence)
-        places = [
+        known = query_mod._gazetteer()
+        meta = {doc.place.lower(), doc.country.lower()} - {""}
+        found = [
             n
             for n in ph.names(sentence)
-            if novel(n.text)
-            and (
-                n.text.lower() in query_mod._gazetteer()
-                or n.text.lower() in (doc.place.lower(), doc.country.lower())
-            )
+            if novel(n.text) and (n.text.lower() in known or n.text.lower() in meta)
         ]
-        if places:
-            return max(places, key=lambda n: _proximity(sentence, (n.start, n.end), q_stems))
-        if dl and doc.place:
+        if not found and ph.dateline_end(sentence) and doc.place:
             m = re.match(r"[A-Z][A-Z .'’-]+", sentence)
             if m:
-                return ph.Phrase(0, len(m.group().rstrip(" ,")), m.group().rstrip(" ,"), ph.PLACE)
-        return None
+                text = m.group().rstrip(" ,")
+                found = [ph.Phrase(0, len(text), text, ph.PLACE)]
+        return best(found, lambda n: 0.3 if n.text.lower() in meta else 0.0)
     if kind == ph.ENTITY:
-        found = [n for n in ph.names(sentence) if novel(n.text)]
-        if not found:
-            return None
+        found = []
+        for n in ph.names(sentence):
+            trimmed = _novel_items(sentence, n, q_stems)
+            if trimmed is not None and novel(trimmed.text):
+                found.append(trimmed)
 
-        def fit(n: ph.Phrase) -> float:
+        def bonus(n: ph.Phrase) -> float:
             before = sentence[: n.start].rstrip().lower()
-            agent = 1.0 if re.search(r"\b(by|from)$", before) else 0.0
-            listy = 0.3 if ("," in n.text or " and " in n.text) else 0.0
-            return agent + listy + _proximity(sentence, (n.start, n.end), q_stems)
+            agent = 0.4 if re.search(r"\b(by|from)(\s+the)?$", before) else 0.0
+            return agent + (0.1 if ("," in n.text or " and " in n.text) else 0.0)
 
-        return max(found, key=fit)
-    return None
+        return best(found, bonus)
+    return None, 0.0

@@ -91,6 +91,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.config import PROJECT_ROOT
+
+    if str(PROJECT_ROOT) not in sys.path:  # eval/ lives beside the package, not inside it
+        sys.path.insert(0, str(PROJECT_ROOT))
     from eval.__main__ import main as eval_main
 
     forwarded = []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
 import threading
+import time
 from typing import Protocol
 
 import numpy as np
@@ -66,6 +68,14 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
+        if self._model is None:
+            # Read it from the model folder so that an unchanged re-index never loads the model.
+            pooling = os.path.join(resolve_model_path(self.name), "1_Pooling", "config.json")
+            try:
+                with open(pooling) as fh:
+                    return int(json.load(fh)["word_embedding_dimension"])
+            except (OSError, KeyError, ValueError):
+                pass
         model = self._load()
         get_dim = (
             getattr(model, "get_embedding_dimension", None)
@@ -74,9 +84,9 @@ class SentenceTransformerEmbedder:
         return int(get_dim())
 
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
-        model = self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._load()
         vectors = model.encode(
             texts,
             batch_size=self.batch_size,
@@ -90,9 +100,12 @@ class SentenceTransformerEmbedder:
 class FakeEmbedder:
     """Deterministic hashed bag-of-words vectors (shared words, similar vectors): unit tests."""
 
-    def __init__(self, dimension: int = 64, name: str = "fake-hash-embedder") -> None:
+    def __init__(
+        self, dimension: int = 64, name: str = "fake-hash-embedder", delay_per_text: float = 0.0
+    ) -> None:
         self.name = name
         self._dimension = dimension
+        self.delay_per_text = delay_per_text  # lets tests interrupt a slow run
         self.calls = 0
         self.texts_encoded = 0
 
@@ -103,6 +116,8 @@ class FakeEmbedder:
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         self.calls += 1
         self.texts_encoded += len(texts)
+        if self.delay_per_text:
+            time.sleep(self.delay_per_text * len(texts))
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
@@ -117,5 +132,6 @@ class FakeEmbedder:
 
 def make_embedder(name: str, batch_size: int = 64) -> Embedder:
     if name.startswith("fake"):
-        return FakeEmbedder()
+        # "fake" or "fake-slow": deterministic test embedders, never a real model.
+        return FakeEmbedder(delay_per_text=0.01 if name == "fake-slow" else 0.0)
     return SentenceTransformerEmbedder(name, batch_size)

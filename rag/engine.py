@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag import query as query_mod
+from rag.answering import Answerer
 from rag.chunking import chunk_document
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.errors import IndexMissing, NotFound
+from rag.evidence import EvidenceScorer
 from rag.ingest import Loaded, Skipped, iter_source_dir
 from rag.retrieval import RetrievalParams, Retriever
 from rag.store import IndexSpec, Snapshot, Store, Upsert
@@ -103,7 +105,8 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._write_lock = threading.Lock()  # serialises writers (embedding included)
         self._rw = ReadWriteLock()  # makes commit + snapshot swap atomic for readers
-        self._answerer = None
+        self.scorer = EvidenceScorer(self.embedder)
+        self.answerer = Answerer(self.retriever, self.scorer)
 
     # -- lifecycle ---------------------------------------------------------------------
     def spec(self) -> IndexSpec:
@@ -254,18 +257,36 @@ class Engine:
         return doc, len(snap.ids_by_source.get(source, []))
 
     def search(
-        self, text: str, k: int = 5, *, mode: str = "hybrid", filters: dict | None = None
+        self,
+        text: str,
+        k: int = 5,
+        *,
+        mode: str = "hybrid",
+        filters: dict | None = None,
+        rerank: bool = True,
     ) -> list[Hit]:
-        """Hybrid search with explicit filters and the question's own year/place constraints."""
+        """Hybrid search with explicit filters and the question's own year/place constraints.
+
+        With `rerank`, the fused top candidates are re-ordered by their best sentence's
+        evidence score (rag.evidence), as answering does.
+        """
         with self._rw.read():
             snap = self.snapshot
             constraints = query_mod.extract(text, snap.documents, filters)
             resolution = query_mod.resolve(constraints, snap.documents)
             if resolution.unmet:
                 return []
-            return self.retriever.search(
-                snap, resolution.retrieval_text(text), k, mode=mode, sources=resolution.allowed
+            query = resolution.retrieval_text(text)
+            qvec = self.retriever.embed_query(query) if mode != "keyword" else None
+            pool = max(k, 20) if rerank else k
+            hits = self.retriever.search(
+                snap, query, pool, mode=mode, sources=resolution.allowed, query_vector=qvec
             )
+            if rerank and hits:
+                if qvec is None:
+                    qvec = self.retriever.embed_query(query)
+                hits = self.scorer.rerank(snap, query, qvec, hits)
+            return hits[:k]
 
     def ask(
         self,
@@ -275,12 +296,8 @@ class Engine:
         history: list[dict] | None = None,
         mode: str = "hybrid",
     ):
-        from rag.answering import Answerer
-
-        if self._answerer is None:
-            self._answerer = Answerer(self.retriever, self.embedder)
         with self._rw.read():
-            return self._answerer.ask(
+            return self.answerer.ask(
                 self.snapshot,
                 question,
                 top_k or self.settings.top_k,

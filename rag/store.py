@@ -159,7 +159,7 @@ class Store:
             Path(str(self.db_path) + suffix).unlink(missing_ok=True)
         os.replace(tmp, self.db_path)
         self._local = threading.local()
-        self.load(spec)
+        self._publish_files(FaissVectorIndex(spec.dimension), meta["build_id"], 0)
 
     def read_spec(self) -> IndexSpec:
         if not self.exists():

@@ -1,0 +1,1 @@
+"""Evaluation on the fixed Q&A set and benchmarks on public data."""
