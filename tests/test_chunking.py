@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from rag.chunking import chunk_document, count_tokens, split_sentences
@@ -23,14 +25,14 @@ def test_offsets_rebuild_text_and_respect_budget(budget, overlap):
             assert c.embed_text.endswith(c.text) and doc.title in c.embed_text
         # Without overlap the chunks tile the text: only whitespace lies between them.
         if overlap == 0:
-            assert all(not doc.text[a.end : b.start].strip() for a, b in zip(chunks, chunks[1:]))
+            assert all(not doc.text[a.end : b.start].strip() for a, b in itertools.pairwise(chunks))
             assert chunks[0].start == 0 and chunks[-1].end == len(doc.text.rstrip())
 
 
 def test_overlap_repeats_trailing_sentences():
     doc = _docs()[2]
     chunks = chunk_document(doc, 64, 32)
-    assert any(b.start < a.end for a, b in zip(chunks, chunks[1:]))
+    assert any(b.start < a.end for a, b in itertools.pairwise(chunks))
 
 
 def test_context_line_names_the_release():

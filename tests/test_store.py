@@ -67,7 +67,7 @@ def test_missing_and_incompatible_index(fake_settings):
         embed_model="fake",
         chunk_tokens=64,
     )
-    with pytest.raises(IndexIncompatible, match="chunk_tokens 160.*run `rag index`"):
+    with pytest.raises(IndexIncompatible, match=r"chunk_tokens 160.*run `rag index`"):
         Engine(other, embedder=FakeEmbedder()).open()
     with pytest.raises(IndexIncompatible, match="model"):
         Engine(fake_settings, embedder=FakeEmbedder(name="another-model")).open()
