@@ -39,7 +39,11 @@ class AnswerParams:
 
 def answer_type(question: str) -> str:
     q = question.lower()
-    if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", q):
+    if re.search(
+        r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b|"
+        r"\bwhat (was|is|were) the (total |overall )?(budget|cost|amount|price|sum|figure)\b",
+        q,
+    ):
         return ph.NUMBER
     if re.search(r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bon what day\b", q):
         return ph.DATE
@@ -125,6 +129,15 @@ class Answerer:
                 r in cand.text for r in resolution.required_terms
             ):
                 cand.score *= 0.6
+        if kind in (ph.NUMBER, ph.DATE):
+            # A sentence without a number (date) cannot answer "how many" ("when").
+            cands = [c for c in cands if c.phrase is not None]
+            if not cands:
+                timings["answer"] = (time.perf_counter() - t1) * 1000
+                what = "number" if kind == ph.NUMBER else "date"
+                return self._abstain(
+                    question, resolved, hits, 0.0, f"no passage gives a {what} for it", timings
+                )
         cands.sort(key=lambda c: -c.score)
         best = cands[0]
         confidence = 1 / (1 + math.exp(-self.params.slope * (best.score - self.params.threshold)))
@@ -320,7 +333,13 @@ def narrow(
 
         def bonus(n: ph.Phrase) -> float:
             before = sentence[: n.start].rstrip().lower()
-            agent = 0.4 if re.search(r"\b(by|from)(\s+the)?$", before) else 0.0
+            agent = 0.4 if re.search(r"\bby(\s+the)?$", before) else 0.0
+            if re.search(r"\bfrom(\s+the)?$", before):
+                agent = 0.1
+            # The subject of an active sentence whose verb matches the question.
+            after = [a for a in anchors if a >= n.end]
+            if n.start <= ph.dateline_end(sentence) + 4 and after and after[0] - n.end < 20:
+                agent = max(agent, 0.4)
             return agent + (0.1 if ("," in n.text or " and " in n.text) else 0.0)
 
         return best(found, bonus)

@@ -120,41 +120,41 @@ class EvidenceScorer:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.vstack([cache[k] for k in keys])
 
-    def _soft_overlap(
+    def _matches(
         self,
         q_words: list[str],
         s_words: list[str],
-        idf: dict[str, float],
         q_vecs: np.ndarray,
         word_index: dict[str, int],
         word_vecs: np.ndarray,
-    ) -> tuple[float, set[str]]:
-        """(IDF-weighted matched share of the question's words, the sentence words matched)."""
-        if not q_words:
-            return 0.0, set()
+    ) -> tuple[np.ndarray, set[str]]:
+        """(match strength in [0, 1] per question word, the sentence words that matched)."""
+        strength = np.zeros(len(q_words), dtype=np.float32)
+        hit_words: set[str] = set()
+        if not q_words or not s_words:
+            return strength, hit_words
         s_stems = {stem(w): w for w in s_words}
         uniq = list(dict.fromkeys(s_words))
-        total = matched = 0.0
-        hit_words: set[str] = set()
-        sims = q_vecs @ word_vecs[[word_index[w] for w in uniq]].T if uniq else None
+        sims = q_vecs @ word_vecs[[word_index[w] for w in uniq]].T
         for i, w in enumerate(q_words):
-            weight = idf.get(stem(w), self._default_idf)
-            total += weight
             if stem(w) in s_stems:
-                matched += weight
+                strength[i] = 1.0
                 hit_words.add(s_stems[stem(w)])
-            elif sims is not None:
-                j = int(sims[i].argmax())
-                if float(sims[i, j]) >= self.params.soft_floor:
-                    matched += weight * float(sims[i, j])
-                    hit_words.add(uniq[j])
-        return (matched / total if total else 0.0), hit_words
+                continue
+            j = int(sims[i].argmax())
+            if float(sims[i, j]) >= self.params.soft_floor:
+                strength[i] = float(sims[i, j]) ** 0.5
+                hit_words.add(uniq[j])
+        return strength, hit_words
 
     def score(
         self, snap: Snapshot, question: str, qvec: np.ndarray, cands: list[Candidate]
     ) -> None:
         """Set `score` and `anchors` on every candidate (higher is better).
 
+        Question words are weighted by corpus IDF times a local IDF over the candidate
+        sentences: a word every candidate shares (the topic of the releases the question's
+        year and place selected, say "meeting") says little about which sentence answers.
         The answer-type term (w_type) is added by the answerer, which knows the question type.
         """
         if not cands:
@@ -170,17 +170,32 @@ class EvidenceScorer:
         word_vecs = self._encode_cached(self._words, vocab, vocab)
         word_index = {w: i for i, w in enumerate(vocab)}
         q_vecs = self._encode_cached(self._words, q_words, q_words)
+        sent_m, ctx_m, hits = [], [], []
+        for i in range(len(cands)):
+            m, hit_words = self._matches(q_words, sent_words[i], q_vecs, word_index, word_vecs)
+            mc, _ = self._matches(
+                q_words, sent_words[i] + ctx_words[i], q_vecs, word_index, word_vecs
+            )
+            sent_m.append(m)
+            ctx_m.append(mc)
+            hits.append(hit_words)
+        n = len(cands)
+        local_df = (np.vstack(sent_m) > 0).sum(axis=0) if q_words else np.zeros(0)
+        weights = np.array(
+            [
+                idf.get(stem(w), self._default_idf) * math.log(1 + n / max(1, local_df[j]))
+                for j, w in enumerate(q_words)
+            ],
+            dtype=np.float32,
+        )
+        total = float(weights.sum()) or 1.0
         for i, cand in enumerate(cands):
-            lexical, hit_words = self._soft_overlap(
-                q_words, sent_words[i], idf, q_vecs, word_index, word_vecs
-            )
-            context, _ = self._soft_overlap(
-                q_words, sent_words[i] + ctx_words[i], idf, q_vecs, word_index, word_vecs
-            )
+            lexical = float(weights @ sent_m[i]) / total
+            context = float(weights @ ctx_m[i]) / total
             cand.anchors = [
                 m.start()
                 for m in _WORD.finditer(cand.text)
-                if m.group().lower().strip("'’-") in hit_words
+                if m.group().lower().strip("'’-") in hits[i]
             ]
             cand.score = (
                 p.w_dense * float(dense[i])

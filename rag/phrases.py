@@ -149,6 +149,9 @@ def numbers(sentence: str) -> list[Phrase]:
             continue
         if re.fullmatch(r"(?:19|20)\d\d", m.group().strip()):
             continue
+        # An identifier such as "Decision 1048" or "Resolution 1325" is not a count.
+        if re.search(r"\b[A-Z][\w.]*\s+$", sentence[: m.start()]) and m.group()[0].isdigit():
+            continue
         tail = re.match(r"(?:[- ](?:[\w’'-]+)){0,4}", sentence[m.end() :])
         end = m.end() + (tail.end() if tail else 0)
         out.append(Phrase(m.start(), end, sentence[m.start() : end], NUMBER))

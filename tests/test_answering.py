@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag import phrases as ph
+from rag.answering import Answerer, answer_type, narrow
+from rag.evidence import Candidate
+from rag.types import Chunk, Document, Hit
+from tests.conftest import ASTANA, TASHKENT, VIENNA
+
+DOC = Document(source="d.txt", title="T", text="", date="2008-07-17", place="Vienna")
+
+
+def _anchors(sentence: str, *words: str) -> list[int]:
+    return [m.start() for w in words for m in re.finditer(re.escape(w), sentence)]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who funded it?", ph.ENTITY),
+        ("Which governments paid?", ph.ENTITY),
+        ("When did it open?", ph.DATE),
+        ("In what year was it adopted?", ph.DATE),
+        ("How many experts came?", ph.NUMBER),
+        ("Where was it held?", ph.PLACE),
+        ("In which city did they meet?", ph.PLACE),
+        ("What is the aim of the meeting?", ph.SENTENCE),
+    ],
+)
+def test_answer_type(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_narrow_entity_list_after_agent():
+    s = "It was financed by Belgium, Norway, the Russian Federation and Japan."
+    phrase, fit = narrow(s, "Who funded the conference?", ph.ENTITY, DOC, _anchors(s, "financed"))
+    assert phrase.text == "Belgium, Norway, the Russian Federation and Japan" and fit > 0.5
+
+
+def test_narrow_entity_drops_names_the_question_gives():
+    s = '"We must act," said Kevin Carty, the OSCE Senior Police Adviser.'
+    phrase, _ = narrow(
+        s,
+        "Who is the OSCE Senior Police Adviser?",
+        ph.ENTITY,
+        DOC,
+        _anchors(s, "Senior", "Police", "Adviser"),
+    )
+    assert phrase.text == "Kevin Carty"
+
+
+def test_narrow_subject_of_active_sentence():
+    s = "Norway and Belgium provided financial support."
+    phrase, _ = narrow(
+        s,
+        "Who provided financial support?",
+        ph.ENTITY,
+        DOC,
+        _anchors(s, "provided", "financial", "support"),
+    )
+    assert phrase.text == "Norway and Belgium"
+
+
+def test_narrow_number_keeps_the_counted_noun():
+    s = "The two-day event brought together more than 90 experts from OSCE participating States."
+    phrase, _ = narrow(s, "How many experts attended?", ph.NUMBER, DOC, _anchors(s, "experts"))
+    assert phrase.text == "more than 90 experts"
+
+
+def test_narrow_date_and_dateline_place():
+    s = "VIENNA, 17 July 2008 - A conference began today in Vienna."
+    assert (
+        narrow(
+            s, "When did the conference begin?", ph.DATE, DOC, _anchors(s, "conference", "began")
+        )[0].text
+        == "17 July 2008"
+    )
+    s2 = "TASHKENT, 20 November 2008 - A workshop opened today."
+    doc = Document(source="t.txt", title="T", text=s2, place="Tashkent")
+    assert (
+        narrow(s2, "Where did the workshop open?", ph.PLACE, doc, _anchors(s2, "workshop"))[0].text
+        == "TASHKENT"
+    )
+
+
+def test_narrow_returns_none_when_no_phrase_of_that_kind():
+    s = "Participants noted that co-operation was essential."
+    assert narrow(s, "How many participants came?", ph.NUMBER, DOC, [])[0] is None
+    assert narrow(s, "When did they meet?", ph.DATE, DOC, [])[0] is None
+
+
+def test_citation_failing_the_verbatim_check_is_dropped():
+    doc = Document(source="d.txt", title="T", text="First sentence. Second one.")
+    chunk = Chunk("d.txt#0", "d.txt", 0, 0, len(doc.text), doc.text, doc.text, 6)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+    good = Candidate(doc, hit, 0, 16, 27, "Second one.")
+    bad = Candidate(doc, hit, 0, 0, 15, "Forged quote!!!")
+    answerer = Answerer.__new__(Answerer)
+    cites = answerer._citations([bad, good])
+    assert [(c.n, c.quote, c.start, c.end) for c in cites] == [(1, "Second one.", 16, 27)]
+
+
+# -- with the real model ------------------------------------------------------------------
+
+FUNDING = [
+    (
+        "Who funded the 2008 Vienna conference?",
+        "Belgium, Norway, the Russian Federation and Japan",
+        VIENNA,
+        "It was financed by Belgium, Norway, the Russian Federation and Japan.",
+    ),
+    (
+        "Who funded the 2008 Tashkent workshop?",
+        "Norway",
+        TASHKENT,
+        "The event was funded by the Government of Norway.",
+    ),
+    (
+        "Who funded the 2009 Astana meeting?",
+        "Norway and Belgium",
+        ASTANA,
+        "Norway and Belgium provided financial support.",
+    ),
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "answer", "source", "sentence"), FUNDING)
+def test_funding_questions_pick_the_right_release(real_engine, question, answer, source, sentence):
+    result = real_engine.ask(question)
+    assert not result.abstained
+    assert answer in result.answer
+    assert "Japan" not in result.answer or source == VIENNA
+    assert [c.source for c in result.citations] == [source]
+    cite = result.citations[0]
+    assert cite.quote == sentence
+    doc, _ = real_engine.get_document(source)
+    assert doc.text[cite.start : cite.end] == cite.quote
+    assert 0.5 <= result.confidence <= 1.0
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who funded the 2012 Berlin conference?",
+        "Who funded the 2009 Vienna conference?",
+        "What was the budget of the Vienna conference in euros?",
+    ],
+)
+def test_abstains_when_the_releases_do_not_say(real_engine, question):
+    result = real_engine.ask(question)
+    assert result.abstained and result.citations == []
+    assert result.answer.startswith("The releases don't say.")
+    assert result.related and 0.0 <= result.confidence < 0.5
+
+
+@pytest.mark.model
+def test_search_top_hit_is_the_vienna_funding_passage(real_engine):
+    hits = real_engine.search("who funded the 2008 Vienna conference", 5)
+    assert hits[0].chunk.source == VIENNA
+    assert "It was financed by Belgium, Norway, the Russian Federation and Japan." in (
+        hits[0].chunk.text
+    )
