@@ -126,6 +126,15 @@ class Engine:
         self._snapshot = self.store.load(self.spec())
         return self
 
+    def warm_up(self) -> None:
+        """Load the model and the place gazetteer now rather than on the first question."""
+        warm = getattr(self.embedder, "warm_up", None)
+        if warm is not None:
+            warm()
+        query_mod.load_gazetteer()
+        if self._snapshot is not None:
+            self.ask("warm up")
+
     @property
     def snapshot(self) -> Snapshot:
         if self._snapshot is None:

@@ -217,4 +217,7 @@ class EvidenceScorer:
         best: dict[str, float] = {}
         for c in cands:
             best[c.hit.chunk.chunk_id] = max(best.get(c.hit.chunk.chunk_id, -1.0), c.score)
-        return sorted(hits, key=lambda h: -best.get(h.chunk.chunk_id, -1.0))
+        for h in hits:
+            h.fused_score = h.score
+            h.score = best.get(h.chunk.chunk_id, 0.0)
+        return sorted(hits, key=lambda h: -h.score)

@@ -68,6 +68,7 @@ class Hit:
     dense_rank: int | None = None
     keyword_rank: int | None = None
     dense_score: float | None = None
+    fused_score: float | None = None  # the RRF score, before any sentence-level re-rank
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,9 @@ class Hit:
             "start": self.chunk.start,
             "end": self.chunk.end,
             "score": round(self.score, 6),
+            "fused_score": round(
+                self.fused_score if self.fused_score is not None else self.score, 6
+            ),
             "title": self.document.title,
             "date": self.document.date,
             "place": self.document.place,
