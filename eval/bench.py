@@ -64,23 +64,30 @@ def bench_scifact(args: argparse.Namespace) -> dict:
         engine.warm_up()
         snap = engine.snapshot
         prefix = "corpus.jsonl:"
-        out: dict = {"split": args.split, "queries": len(queries),
-                     "documents": report.documents_total, "chunks": report.chunks_total,
-                     "ingest_seconds": round(ingest_s, 1)}
+        out: dict = {
+            "split": args.split,
+            "queries": len(queries),
+            "documents": report.documents_total,
+            "chunks": report.chunks_total,
+            "ingest_seconds": round(ingest_s, 1),
+        }
         for mode in ("keyword", "dense", "hybrid"):
             ndcg = r10 = r100 = 0.0
             started = time.perf_counter()
             for qid, text in queries.items():
                 hits = engine.retriever.search(snap, text, args.chunks, mode=mode)
-                ranked = list(dict.fromkeys(h.chunk.source[len(prefix):] for h in hits))
+                ranked = list(dict.fromkeys(h.chunk.source[len(prefix) :] for h in hits))
                 gold = qrels[qid]
                 ndcg += _ndcg_at(ranked, gold, 10)
                 r10 += _recall_at(ranked, gold, 10)
                 r100 += _recall_at(ranked, gold, 100)
             n = len(queries)
-            out[mode] = {"ndcg@10": round(ndcg / n, 4), "recall@10": round(r10 / n, 4),
-                         "recall@100": round(r100 / n, 4),
-                         "ms_per_query": round((time.perf_counter() - started) / n * 1000, 2)}
+            out[mode] = {
+                "ndcg@10": round(ndcg / n, 4),
+                "recall@10": round(r10 / n, 4),
+                "recall@100": round(r100 / n, 4),
+                "ms_per_query": round((time.perf_counter() - started) / n * 1000, 2),
+            }
     return out
 
 

@@ -48,6 +48,7 @@ class Candidate:
     text: str
     score: float = 0.0
     phrase: object | None = None
+    fit: float = 0.0  # how surely `phrase` is the answer (see answering.narrow)
     # Offsets (in `text`) of words matching a question word exactly or by embedding similarity.
     anchors: list[int] | None = None
 

@@ -65,12 +65,14 @@ DATE_RE = re.compile(
     rf"|{_MONTH_RE}\s+\d{{4}}"
     r"|(?:19|20)\d\d)\b"
 )
-_CAP_WORD = r"(?:[A-Z][\w'’&.-]*[\w)]|[A-Z])"
+_TITLES = r"(?:Mr|Mrs|Ms|Dr|Gen|Prof|Col|Lt|Capt|Amb|Sen|Gov|St)\."
+_CAP_WORD = rf"(?:{_TITLES}|[A-Z][\w'’&.-]*[\w)]|[A-Z])"
 _CONNECT = r"(?:of|on|for|and|de|du|der|the|in|to|against)"
 _NAME = rf"{_CAP_WORD}(?:(?:\s+{_CONNECT})*\s+{_CAP_WORD})*"
 _LIST = (
     rf"(?:the\s+)?{_NAME}(?:\s*,\s*(?:and\s+)?(?:the\s+)?{_NAME})*"
-    rf"(?:,?\s+and\s+(?:the\s+)?{_NAME})?"
+    rf"(?:,?\s+(?:and|as well as)\s+(?:the\s+)?{_NAME}"
+    rf"(?:\s*,\s*(?:the\s+)?{_NAME})*(?:,?\s+and\s+(?:the\s+)?{_NAME})?)?"
 )
 NAME_RE = re.compile(_LIST)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -130,8 +132,8 @@ def names(sentence: str) -> list[Phrase]:
         low = text.lower()
         if low in STOPWORDS or low in _MONTH_NAMES or low in _WEEKDAYS:
             continue
-        if start == 0 and " " not in text and low in STOPWORDS:
-            continue
+        if start <= skip and " " not in text and not text.isupper():
+            continue  # a capitalised first word ("Representatives") is rarely a name
         out.append(Phrase(start, end, text, ENTITY))
     return out
 
@@ -146,6 +148,9 @@ def numbers(sentence: str) -> list[Phrase]:
     out = []
     for m in NUMBER_RE.finditer(sentence):
         if any(s <= m.start() < e for s, e in date_spans):
+            continue
+        # "one" is mostly a pronoun ("no one", "one of the"): a count only as in "one-day".
+        if m.group().lower().split()[-1] == "one" and sentence[m.end() : m.end() + 1] != "-":
             continue
         if re.fullmatch(r"(?:19|20)\d\d", m.group().strip()):
             continue

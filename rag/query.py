@@ -111,7 +111,8 @@ def extract(
     gazetteer = _gazetteer()
     q_lower = question.lower()
     for name in known:
-        if re.search(rf"\b{re.escape(name)}\b", q_lower):
+        # "Kazakhstan's Interior Minister" names an actor, not where a meeting was.
+        if re.search(rf"\b{re.escape(name)}\b(?!['’]s)", q_lower):
             c.places.add(name)
     for gram in _capitalised_ngrams(question):
         g = gram.lower()
@@ -163,19 +164,17 @@ def resolve(c: Constraints, documents: dict[str, Document]) -> Resolution:
             return Resolution(set(), f"no release is from or mentions {years}")
         allowed = by_meta if allowed is None else allowed & by_meta
     if c.places:
-        by_meta = {
-            s for s, d in documents.items() if {d.place.lower(), d.country.lower()} & c.places
-        }
-        if by_meta:
-            satisfied += [
-                p
-                for p in c.places
-                if any(
-                    p in (documents[s].place.lower(), documents[s].country.lower()) for s in by_meta
-                )
-            ]
-        else:
-            by_meta = {s for s, d in documents.items() if any(_mentions(d, p) for p in c.places)}
+        # Each place named must fit: a dateline city by metadata; a country (or a city no
+        # dateline has) by the release's country field or its text mentioning it.
+        cities = {d.place.lower() for d in documents.values() if d.place}
+        named_cities = c.places & cities
+        by_meta = None
+        if named_cities:  # "the Vienna and Tashkent meetings": either city
+            by_meta = {s for s, d in documents.items() if d.place.lower() in named_cities}
+            satisfied += sorted(named_cities)
+        for p in sorted(c.places - cities):
+            docs_p = {s for s, d in documents.items() if d.country.lower() == p or _mentions(d, p)}
+            by_meta = docs_p if by_meta is None else by_meta & docs_p
         if not by_meta:
             places = ", ".join(sorted(p.title() for p in c.places))
             return Resolution(set(), f"no release is about or mentions {places}")
