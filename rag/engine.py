@@ -229,26 +229,45 @@ class Engine:
     def add_document(self, doc: Document, *, replace: bool = False) -> tuple[str, int]:
         """Index one document posted over the API; returns ("added"|"updated"|"unchanged", chunks).
 
-        The caller checks conflicts (same source, different content) before calling with
-        replace=False; here an existing source is replaced only when `replace` is true.
+        An existing source with different content raises Conflict unless `replace` is true.
+        """
+        return self.add_documents([doc], replace=replace)[0]
+
+    def add_documents(
+        self, docs: list[Document], *, replace: bool = False
+    ) -> list[tuple[str, int]]:
+        """Index documents posted over the API in one all-or-nothing write.
+
+        Returns ("added"|"updated"|"unchanged", chunk count) per document. A conflict (an
+        existing source with different content, and `replace` false) raises Conflict before
+        anything is embedded or written.
         """
         from rag.errors import Conflict
 
         with self._write_lock:
             snap = self._open_for_write()
-            old = snap.documents.get(doc.source)
-            if old is not None and old.content_hash == doc.content_hash:
-                return "unchanged", len(snap.ids_by_source.get(doc.source, []))
-            if old is not None and not replace:
-                raise Conflict(
-                    f"a different document named {doc.source!r} exists; "
-                    "add ?replace=true to replace it"
-                )
-            upsert = self._embed([doc])[0]
-            snap = self._publish(
-                [Upsert(upsert.document, "api", upsert.chunks, upsert.vectors)], []
-            )
-        return ("updated" if old is not None else "added"), len(upsert.chunks)
+            statuses: list[str] = []
+            todo: list[Document] = []
+            for doc in docs:
+                old = snap.documents.get(doc.source)
+                if old is not None and old.content_hash == doc.content_hash:
+                    statuses.append("unchanged")
+                    continue
+                if old is not None and not replace:
+                    raise Conflict(
+                        f"a different document named {doc.source!r} exists; "
+                        "add ?replace=true to replace it"
+                    )
+                statuses.append("updated" if old is not None else "added")
+                todo.append(doc)
+            upserts = [Upsert(u.document, "api", u.chunks, u.vectors) for u in self._embed(todo)]
+            if upserts:
+                snap = self._publish(upserts, [])
+        counts = {u.document.source: len(u.chunks) for u in upserts}
+        return [
+            (status, counts.get(doc.source, len(snap.ids_by_source.get(doc.source, []))))
+            for status, doc in zip(statuses, docs, strict=True)
+        ]
 
     def delete_document(self, source: str) -> None:
         with self._write_lock:
