@@ -1,0 +1,90 @@
+"""Every error leaves the service as {"error": {"code", "message"}}, never as a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rag.errors import RagError
+
+log = logging.getLogger(__name__)
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def _status_code_name(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return "http_error"
+
+
+def describe_validation(errors: Sequence[Any]) -> tuple[str, str]:
+    """(code, message) for pydantic/FastAPI validation errors, one clause per problem."""
+    parts: list[str] = []
+    for err in errors:
+        if not isinstance(err, dict):
+            parts.append(str(err))
+            continue
+        if err.get("type") == "json_invalid":
+            detail = (err.get("ctx") or {}).get("error", "")
+            return "invalid_json", f"malformed JSON body{': ' + str(detail) if detail else ''}"
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if err.get("type") == "missing" and not loc:
+            msg = "a JSON request body is required"
+        parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    if not parts:
+        return "validation_error", "invalid request"
+    more = f" (and {len(parts) - 5} more)" if len(parts) > 5 else ""
+    return "validation_error", "; ".join(parts[:5]) + more
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    code, message = describe_validation(exc.errors())
+    return error_response(422, code, message)
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    message = exc.detail if isinstance(exc.detail, str) else _status_code_name(status)
+    return error_response(status, _status_code_name(status), message, exc.headers)
+
+
+async def _rag(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RagError)
+    headers = None
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif exc.status == 503:
+        headers = {"Retry-After": "5"}
+    if exc.status >= 500 and exc.status != 503:
+        log.error("%s %s: %s", request.method, request.url.path, exc.message)
+    return error_response(exc.status, exc.code, exc.message, headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RagError, _rag)
+    app.add_exception_handler(Exception, _unexpected)

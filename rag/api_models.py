@@ -1,0 +1,211 @@
+"""Request and response models of the HTTP API (validation and the /docs examples)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+VIENNA_QUESTION = "Who funded the 2008 Vienna conference?"
+MAX_TOP_K = 20
+MAX_HISTORY = 50
+MAX_MESSAGE_CHARS = 20_000
+
+
+def _utf8(value: str) -> str:
+    """Reject text that cannot be stored or searched (lone surrogates, NUL characters)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or whitespace")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_utf8)]
+NonBlank = Annotated[str, AfterValidator(_utf8), AfterValidator(_not_blank)]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["question: must not be empty or whitespace"])
+
+
+class ErrorResponse(BaseModel):
+    """Every error the service returns has this shape."""
+
+    error: ErrorBody
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int | None = Field(default=None, ge=1, le=9999, description="release year")
+    place: Text | None = Field(default=None, max_length=200, description="dateline place")
+    source: Text | None = Field(default=None, max_length=500, description="one release's name")
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant", "system"]
+    content: Text = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": VIENNA_QUESTION},
+                {"question": "How many experts attended?", "top_k": 5, "filters": {"year": 2008}},
+                {
+                    "question": "Who funded it?",
+                    "history": [
+                        {"role": "user", "content": "Tell me about the 2008 Vienna conference"},
+                        {"role": "assistant", "content": "It was held on 17 July 2008 ..."},
+                    ],
+                },
+            ]
+        },
+    )
+
+    question: NonBlank = Field(
+        description="the question; at most RAG_MAX_QUESTION_CHARS characters (1000 by default)"
+    )
+    top_k: int | None = Field(
+        default=None, ge=1, le=MAX_TOP_K, description="passages to consider (1..20)"
+    )
+    filters: Filters | None = None
+    history: list[Message] | None = Field(
+        default=None, max_length=MAX_HISTORY, description="earlier turns, oldest first"
+    )
+
+    def history_dicts(self) -> list[dict[str, str]] | None:
+        if not self.history:
+            return None
+        return [m.model_dump() for m in self.history]
+
+    def filter_dict(self) -> dict[str, Any] | None:
+        if self.filters is None:
+            return None
+        return self.filters.model_dump(exclude_none=True) or None
+
+
+class CitationOut(BaseModel):
+    n: int = Field(examples=[1])
+    source: str = Field(examples=["002_b58f2e4459b73bca.txt"])
+    title: str
+    date: str = Field(examples=["2008-07-17"])
+    place: str = Field(examples=["Vienna"])
+    chunk_id: str
+    start: int = Field(description="offset of quote in GET /api/documents/{source} text")
+    end: int
+    quote: str
+    score: float
+
+
+class AskResponse(BaseModel):
+    answer: str = Field(examples=["Belgium, Norway, the Russian Federation and Japan"])
+    abstained: bool
+    confidence: float
+    citations: list[CitationOut]
+    related: list[dict[str, Any]] = Field(
+        default_factory=list, description="closest passages, given when the answer abstains"
+    )
+    timings_ms: dict[str, float] = Field(examples=[{"retrieve": 9.1, "answer": 4.2, "total": 13.3}])
+
+
+DOCUMENT_EXAMPLE = {
+    "source": "2024-vienna-workshop.txt",
+    "title": "OSCE workshop on cyber security in Vienna",
+    "text": "VIENNA, 4 March 2024 - The Zephyr Foundation funded a workshop on cyber security "
+    "held in Vienna today.",
+    "date": "2024-03-04",
+    "place": "Vienna",
+}
+
+
+class DocumentIn(BaseModel):
+    """A release posted as JSON; its text is cleaned the way ingestion cleans files."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [DOCUMENT_EXAMPLE]})
+
+    source: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^/\\\x00-\x1f\x7f]+$",
+        description="the document's name (its id); derived from the content when left out",
+    )
+    title: Text | None = Field(default=None, max_length=500)
+    text: NonBlank
+    date: Text | None = Field(default=None, max_length=40, description="YYYY-MM-DD")
+    place: Text | None = Field(default=None, max_length=200)
+    url: Text | None = Field(default=None, max_length=2000)
+
+
+class DocumentSummary(BaseModel):
+    source: str
+    title: str
+    date: str
+    place: str
+    country: str
+    publisher: str
+    fields: list[str]
+    url: str
+    chunks: int
+    chars: int
+
+
+class DocumentList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentSummary]
+
+
+class DocumentOut(DocumentSummary):
+    text: str = Field(description="the cleaned text that citation offsets index")
+
+
+class WriteResult(BaseModel):
+    source: str
+    status: Literal["added", "updated", "unchanged"]
+    chunks: int
+    title: str
+
+
+class WriteResponse(BaseModel):
+    documents: list[WriteResult]
+
+
+class DeleteResponse(BaseModel):
+    deleted: str
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    documents: int
+    chunks: int
+    model: str
+    dimension: int
+    generation: int
+
+
+def error_docs(**described: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses, all in the ErrorResponse shape."""
+    common = {
+        "401": "API key missing or wrong",
+        "422": "invalid request",
+        "503": "index still loading",
+    }
+    merged = {**common, **{k.lstrip("_"): v for k, v in described.items()}}
+    return {int(k): {"model": ErrorResponse, "description": v} for k, v in merged.items()}

@@ -1,0 +1,165 @@
+"""`rag serve` as a real process with the real model, over real HTTP (httpx and `openai`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from rag.config import PROJECT_ROOT
+from tests.conftest import SEEDS, VIENNA
+
+pytestmark = pytest.mark.model
+
+VIENNA_Q = "Who funded the 2008 Vienna conference?"
+FUNDERS = "Belgium, Norway, the Russian Federation and Japan"
+STARTUP_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a `rag serve` that built its own index of seeds/ in a temp folder."""
+    tmp = tmp_path_factory.mktemp("serve")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(RAG_INDEX_DIR=str(tmp / "index"), RAG_SOURCE_DIR=str(SEEDS))
+    log_path = tmp / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"rag serve exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"rag serve was not ready in time:\n{log_path.read_text()}")
+            time.sleep(0.25)
+        yield base
+    finally:
+        stop(proc)
+    text = log_path.read_text()
+    assert "Traceback" not in text, text
+    assert "POST /api/ask 200" in text  # the access log
+
+
+@pytest.fixture
+def http(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=60) as client:
+        yield client
+
+
+def test_ready_and_ask_vienna(http: httpx.Client) -> None:
+    ready = http.get("/readyz").json()
+    assert ready["documents"] == 5 and ready["model"] == "all-MiniLM-L6-v2"
+    body = http.post("/api/ask", json={"question": VIENNA_Q}).json()
+    assert FUNDERS in body["answer"] and not body["abstained"]
+    cite = body["citations"][0]
+    assert cite["source"] == VIENNA
+    text = http.get(f"/api/documents/{cite['source']}").json()["text"]
+    assert text[cite["start"] : cite["end"]] == cite["quote"]
+    assert FUNDERS in cite["quote"]
+
+
+def test_stream(http: httpx.Client) -> None:
+    events = []
+    with http.stream("POST", "/api/ask/stream", json={"question": VIENNA_Q}) as r:
+        assert r.status_code == 200
+        name = None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line[6:])))
+    assert events[0][0] == "citations" and events[-1][0] == "done"
+    done = events[-1][1]
+    assert FUNDERS in done["answer"] and done["citations"][0]["source"] == VIENNA
+    assert "".join(d["text"] for n, d in events if n == "token") == done["answer"]
+
+
+def test_add_ask_delete(http: httpx.Client) -> None:
+    doc = {
+        "source": "zephyr-2024.txt",
+        "title": "OSCE workshop on cyber security in Vienna",
+        "text": "VIENNA, 4 March 2024 - The Zephyr Foundation funded a workshop on cyber "
+        "security for border officials, held in Vienna today. Around 40 experts from "
+        "twelve countries attended the workshop.",
+    }
+    r = http.post("/api/documents", json=doc)
+    assert r.status_code == 201, r.text
+    question = "Who funded the 2024 workshop on cyber security?"
+    body = http.post("/api/ask", json={"question": question}).json()
+    assert "Zephyr Foundation" in body["answer"]
+    assert body["citations"][0]["source"] == "zephyr-2024.txt"
+    assert http.delete("/api/documents/zephyr-2024.txt").status_code == 200
+    assert http.get("/api/documents/zephyr-2024.txt").status_code == 404
+    body = http.post("/api/ask", json={"question": question}).json()
+    assert all(c["source"] != "zephyr-2024.txt" for c in body["citations"])
+    assert "Zephyr" not in body["answer"]
+
+
+def test_upload_file(http: httpx.Client) -> None:
+    release = (SEEDS / VIENNA).read_text()
+    r = http.post("/api/documents", files={"file": ("copy.txt", release.encode())})
+    assert r.status_code == 201 and r.json()["documents"][0]["source"] == "copy.txt"
+    assert http.delete("/api/documents/copy.txt").status_code == 200
+
+
+def test_errors_over_http(http: httpx.Client) -> None:
+    r = http.post("/api/ask", content=b"{nope", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_json"
+    assert http.post("/api/ask", json={"question": " "}).status_code == 422
+    assert http.get("/api/documents/unknown.txt").status_code == 404
+    assert http.get("/healthz").json() == {"status": "ok"}
+    assert "rag_http_requests_total" in http.get("/metrics").text
+
+
+def test_openai_client(server: str) -> None:
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=f"{server}/v1", api_key="x", timeout=60)
+    assert [m.id for m in client.models.list()] == ["rag"]
+    reply = client.chat.completions.create(
+        model="rag", messages=[{"role": "user", "content": VIENNA_Q}]
+    )
+    content = reply.choices[0].message.content or ""
+    assert FUNDERS in content and VIENNA in content and "Sources:" in content
+    stream = client.chat.completions.create(
+        model="rag", messages=[{"role": "user", "content": VIENNA_Q}], stream=True
+    )
+    pieces = [c.choices[0].delta.content or "" for c in stream if c.choices]
+    assert len(pieces) > 3 and "".join(pieces) == content
