@@ -32,8 +32,8 @@ class AnswerParams:
     passages: int = 8  # chunks whose sentences compete
     # Evidence score below which we abstain, and the slope of the logistic that turns the
     # score into `confidence` (0.5 at the threshold). Fitted on eval/qa.jsonl; see README.
-    threshold: float = 0.39
-    slope: float = 4.5
+    threshold: float = 0.47
+    slope: float = 5.5
     # A phrase whose fit (agent/subject position, closeness to the question's words, kind
     # bonuses) is below this is not certain enough: the answer is the whole sentence.
     phrase_certainty: float = 0.5
@@ -271,6 +271,50 @@ def _novel_items(sentence: str, phrase: ph.Phrase, q_stems: set[str]) -> ph.Phra
     return ph.Phrase(phrase.start + a, phrase.start + b, text, phrase.kind)
 
 
+_COUNT_STOP = frozenset(
+    [
+        "did",
+        "do",
+        "does",
+        "were",
+        "was",
+        "are",
+        "is",
+        "had",
+        "have",
+        "has",
+        "took",
+        "take",
+        "attended",
+        "attend",
+        "came",
+        "come",
+        "will",
+        "would",
+        "could",
+        "can",
+        "from",
+        "at",
+        "in",
+        "of",
+        "on",
+        "for",
+        "to",
+        "by",
+        "besides",
+        "with",
+        "who",
+        "that",
+        "which",
+    ]
+)
+
+
+def _countries() -> frozenset[str]:
+    """Lower-case country names (single words are enough to recognise a list of them)."""
+    return query_mod.countries()
+
+
 def _looks_like_person(text: str) -> bool:
     """Two to four capitalised words, no organisation words or acronyms: 'Kevin Carty'."""
     first = re.split(r",|\band\b", text)[0].strip()
@@ -331,24 +375,45 @@ def narrow(
         found = [d for d in ph.dates(sentence) if d.text.lower() not in q_lower]
         return best(found, lambda d: 0.3 if len(d.text) > 4 else 0.0)
     if kind == ph.NUMBER:
+        # The thing counted: "how many [participating States] did ..." -> its words.
+        after = re.search(r"\bhow many\s+([^,;?]*)", q_lower)
+        counted_words: list[str] = []
+        for w in after.group(1).split() if after else []:
+            if w in _COUNT_STOP:
+                break
+            counted_words.append(stem(w))
+        counted = set(counted_words[-4:])
+        duration = (
+            re.search(r"\bhow long\b|\bhow many (hours|days|weeks|months|years)\b", q_lower)
+            is not None
+        )
+        head_noun = counted_words[-1] if counted_words else ""
         out = []
         for n in ph.numbers(sentence):
             words = n.text.split()
-            # Keep the tail up to the noun the question asks about ("90 experts"), else 1 word.
+            # Keep the tail up to the noun the question counts ("90 experts"), else 1 word.
             head = ph.NUMBER_RE.match(n.text)
             head_len = len(head.group().split()) if head else 1
             tail = words[head_len:]
-            cut = next((i for i, w in enumerate(tail) if stem(w.lower()) in q_stems), None)
+            tail_stems = [stem(w.lower().strip(".,;:")) for w in tail]
+            hits = [i for i, t in enumerate(tail_stems) if t in counted]
+            cut = (
+                hits[-1]
+                if hits
+                else next((i for i, t in enumerate(tail_stems) if t in q_stems), None)
+            )
             keep = head_len + (cut + 1 if cut is not None else min(1, len(tail)))
-            text = " ".join(words[:keep])
+            text = " ".join(words[:keep]).rstrip(".,;:")
             if not novel(words[0]):
                 continue
-            out.append(
-                (
-                    ph.Phrase(n.start, n.start + len(text), text, ph.NUMBER),
-                    0.5 if cut is not None else 0.0,
-                )
+            is_duration = duration and re.search(
+                r"\b(hour|day|week|month|year)s?\b", n.text.lower()
             )
+            if is_duration or (head_noun and head_noun in tail_stems):
+                bonus_value = 0.6
+            else:
+                bonus_value = 0.3 if hits else (0.2 if cut is not None else 0.0)
+            out.append((ph.Phrase(n.start, n.start + len(text), text, ph.NUMBER), bonus_value))
         bonus = {id(p): b for p, b in out}
         return best([p for p, _ in out], lambda p: bonus[id(p)])
     if kind == ph.PLACE:
@@ -383,9 +448,17 @@ def narrow(
             q_lower,
         )
 
+        acronyms = {w for w in re.findall(r"\b[A-Z]{2,}\b", question)}
+        wants_country = bool(asked_stems & {"country", "countri", "government", "state", "nation"})
+
         def bonus(n: ph.Phrase) -> float:
             extra = 0.0
-            if asked_stems & {stem(w.lower()) for w in re.findall(r"[\w’'-]+", n.text)}:
+            tokens = re.findall(r"[\w’'-]+", n.text)
+            if asked_stems & {stem(w.lower()) for w in tokens} or any(
+                t.startswith(a) and t != a for t in tokens for a in acronyms
+            ):
+                extra += 0.4  # names what was asked for ("UN Office ..." for "which UN body")
+            if wants_country and any(w.lower() in _countries() for w in tokens):
                 extra += 0.4
             if wants_person and _looks_like_person(n.text):
                 extra += 0.4

@@ -133,7 +133,7 @@ class Engine:
             warm()
         query_mod.load_gazetteer()
         if self._snapshot is not None:
-            self.ask("warm up")
+            self.search("warm up", 1)
 
     @property
     def snapshot(self) -> Snapshot:

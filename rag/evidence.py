@@ -30,10 +30,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
 
 @dataclass(frozen=True)
 class EvidenceParams:
-    w_dense: float = 0.40
-    w_lexical: float = 0.35
+    w_dense: float = 0.30
+    w_lexical: float = 0.45
     w_context: float = 0.10
-    w_type: float = 0.15
+    w_type: float = 0.25
     w_rank: float = 0.07
     soft_floor: float = 0.55  # word similarity below this is no match
 

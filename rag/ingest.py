@@ -381,5 +381,8 @@ def iter_source_dir(directory: Path) -> Iterator[Loaded | Skipped]:
         except IngestError as exc:
             log.warning("skipped %s: %s", name, exc)
             yield Skipped(name, str(exc))
+        except (UnicodeError, ValueError) as exc:  # e.g. lone surrogates in a .jsonl string
+            log.warning("skipped %s: %s", name, exc)
+            yield Skipped(name, f"unreadable text ({type(exc).__name__})")
         except OSError as exc:
             yield Skipped(name, f"unreadable ({exc.strerror})")

