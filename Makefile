@@ -28,10 +28,10 @@ lint: setup
 
 test: setup lint
 	$(BIN)/python -m pytest -q
-	$(BIN)/rag eval
+	$(BIN)/rag eval --report-only
 
 eval: setup
-	$(BIN)/rag eval
+	$(BIN)/rag eval --report-only
 
 clean:
 	rm -rf $(VENV) embeddings/*.sqlite* embeddings/*.faiss embeddings/manifest.json

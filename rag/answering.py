@@ -32,8 +32,8 @@ class AnswerParams:
     passages: int = 8  # chunks whose sentences compete
     # Evidence score below which we abstain, and the slope of the logistic that turns the
     # score into `confidence` (0.5 at the threshold). Fitted on eval/qa.jsonl; see README.
-    threshold: float = 0.47
-    slope: float = 5.5
+    threshold: float = 0.49
+    slope: float = 7.0
     # A phrase whose fit (agent/subject position, closeness to the question's words, kind
     # bonuses) is below this is not certain enough: the answer is the whole sentence.
     phrase_certainty: float = 0.5
@@ -116,7 +116,9 @@ class Answerer:
                 question, resolved, hits, 0.0, "nothing relevant was found", timings
             )
         kind = answer_type(resolved)
-        self.scorer.score(snap, text, qvec, cands)
+        # "how long/many/much" name the answer's type (narrow() uses it), not its content.
+        evidence_text = re.sub(r"\bhow (long|many|much)\b", "how", text, flags=re.I)
+        self.scorer.score(snap, evidence_text, qvec, cands)
         w_type = self.scorer.params.w_type
         for cand in cands:
             if kind == ph.SENTENCE:
@@ -467,6 +469,9 @@ def narrow(
                     sentence[max(0, n.start - 25) : n.end + 25],
                 ):
                     extra += 0.25
+            if any(0 < a - n.end <= 1 for a in anchors):
+                # "An OSCE workshop": the name modifies the thing asked about; not the answer.
+                return -0.5
             return extra + _agent_bonus(n)
 
         def _agent_bonus(n: ph.Phrase) -> float:

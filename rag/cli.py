@@ -106,6 +106,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     forwarded = []
     if args.index_dir:
         forwarded += ["--index-dir", str(args.index_dir)]
+    if args.report_only:
+        forwarded.append("--report-only")
+    if args.show_failures:
+        forwarded.append("--show-failures")
     return eval_main(forwarded)
 
 
@@ -144,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run the fixed Q&A evaluation (python -m eval)")
     p.add_argument("--index-dir", type=Path, default=None)
+    p.add_argument("--report-only", action="store_true", help="exit 0 below the thresholds")
+    p.add_argument("--show-failures", action="store_true", help="list the failed questions")
     p.set_defaults(func=cmd_eval)
     return parser
 
