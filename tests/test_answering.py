@@ -169,7 +169,7 @@ def test_search_top_hit_is_the_vienna_funding_passage(real_engine):
 
 def test_narrow_skips_a_name_that_modifies_the_asked_noun():
     s = "OSLO, 3 May 2011 - An OSCE workshop on precursor chemicals opened today."
-    phrase, fit = narrow(s, "Who funded the workshop?", ph.ENTITY, DOC, _anchors(s, "workshop"))
+    _phrase, fit = narrow(s, "Who funded the workshop?", ph.ENTITY, DOC, _anchors(s, "workshop"))
     agent = "It was funded by Sweden."
     other, other_fit = narrow(
         agent, "Who funded the workshop?", ph.ENTITY, DOC, _anchors(agent, "funded")
