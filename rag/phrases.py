@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from rag.ingest import _DATELINE_RE, _MONTH_RE
-from rag.text_utils import STOPWORDS
+from rag.text_utils import MONTH_NAMES, STOPWORDS
 
 ENTITY, DATE, NUMBER, PLACE, SENTENCE = "entity", "date", "number", "place", "sentence"
 
@@ -76,20 +76,7 @@ _LIST = (
 )
 NAME_RE = re.compile(_LIST)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_MONTH_NAMES = {
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-}
+_MONTH_NAMES = set(MONTH_NAMES)
 
 
 @dataclass(frozen=True)

@@ -11,23 +11,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.text_utils import STOPWORDS
+from rag.text_utils import MONTH_NAMES, STOPWORDS
 from rag.types import Document
 
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+_MONTHS = MONTH_NAMES
 _YEAR_RE = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
