@@ -73,6 +73,14 @@ def _content_words(text: str) -> list[str]:
     ]
 
 
+def _previous_sentence(cand: Candidate) -> str:
+    """The sentence before the candidate's, within its paragraph ('' at a paragraph start)."""
+    para_start = cand.doc.text.rfind("\n", 0, cand.start) + 1
+    before = cand.doc.text[para_start : cand.start]
+    spans = split_sentences(before) if before.strip() else []
+    return before[spans[-1].start : spans[-1].end] if spans else ""
+
+
 def candidates(hits: list[Hit]) -> list[Candidate]:
     """The sentences of the hits' chunks, once each, in hit order."""
     seen: set[tuple[str, int]] = set()
@@ -166,7 +174,11 @@ class EvidenceScorer:
         dense = self._encode_cached(self._sentences, keys, [c.text for c in cands]) @ qvec
         q_words = list(dict.fromkeys(_content_words(question)))
         sent_words = [_content_words(c.text) for c in cands]
-        ctx_words = [_content_words(c.doc.context_line()) for c in cands]
+        # Context: the release's title/place/date and the sentence before, which is what
+        # "It was financed by ..." or "The two-day event ..." refer back to.
+        ctx_words = [
+            _content_words(c.doc.context_line() + " " + _previous_sentence(c)) for c in cands
+        ]
         vocab = list(dict.fromkeys(w for ws in (*sent_words, *ctx_words) for w in ws))
         word_vecs = self._encode_cached(self._words, vocab, vocab)
         word_index = {w: i for i, w in enumerate(vocab)}
