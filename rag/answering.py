@@ -124,9 +124,12 @@ class Answerer:
             if kind == ph.SENTENCE:
                 cand.score += w_type
             else:
-                found, fit = narrow(cand.text, resolved, kind, cand.doc, cand.anchors or [])
+                found, fit, unsure = narrow_checked(
+                    cand.text, resolved, kind, cand.doc, cand.anchors or []
+                )
                 if found is not None:
                     cand.fit = fit
+                    cand.ambiguous = unsure
                     cand.phrase = ph.Phrase(
                         cand.start + found.start, cand.start + found.end, found.text, found.kind
                     )
@@ -152,7 +155,7 @@ class Answerer:
             return self._abstain(
                 question, resolved, hits, confidence, "no passage answers it well enough", timings
             )
-        if best.phrase is not None and best.fit < self.params.phrase_certainty:
+        if best.phrase is not None and (best.fit < self.params.phrase_certainty or best.ambiguous):
             best.phrase = None
         answer_text = best.phrase.text if best.phrase else best.text
         chosen = [best]
@@ -352,10 +355,33 @@ def _looks_like_person(text: str) -> bool:
     )
 
 
+PHRASE_MARGIN = 0.25  # fit gap under which two phrases are a toss-up: answer the sentence
+
+
 def narrow(
     sentence: str, question: str, kind: str, doc: Document, anchors: list[int]
 ) -> tuple[ph.Phrase | None, float]:
     """(answer phrase of the expected kind in `sentence`, fit in [0, 1]); (None, 0) if unsure."""
+    return _narrow(sentence, question, kind, doc, anchors, [False])
+
+
+def narrow_checked(
+    sentence: str, question: str, kind: str, doc: Document, anchors: list[int]
+) -> tuple[ph.Phrase | None, float, bool]:
+    """narrow() plus whether another phrase of the sentence fits almost as well."""
+    ambiguous = [False]
+    phrase, fit = _narrow(sentence, question, kind, doc, anchors, ambiguous)
+    return phrase, fit, ambiguous[0]
+
+
+def _narrow(
+    sentence: str,
+    question: str,
+    kind: str,
+    doc: Document,
+    anchors: list[int],
+    ambiguous: list[bool],
+) -> tuple[ph.Phrase | None, float]:
     q_stems = _question_stems(question)
     q_lower = question.lower()
 
@@ -369,8 +395,14 @@ def narrow(
     def best(found: list[ph.Phrase], bonus) -> tuple[ph.Phrase | None, float]:
         if not found:
             return None, 0.0
-        scored = [(bonus(f) + _proximity((f.start, f.end), anchors), f) for f in found]
-        fit, phrase = max(scored, key=lambda t: t[0])
+        scored = sorted(
+            ((bonus(f) + _proximity((f.start, f.end), anchors), f) for f in found),
+            key=lambda t: -t[0],
+        )
+        fit, phrase = scored[0]
+        # Two phrases fitting almost equally well: neither is certain (see phrase_margin).
+        margin = fit - scored[1][0] if len(scored) > 1 else fit
+        ambiguous[0] = margin < PHRASE_MARGIN
         return phrase, min(1.0, fit)
 
     if kind == ph.DATE:

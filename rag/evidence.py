@@ -49,6 +49,7 @@ class Candidate:
     score: float = 0.0
     phrase: object | None = None
     fit: float = 0.0  # how surely `phrase` is the answer (see answering.narrow)
+    ambiguous: bool = False  # another phrase of the sentence fits almost as well
     # Offsets (in `text`) of words matching a question word exactly or by embedding similarity.
     anchors: list[int] | None = None
 
