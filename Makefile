@@ -26,7 +26,14 @@ lint: setup
 	$(BIN)/ruff check rag tests eval
 	$(BIN)/ruff format --check rag tests eval
 
-test: setup lint
+# The browser tests drive Debian's chromium (never `playwright install`): install it when missing.
+browser-deps:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+		else echo "chromium is missing and this is not root: install it with apt-get" >&2; exit 1; fi; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
+
+test: setup lint browser-deps
 	$(BIN)/python -m pytest -q
 	$(BIN)/rag eval --report-only
 
