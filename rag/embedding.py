@@ -130,8 +130,14 @@ class FakeEmbedder:
         return out
 
 
-def make_embedder(name: str, batch_size: int = 64) -> Embedder:
+def make_embedder(name: str, batch_size: int = 64, backend: str = "torch") -> Embedder:
     if name.startswith("fake"):
         # "fake" or "fake-slow": deterministic test embedders, never a real model.
         return FakeEmbedder(delay_per_text=0.01 if name == "fake-slow" else 0.0)
+    if backend in ("onnx", "onnx-int8"):
+        from rag.onnx_backend import OnnxEmbedder
+
+        return OnnxEmbedder(name, batch_size, quantized=backend == "onnx-int8")
+    if backend != "torch":
+        raise ValueError(f"RAG_EMBED_BACKEND must be torch, onnx or onnx-int8, not {backend!r}")
     return SentenceTransformerEmbedder(name, batch_size)

@@ -97,7 +97,9 @@ class Engine:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
+        self.embedder = embedder or make_embedder(
+            settings.embed_model, settings.embed_batch_size, settings.embed_backend
+        )
         self.store = Store(settings.index_dir)
         self.retriever = Retriever(
             self.store, self.embedder, RetrievalParams(settings.candidates, settings.rrf_k)

@@ -1,0 +1,163 @@
+"""ONNX Runtime embedding backend: fp32 or dynamically quantised int8, exported locally.
+
+The first use exports the sentence-transformers model to ONNX with torch (offline), quantises it
+for int8, and caches both under RAG_ONNX_CACHE (default ~/.cache/rag-onnx/<model>/). Later runs
+load only the tokenizer and the ONNX file. On 2 cores with MiniLM and short sentences: fp32 ~1.6x and int8
+~3x the torch encode throughput; fp32 vectors match torch (cosine > 0.9999), int8 ones do not
+exactly (min cosine ~0.94 on the seed sentences), hence the backend is part of the index spec.
+On 496 BBC chunks (~180 tokens each) the measured rates were torch 37, onnx 35 and onnx-int8
+66 chunks/s: fp32 only helps on short texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from rag.embedding import resolve_model_path
+
+log = logging.getLogger(__name__)
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def _cache_dir(model_path: str) -> Path:
+    root = Path(os.environ.get("RAG_ONNX_CACHE", Path.home() / ".cache" / "rag-onnx"))
+    digest = hashlib.sha256(os.path.abspath(model_path).encode()).hexdigest()[:12]
+    return root / f"{Path(model_path).name}-{digest}"
+
+
+def export_onnx(model_path: str, quantized: bool) -> Path:
+    """The cached ONNX file for the model, exporting (and quantising) it first if needed."""
+    folder = _cache_dir(model_path)
+    fp32, int8 = folder / "model.onnx", folder / "model-int8.onnx"
+    target = int8 if quantized else fp32
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    if not fp32.exists():
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        log.info("exporting %s to ONNX in %s (once)", model_path, folder)
+        st = SentenceTransformer(model_path, device="cpu")
+        hf, tok = st[0].auto_model, st[0].tokenizer
+
+        class _Encoder(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.hf = hf
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.hf(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    token_type_ids=token_type_ids,
+                ).last_hidden_state
+
+        sample = tok(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        tmp = folder / f".model.{os.getpid()}.onnx"
+        torch.onnx.export(
+            _Encoder().eval(),
+            tuple(sample[n] for n in names),
+            str(tmp),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
+            opset_version=17,
+            dynamo=False,
+        )
+        os.replace(tmp, fp32)
+    if quantized and not int8.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = folder / f".model-int8.{os.getpid()}.onnx"
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        os.replace(tmp, int8)
+    return target
+
+
+class OnnxEmbedder:
+    """Mean-pooled, normalised sentence embeddings from an ONNX Runtime session."""
+
+    def __init__(self, name: str, batch_size: int = 64, quantized: bool = False) -> None:
+        self.base_name = name
+        self.name = f"{name}+onnx-int8" if quantized else f"{name}+onnx"
+        self.batch_size = batch_size
+        self.quantized = quantized
+        self._session = None
+        self._tokenizer = None
+        self._max_len = 256
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        self._load()
+
+    def _load(self):
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    import onnxruntime as ort
+                    from transformers import AutoTokenizer
+
+                    path = resolve_model_path(self.base_name)
+                    pooling = json.loads((Path(path) / "1_Pooling" / "config.json").read_text())
+                    if not pooling.get("pooling_mode_mean_tokens"):
+                        raise ValueError("the ONNX backend supports mean-pooling models only")
+                    cfg = Path(path) / "sentence_bert_config.json"
+                    if cfg.exists():
+                        self._max_len = int(json.loads(cfg.read_text()).get("max_seq_length", 256))
+                    options = ort.SessionOptions()
+                    options.intra_op_num_threads = os.cpu_count() or 1
+                    onnx_file = export_onnx(path, self.quantized)
+                    self._tokenizer = AutoTokenizer.from_pretrained(path)
+                    self._session = ort.InferenceSession(
+                        str(onnx_file), options, providers=["CPUExecutionProvider"]
+                    )
+        return self._session
+
+    @property
+    def dimension(self) -> int:
+        path = resolve_model_path(self.base_name)
+        pooling = json.loads((Path(path) / "1_Pooling" / "config.json").read_text())
+        return int(pooling["word_embedding_dimension"])
+
+    def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        session = self._load()
+        # Sort by length so each batch pads little, then restore the order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        batches = range(0, len(order), self.batch_size)
+        if show_progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="Batches", unit="batch")
+        for start in batches:
+            idx = order[start : start + self.batch_size]
+            enc = self._tokenizer(
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=self._max_len,
+                return_tensors="np",
+            )
+            feeds = {
+                k: enc[k].astype(np.int64)
+                for k in ("input_ids", "attention_mask", "token_type_ids")
+                if k in enc
+            }
+            hidden = session.run(None, feeds)[0]
+            mask = enc["attention_mask"][..., None].astype(np.float32)
+            vecs = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            out[idx] = vecs
+        return out
