@@ -2,11 +2,10 @@
 
 The first use exports the sentence-transformers model to ONNX with torch (offline), quantises it
 for int8, and caches both under RAG_ONNX_CACHE (default ~/.cache/rag-onnx/<model>/). Later runs
-load only the tokenizer and the ONNX file. On 2 cores with MiniLM and short sentences: fp32 ~1.6x and int8
-~3x the torch encode throughput; fp32 vectors match torch (cosine > 0.9999), int8 ones do not
-exactly (min cosine ~0.94 on the seed sentences), hence the backend is part of the index spec.
-On 496 BBC chunks (~180 tokens each) the measured rates were torch 37, onnx 35 and onnx-int8
-66 chunks/s: fp32 only helps on short texts.
+load only the tokenizer and the ONNX file. fp32 vectors match torch (cosine > 0.9999); int8 ones
+do not exactly (min cosine ~0.94 on the seed sentences), hence the backend is part of the index
+spec. Measured on 2 cores: short sentences, fp32 ~1.6x and int8 ~3x torch; 496 BBC chunks
+(~180 tokens each), torch 37, onnx 35 and onnx-int8 66 chunks/s.
 """
 
 from __future__ import annotations
