@@ -231,7 +231,7 @@ class Answerer:
         ]
         timings.setdefault("answer", 0.0)
         timings["total"] = timings.get("retrieve", 0.0) + timings["answer"]
-        log.info("abstained on %r: %s", question, reason)
+        log.debug("abstained on %r: %s", question, reason)
         return Answer(
             answer=f"{ABSTAIN_TEXT} ({reason}.)",
             abstained=True,
