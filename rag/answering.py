@@ -33,7 +33,7 @@ class AnswerParams:
     # Evidence score below which we abstain, and the slope of the logistic that turns the
     # score into `confidence` (0.5 at the threshold). Fitted on eval/qa.jsonl; see README.
     threshold: float = 0.49
-    slope: float = 7.0
+    slope: float = 7.5
     # A phrase whose fit (agent/subject position, closeness to the question's words, kind
     # bonuses) is below this is not certain enough: the answer is the whole sentence.
     phrase_certainty: float = 0.5

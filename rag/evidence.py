@@ -75,9 +75,8 @@ def _content_words(text: str) -> list[str]:
 
 
 def _previous_sentence(cand: Candidate) -> str:
-    """The sentence before the candidate's, within its paragraph ('' at a paragraph start)."""
-    para_start = cand.doc.text.rfind("\n", 0, cand.start) + 1
-    before = cand.doc.text[para_start : cand.start]
+    """The sentence before the candidate's, across a paragraph break ('' at the text start)."""
+    before = cand.doc.text[max(0, cand.start - 600) : cand.start]
     spans = split_sentences(before) if before.strip() else []
     return before[spans[-1].start : spans[-1].end] if spans else ""
 
