@@ -407,7 +407,14 @@ def _narrow(
 
     if kind == ph.DATE:
         found = [d for d in ph.dates(sentence) if d.text.lower() not in q_lower]
-        return best(found, lambda d: 0.3 if len(d.text) > 4 else 0.0)
+        dateline = ph.dateline_end(sentence)
+
+        def date_bonus(d: ph.Phrase) -> float:
+            if d.end <= dateline:
+                return 0.6  # the dateline's date is when the release's event happened
+            return 0.3 if len(d.text) > 4 else 0.0
+
+        return best(found, date_bonus)
     if kind == ph.NUMBER:
         # The thing counted: "how many [participating States] did ..." -> its words.
         after = re.search(r"\bhow many\s+([^,;?]*)", q_lower)
@@ -458,12 +465,19 @@ def _narrow(
             for n in ph.names(sentence)
             if novel(n.text) and (n.text.lower() in known or n.text.lower() in meta)
         ]
-        if not found and ph.dateline_end(sentence) and doc.place:
+        if ph.dateline_end(sentence) and doc.place:
+            # The dateline names where the release's event happened: "VIENNA, 8 July 2010 -".
             m = re.match(r"[A-Z][A-Z .'’-]+", sentence)
-            if m:
+            if m and novel(m.group()):
                 text = m.group().rstrip(" ,")
-                found = [ph.Phrase(0, len(text), text, ph.PLACE)]
-        return best(found, lambda n: 0.3 if n.text.lower() in meta else 0.0)
+                found.append(ph.Phrase(0, len(text), text, ph.PLACE))
+
+        def place_bonus(n: ph.Phrase) -> float:
+            if n.start == 0 and ph.dateline_end(sentence):
+                return 1.0  # the dateline place is where the event was
+            return 0.5 if n.text.lower() in meta else 0.0
+
+        return best(found, place_bonus)
     if kind == ph.ENTITY:
         found = []
         for n in ph.names(sentence):

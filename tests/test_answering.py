@@ -175,3 +175,14 @@ def test_narrow_skips_a_name_that_modifies_the_asked_noun():
         agent, "Who funded the workshop?", ph.ENTITY, DOC, _anchors(agent, "funded")
     )
     assert other.text == "Sweden" and other_fit > fit
+
+
+def test_where_prefers_the_dateline_place_over_other_places():
+    s = "VIENNA, 8 July 2010 - The conference on Afghanistan and Kazakhstan started today."
+    doc = Document(source="v.txt", title="T", text=s, place="Vienna", date="2010-07-08")
+    phrase, _ = narrow(
+        s, "Where was the conference held?", ph.PLACE, doc, _anchors(s, "conference")
+    )
+    assert phrase.text == "VIENNA"
+    when, _ = narrow(s, "When did the conference start?", ph.DATE, doc, _anchors(s, "started"))
+    assert when.text == "8 July 2010"
