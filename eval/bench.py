@@ -1,6 +1,7 @@
 """Benchmarks on public data through the real engine code path.
 
     python -m eval.bench scifact --data ../shared/data/scifact --split train [--json]
+    python -m eval.bench squad --data ../shared/data/squad/dev-v1.1-part-a.json --sample 300
 
 Results go to eval/results/<name>.json.
 """
@@ -91,6 +92,72 @@ def bench_scifact(args: argparse.Namespace) -> dict:
     return out
 
 
+def bench_squad(args: argparse.Namespace) -> dict:
+    """Each SQuAD paragraph becomes a document; questions go through Engine.ask."""
+    import random
+
+    from eval.metrics import contains_any, token_f1
+    from rag.config import Settings
+    from rag.engine import Engine
+
+    data = json.loads(args.data.read_text())
+    records, questions = [], []
+    for a_i, article in enumerate(data["data"]):
+        for p_i, para in enumerate(article["paragraphs"]):
+            pid = f"{a_i:03d}-{p_i:03d}"
+            records.append(
+                {"id": pid, "title": article["title"].replace("_", " "), "text": para["context"]}
+            )
+            for qa in para["qas"]:
+                questions.append((pid, qa["question"], [a["text"] for a in qa["answers"]]))
+    random.Random(args.seed).shuffle(questions)
+    if args.sample:
+        questions = questions[: args.sample]
+    with tempfile.TemporaryDirectory(prefix="rag-squad-") as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        (src / "squad.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+        settings = Settings.from_env(index_dir=Path(tmp) / "index", source_dir=src)
+        engine = Engine(settings)
+        t0 = time.perf_counter()
+        report = engine.index_directory(src, progress=sys.stderr.isatty())
+        ingest_s = time.perf_counter() - t0
+        engine.open()
+        engine.warm_up()
+        hit1 = hit5 = em = f1 = cited_ok = abstained = 0.0
+        latencies = []
+        for pid, question, answers in questions:
+            gold = f"squad.jsonl:{pid}"
+            hits = engine.search(question, 5)
+            ranked = list(dict.fromkeys(h.chunk.source for h in hits))
+            hit1 += bool(ranked) and ranked[0] == gold
+            hit5 += gold in ranked
+            ans = engine.ask(question)
+            latencies.append(ans.timings_ms.get("total", 0.0))
+            if ans.abstained:
+                abstained += 1
+                continue
+            norm = ans.answer.strip().lower().rstrip(".")
+            em += any(norm == a.strip().lower().rstrip(".") for a in answers)
+            f1 += token_f1(ans.answer, answers)
+            cited_ok += any(contains_any(c.quote, answers) for c in ans.citations)
+    n = max(1, len(questions))
+    latencies.sort()
+    return {
+        "paragraphs": len(records),
+        "questions": len(questions),
+        "chunks": report.chunks_total,
+        "ingest_seconds": round(ingest_s, 1),
+        "hit@1": round(hit1 / n, 4),
+        "hit@5": round(hit5 / n, 4),
+        "exact_match": round(em / n, 4),
+        "token_f1": round(f1 / n, 4),
+        "cited_sentence_has_answer": round(cited_ok / n, 4),
+        "abstention_rate": round(abstained / n, 4),
+        "ask_p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else 0.0,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__)
     sub = parser.add_subparsers(dest="name", required=True)
@@ -99,9 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--split", default="train", choices=["train", "test", "dev"])
     p.add_argument("--chunks", type=int, default=300, help="chunk candidates per query")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser("squad", help="SQuAD v1.1 answering through Engine.ask")
+    p.add_argument("--data", type=Path, default=Path("../shared/data/squad/dev-v1.1-part-a.json"))
+    p.add_argument("--sample", type=int, default=0, help="questions to ask (0 = all)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    result = {"scifact": bench_scifact}[args.name](args)
+    result = {"scifact": bench_scifact, "squad": bench_squad}[args.name](args)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
