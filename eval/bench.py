@@ -15,6 +15,8 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -47,22 +49,34 @@ def load_beir(data: Path, split: str):
     return {q: queries[q] for q in qrels if q in queries}, qrels
 
 
-def bench_scifact(args: argparse.Namespace) -> dict:
+@contextmanager
+def temp_engine(prefix: str, write_source) -> Iterator[tuple[object, float, object]]:
+    """(engine, ingest seconds, index report) for a temp index of what `write_source(dir)` puts."""
     from rag.config import Settings
     from rag.engine import Engine
 
-    queries, qrels = load_beir(args.data, args.split)
-    with tempfile.TemporaryDirectory(prefix="rag-scifact-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         src = Path(tmp) / "src"
         src.mkdir()
-        (src / "corpus.jsonl").symlink_to((args.data / "corpus.jsonl").resolve())
-        settings = Settings.from_env(index_dir=Path(tmp) / "index", source_dir=src)
-        engine = Engine(settings)
+        write_source(src)
+        engine = Engine(Settings.from_env(index_dir=Path(tmp) / "index", source_dir=src))
         t0 = time.perf_counter()
         report = engine.index_directory(src, progress=sys.stderr.isatty())
         ingest_s = time.perf_counter() - t0
         engine.open()
         engine.warm_up()
+        yield engine, ingest_s, report
+
+
+def bench_scifact(args: argparse.Namespace) -> dict:
+
+    queries, qrels = load_beir(args.data, args.split)
+    corpus = (args.data / "corpus.jsonl").resolve()
+    with temp_engine("rag-scifact-", lambda src: (src / "corpus.jsonl").symlink_to(corpus)) as (
+        engine,
+        ingest_s,
+        report,
+    ):
         snap = engine.snapshot
         prefix = "corpus.jsonl:"
         out: dict = {
@@ -97,8 +111,6 @@ def bench_squad(args: argparse.Namespace) -> dict:
     import random
 
     from eval.metrics import contains_any, token_f1
-    from rag.config import Settings
-    from rag.engine import Engine
 
     data = json.loads(args.data.read_text())
     records, questions = [], []
@@ -113,17 +125,12 @@ def bench_squad(args: argparse.Namespace) -> dict:
     random.Random(args.seed).shuffle(questions)
     if args.sample:
         questions = questions[: args.sample]
-    with tempfile.TemporaryDirectory(prefix="rag-squad-") as tmp:
-        src = Path(tmp) / "src"
-        src.mkdir()
-        (src / "squad.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
-        settings = Settings.from_env(index_dir=Path(tmp) / "index", source_dir=src)
-        engine = Engine(settings)
-        t0 = time.perf_counter()
-        report = engine.index_directory(src, progress=sys.stderr.isatty())
-        ingest_s = time.perf_counter() - t0
-        engine.open()
-        engine.warm_up()
+    lines = "\n".join(json.dumps(r) for r in records) + "\n"
+    with temp_engine("rag-squad-", lambda src: (src / "squad.jsonl").write_text(lines)) as (
+        engine,
+        ingest_s,
+        report,
+    ):
         hit1 = hit5 = em = f1 = cited_ok = abstained = 0.0
         latencies = []
         for pid, question, answers in questions:

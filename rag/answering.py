@@ -458,7 +458,7 @@ def _narrow(
         bonus = {id(p): b for p, b in out}
         return best([p for p, _ in out], lambda p: bonus[id(p)])
     if kind == ph.PLACE:
-        known = query_mod._gazetteer()
+        known = query_mod.gazetteer()
         meta = {doc.place.lower(), doc.country.lower()} - {""}
         found = [
             n

@@ -102,7 +102,7 @@ def _is_menu_line(line: str) -> bool:
 
 def _split_release(lines: list[str]) -> tuple[str, dict[str, list[str]], list[str]]:
     """Title, metadata block and body lines of a press release whose menu is already gone."""
-    lines = [ln for ln in lines]
+    lines = list(lines)  # popped below; leave the caller's list alone
     while lines and not lines[0].strip():
         lines.pop(0)
     title = lines.pop(0).strip() if lines else ""
@@ -263,8 +263,6 @@ def parse_html(raw: str, source: str) -> Document:
     text = "".join(parser.parts)
     doc = parse_text(text, source)
     title = " ".join((parser.title or parser.h1).split())
-    if title and doc.title == " ".join(text.split("\n", 1)[0].split()):
-        pass
     return Document(**{**_fields(doc), "title": title or doc.title})
 
 

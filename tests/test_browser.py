@@ -7,17 +7,13 @@ Screenshots at 1280 and 375 px go to test-artifacts/. The last test stops the se
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.config import PROJECT_ROOT
@@ -32,12 +28,11 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
-from tests.test_server import free_port, stop  # noqa: E402
+from tests.live_server import running_server, stop  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-STARTUP_TIMEOUT = 120.0
 WAIT_MS = 20_000
 STREAMING = re.compile(r"\bstreaming\b")
 CHROMIUM_ARGS = [
@@ -79,35 +74,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     source = tmp / "seeds"
     shutil.copytree(SEEDS, source)
     (source / XSS_SOURCE).write_text(XSS_RELEASE, encoding="utf-8")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_INDEX_DIR=str(tmp / "index"), RAG_SOURCE_DIR=str(source))
-    log_path = tmp / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"rag serve exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"rag serve was not ready in time:\n{log_path.read_text()}")
-            time.sleep(0.25)
+    log_path = tmp / "server.log"  # written by running_server
+    with running_server(tmp, source) as (base, proc):
         yield Server(base, proc)
-    finally:
-        stop(proc)
     assert "Traceback" not in log_path.read_text()
 
 

@@ -3,76 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from rag.config import PROJECT_ROOT
 from tests.conftest import SEEDS, VIENNA
+from tests.live_server import running_server
 
 pytestmark = pytest.mark.model
 
 VIENNA_Q = "Who funded the 2008 Vienna conference?"
 FUNDERS = "Belgium, Norway, the Russian Federation and Japan"
-STARTUP_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a `rag serve` that built its own index of seeds/ in a temp folder."""
     tmp = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_INDEX_DIR=str(tmp / "index"), RAG_SOURCE_DIR=str(SEEDS))
-    log_path = tmp / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"rag serve exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"rag serve was not ready in time:\n{log_path.read_text()}")
-            time.sleep(0.25)
+    log_path = tmp / "server.log"  # written by running_server
+    with running_server(tmp, SEEDS) as (base, _proc):
         yield base
-    finally:
-        stop(proc)
     text = log_path.read_text()
     assert "Traceback" not in text, text
     assert "POST /api/ask 200" in text  # the access log
