@@ -181,6 +181,7 @@ class Answerer:
             timings_ms=timings,
             question=question,
             resolved_question=resolved,
+            passages=hits,
         )
 
     def _citations(self, chosen: list[Candidate]) -> list[Citation]:
@@ -240,6 +241,7 @@ class Answerer:
             timings_ms=timings,
             question=question,
             resolved_question=resolved,
+            passages=hits,
         )
 
 

@@ -34,6 +34,15 @@ class Settings:
     api_key: str = ""
     api_key_reads: bool = False
     log_level: str = "INFO"
+    # Optional generated answers through an OpenAI-compatible chat API (rag.generation).
+    llm_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama); "" = extractive only
+    llm_model: str = "default"
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0  # seconds for the whole generation, retries included
+    llm_connect_timeout: float = 3.0
+    llm_retries: int = 2
+    llm_max_tokens: int = 256
+    llm_passages: int = 4
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -51,6 +60,16 @@ class Settings:
             api_key=_env("RAG_API_KEY", ""),
             api_key_reads=_env("RAG_API_KEY_READS", "0") in ("1", "true", "yes"),
             log_level=_env("RAG_LOG_LEVEL", "INFO").upper(),
+            llm_base_url=_env("RAG_LLM_BASE_URL", ""),
+            llm_model=_env("RAG_LLM_MODEL", cls.llm_model),
+            llm_api_key=_env("RAG_LLM_API_KEY", ""),
+            llm_timeout=float(_env("RAG_LLM_TIMEOUT", str(cls.llm_timeout))),
+            llm_connect_timeout=float(
+                _env("RAG_LLM_CONNECT_TIMEOUT", str(cls.llm_connect_timeout))
+            ),
+            llm_retries=int(_env("RAG_LLM_RETRIES", str(cls.llm_retries))),
+            llm_max_tokens=int(_env("RAG_LLM_MAX_TOKENS", str(cls.llm_max_tokens))),
+            llm_passages=int(_env("RAG_LLM_PASSAGES", str(cls.llm_passages))),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:

@@ -116,6 +116,12 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     question: str = ""
     resolved_question: str = ""
+    # "extractive" | "generated" (LLM, claim-checked) | "fallback" (LLM failed or unsupported)
+    mode: str = "extractive"
+    warning: str | None = None
+    sentences: list[dict[str, Any]] = field(default_factory=list)  # per generated sentence
+    # The passages the answerer considered (for the generator); not part of the response.
+    passages: list[Hit] = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,4 +131,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "related": self.related,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "mode": self.mode,
+            "warning": self.warning,
+            "sentences": self.sentences,
         }
