@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,6 +48,7 @@ from rag.errors import IndexMissing, RagError
 from rag.ingest import IngestError
 from rag.openai_compat import pieces
 from rag.openai_compat import router as openai_router
+from rag.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +108,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 ask_router = APIRouter(tags=["ask"])
 
 
-def _answer(request: Request, body: AskRequest, engine: Engine) -> dict[str, Any]:
+def _answer(
+    request: Request, body: AskRequest, engine: Engine, generate: bool = True
+) -> dict[str, Any] | Answer:
+    """The response object; with `generate` false, the extractive Answer (for streaming)."""
     question = check_question(body.question, get_state(request).settings)
-    answer = engine.ask(question, body.top_k, body.filter_dict(), body.history_dicts())
+    answer = engine.ask(
+        question, body.top_k, body.filter_dict(), body.history_dicts(), generate=generate
+    )
+    if not generate:
+        return answer
     request.app.state.metrics.answers.labels(str(answer.abstained).lower()).inc()
     return answer.to_dict()
 
@@ -144,17 +152,35 @@ def _sse(event: str, data: Any) -> str:
     },
 )
 async def ask_stream(body: AskRequest, request: Request, engine: ReadyEngine) -> Response:
-    """The same answer as POST /api/ask, as a stream of Server-Sent Events."""
-    result = await run_in_threadpool(_answer, request, body, engine)
+    """The same answer as POST /api/ask, as a stream of Server-Sent Events.
 
-    async def events() -> AsyncIterator[str]:
+    With an LLM configured, the `token` events are the model's raw text as it arrives, the
+    `citations` event is empty, and `done` carries the checked answer (which may differ)."""
+    extractive = await run_in_threadpool(_answer, request, body, engine, False)
+    generator = engine.generator
+    metrics = request.app.state.metrics
+
+    def generated() -> Iterator[str]:  # a sync iterator: Starlette runs it in the threadpool
+        assert generator is not None
+        yield _sse("citations", {"citations": [], "generating": True})
+        for event, value in generator.events(extractive):
+            if event == "token":
+                yield _sse("token", {"text": value})
+            elif isinstance(value, Answer):
+                metrics.answers.labels(str(value.abstained).lower()).inc()
+                yield _sse("done", value.to_dict())
+
+    async def extracted() -> AsyncIterator[str]:
+        metrics.answers.labels(str(extractive.abstained).lower()).inc()
+        result = extractive.to_dict()
         yield _sse("citations", {"citations": result["citations"]})
         for piece in pieces(result["answer"]):
             yield _sse("token", {"text": piece})
         yield _sse("done", result)
 
+    use_llm = generator is not None and generator.applies(extractive)
     return StreamingResponse(
-        events(),
+        generated() if use_llm else extracted(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

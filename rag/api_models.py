@@ -112,6 +112,15 @@ class CitationOut(BaseModel):
     score: float
 
 
+class SentenceSupport(BaseModel):
+    text: str
+    supported: bool = Field(description="kept: its cited passage states its terms")
+    citations: list[int] = Field(description="the answer's citation numbers it was given")
+    cited_passages: list[int] = Field(description="the passage numbers the model wrote")
+    reason: str = Field(description="why it was removed; empty when kept")
+    missing: list[str] = Field(description="its terms no cited passage contains")
+
+
 class AskResponse(BaseModel):
     answer: str = Field(examples=["Belgium, Norway, the Russian Federation and Japan"])
     abstained: bool
@@ -121,6 +130,15 @@ class AskResponse(BaseModel):
         default_factory=list, description="closest passages, given when the answer abstains"
     )
     timings_ms: dict[str, float] = Field(examples=[{"retrieve": 9.1, "answer": 4.2, "total": 13.3}])
+    mode: Literal["extractive", "generated", "fallback"] = Field(
+        default="extractive",
+        description="generated: written by the configured LLM and checked sentence by sentence; "
+        "fallback: the LLM failed or no sentence was supported, so the extractive answer",
+    )
+    warning: str | None = Field(default=None, description="why the answer fell back")
+    sentences: list[SentenceSupport] = Field(
+        default_factory=list, description="each generated sentence and whether it was kept"
+    )
 
 
 DOCUMENT_EXAMPLE = {

@@ -17,6 +17,7 @@ from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.errors import IndexMissing, NotFound
 from rag.evidence import EvidenceScorer
+from rag.generation import Generator
 from rag.ingest import Loaded, Skipped, iter_source_dir
 from rag.retrieval import RetrievalParams, Retriever
 from rag.store import IndexSpec, Snapshot, Store, Upsert
@@ -109,6 +110,10 @@ class Engine:
         self._rw = ReadWriteLock()  # makes commit + snapshot swap atomic for readers
         self.scorer = EvidenceScorer(self.embedder)
         self.answerer = Answerer(self.retriever, self.scorer)
+        # Optional LLM answers (RAG_LLM_BASE_URL), cited with the extractive path's citations.
+        self.generator: Generator | None = (
+            Generator(settings, self.answerer._citations) if settings.llm_base_url else None
+        )
 
     # -- lifecycle ---------------------------------------------------------------------
     def spec(self) -> IndexSpec:
@@ -325,9 +330,12 @@ class Engine:
         filters: dict | None = None,
         history: list[dict] | None = None,
         mode: str = "hybrid",
+        generate: bool = True,
     ):
+        """The extractive answer, then (with an LLM configured and `generate`) the checked
+        generated one; the LLM call runs outside the read lock, on the passages already found."""
         with self._rw.read():
-            return self.answerer.ask(
+            answer = self.answerer.ask(
                 self.snapshot,
                 question,
                 top_k or self.settings.top_k,
@@ -335,3 +343,6 @@ class Engine:
                 history=history,
                 mode=mode,
             )
+        if generate and self.generator is not None and self.generator.applies(answer):
+            answer = self.generator.answer(answer)
+        return answer
