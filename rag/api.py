@@ -204,6 +204,9 @@ def readyz(request: Request) -> dict[str, Any]:
             raise NotReady(f"the service could not load its index: {state.error.message}")
         raise NotReady("the index and model are still loading")
     snap = state.engine.snapshot
+    ping = getattr(snap.vectors, "ping", None)
+    if ping is not None:  # Milvus: 503 vector_backend_unavailable when it does not answer
+        ping()
     return {
         "status": "ready",
         "documents": len(snap.documents),

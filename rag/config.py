@@ -43,6 +43,13 @@ class Settings:
     llm_retries: int = 2
     llm_max_tokens: int = 256
     llm_passages: int = 4
+    # Vector index (rag.vectors, rag.milvus_index): SQLite stays the store of record either way.
+    vector_backend: str = "faiss"  # faiss | milvus
+    faiss_index: str = "auto"  # auto | flat | hnsw | ivf-sq8 (auto: by corpus size)
+    milvus_uri: str = ""  # a *.db path (Milvus Lite) or http://host:19530; "" = index_dir/milvus.db
+    milvus_token: str = ""
+    milvus_collection: str = "rag_chunks"
+    milvus_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -70,6 +77,12 @@ class Settings:
             llm_retries=int(_env("RAG_LLM_RETRIES", str(cls.llm_retries))),
             llm_max_tokens=int(_env("RAG_LLM_MAX_TOKENS", str(cls.llm_max_tokens))),
             llm_passages=int(_env("RAG_LLM_PASSAGES", str(cls.llm_passages))),
+            vector_backend=_env("RAG_VECTOR_BACKEND", cls.vector_backend).lower(),
+            faiss_index=_env("RAG_FAISS_INDEX", cls.faiss_index).lower(),
+            milvus_uri=_env("RAG_MILVUS_URI", ""),
+            milvus_token=_env("RAG_MILVUS_TOKEN", ""),
+            milvus_collection=_env("RAG_MILVUS_COLLECTION", cls.milvus_collection),
+            milvus_timeout=float(_env("RAG_MILVUS_TIMEOUT", str(cls.milvus_timeout))),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:

@@ -22,6 +22,7 @@ from rag.ingest import Loaded, Skipped, iter_source_dir
 from rag.retrieval import RetrievalParams, Retriever
 from rag.store import IndexSpec, Snapshot, Store, Upsert
 from rag.types import Document, Hit
+from rag.vector_backend import VectorConfig
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Engine:
         self.embedder = embedder or make_embedder(
             settings.embed_model, settings.embed_batch_size, settings.embed_backend
         )
-        self.store = Store(settings.index_dir)
+        self.store = Store(settings.index_dir, VectorConfig.from_settings(settings))
         self.retriever = Retriever(
             self.store, self.embedder, RetrievalParams(settings.candidates, settings.rrf_k)
         )

@@ -57,3 +57,10 @@ class IndexIncompatible(RagError):
 
     status = 503
     code = "index_incompatible"
+
+
+class VectorBackendUnavailable(RagError):
+    """The external vector engine (Milvus) cannot be reached or refused a request."""
+
+    status = 503
+    code = "vector_backend_unavailable"

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and keyword (FTS5 BM25) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (FAISS) and keyword (in-memory BM25) rankings, fused by rank."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.embedding import Embedder
+from rag.keyword_index import KeywordIndexer, query_terms
 from rag.store import Snapshot, Store
-from rag.text_utils import fts_query
 from rag.types import Hit
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.params = params
+        self.keywords = KeywordIndexer()  # in-memory BM25, ranks as the store's FTS5 does
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
@@ -59,21 +60,24 @@ class Retriever:
         if sources is not None and not sources:
             return []
         n = max(self.params.candidates, k)
-        allowed_ids = None
-        if sources is not None:
-            allowed_ids = np.asarray(
-                [i for s in sources for i in snapshot.ids_by_source.get(s, [])], dtype=np.int64
-            )
+        # Pushed down into the vector search (an id selector for FAISS, an expression in Milvus).
+        where = snapshot.search_filter(sources) if sources is not None else None
         dense_ids: list[int] = []
         dense_scores: dict[int, float] = {}
         if mode in ("hybrid", "dense") and snapshot.vectors.count:
             qv = self.embed_query(query) if query_vector is None else query_vector
-            scores, ids = snapshot.vectors.search(qv, n, allowed_ids)
+            scores, ids = snapshot.vectors.search(qv, n, where)
             dense_ids = [int(i) for i in ids if int(i) in snapshot.chunks]
             dense_scores = {int(i): float(s) for s, i in zip(scores, ids, strict=True)}
         keyword_ids: list[int] = []
         if mode in ("hybrid", "keyword"):
-            hits = self.store.keyword_search(fts_query(query), n, sources)
+            allowed_ids = None
+            if sources is not None:
+                allowed_ids = np.asarray(
+                    [i for s in sources for i in snapshot.ids_by_source.get(s, [])], dtype=np.int64
+                )
+            index = self.keywords.for_snapshot(snapshot)
+            hits = index.search(query_terms(query), n, allowed_ids)
             keyword_ids = [i for i, _ in hits if i in snapshot.chunks]
         if mode == "dense":
             fused = {i: dense_scores[i] for i in dense_ids}

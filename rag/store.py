@@ -1,8 +1,13 @@
-"""The on-disk index: SQLite (store of record + FTS5) + a FAISS vector index + manifest.json.
+"""The on-disk index: SQLite (store of record + FTS5) + a vector index + manifest.json.
 
-Writes are one SQLite transaction, so a killed run leaves the previous state. The FAISS file is
-derived: it is written after the commit (temp file + rename) and tagged with the store's build id
-and generation; when it disagrees with SQLite it is rebuilt from the stored vectors.
+Writes are one SQLite transaction, so a killed run leaves the previous state. The vector index
+is derived from the vectors SQLite stores, and is tagged with the store's build id and
+generation; when it disagrees with SQLite it is rebuilt from them (never re-embedded).
+
+- FAISS (default): a file written after the commit (temp file + rename).
+- Milvus (rag.milvus_index): written inside the transaction, before the commit; if Milvus
+  fails the transaction rolls back, and a collection left mid-write is rebuilt on the next
+  load or write.
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from rag.errors import IndexIncompatible, IndexMissing
 from rag.types import Chunk, Document
-from rag.vectors import FaissVectorIndex, VectorIndex
+from rag.vector_backend import VectorConfig
+from rag.vectors import FaissVectorIndex, SearchFilter, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +105,39 @@ class Snapshot:
     def chunk_count(self) -> int:
         return len(self.chunks)
 
+    @cached_property
+    def _sources_by_year(self) -> dict[int | None, set[str]]:
+        out: dict[int | None, set[str]] = {}
+        for doc in self.documents.values():
+            out.setdefault(doc.year, set()).add(doc.source)
+        return out
+
+    @cached_property
+    def _sources_by_place(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for doc in self.documents.values():
+            out.setdefault(doc.place.lower(), set()).add(doc.source)
+        return out
+
+    def search_filter(self, sources: set[str]) -> SearchFilter:
+        """The vector-search filter for these releases, as years / places when exactly equal."""
+        allowed = {s for s in sources if s in self.documents}
+        docs = [self.documents[s] for s in allowed]
+        years = {d.year for d in docs}
+        places = {d.place.lower() for d in docs}
+        by_year = by_place = None
+        if None not in years:
+            by_year = set().union(*(self._sources_by_year[y] for y in years))
+        if "" not in places:
+            by_place = set().union(*(self._sources_by_place[p] for p in places))
+        if by_year == allowed and allowed:
+            return SearchFilter(allowed, self.ids_by_source, years=years)  # type: ignore[arg-type]
+        if by_place == allowed and allowed:
+            return SearchFilter(allowed, self.ids_by_source, places=places)
+        if by_year is not None and by_place is not None and by_year & by_place == allowed:
+            return SearchFilter(allowed, self.ids_by_source, years=years, places=places)  # type: ignore[arg-type]
+        return SearchFilter(allowed, self.ids_by_source, sources=allowed)
+
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -111,8 +151,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class Store:
     """Owns the index folder. Not thread-safe for writes: the Engine serialises them."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, vector_config: VectorConfig | None = None) -> None:
         self.index_dir = Path(index_dir)
+        self.vector_config = vector_config or VectorConfig()
+        self._milvus = None  # the MilvusVectorIndex, made on first use
         self.db_path = self.index_dir / DB_NAME
         self.faiss_path = self.index_dir / FAISS_NAME
         self.manifest_path = self.index_dir / MANIFEST_NAME
@@ -145,6 +187,9 @@ class Store:
     def create(self, spec: IndexSpec) -> None:
         """Create an empty index, or a fresh one replacing an incompatible index atomically."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
+        milvus = self._milvus_index(spec.dimension) if self._uses_milvus else None
+        if milvus is not None:
+            milvus.ping()  # fail before replacing anything
         tmp = self.index_dir / f".{DB_NAME}.{os.getpid()}.new"
         tmp.unlink(missing_ok=True)
         conn = self._connect(tmp)
@@ -159,7 +204,23 @@ class Store:
             Path(str(self.db_path) + suffix).unlink(missing_ok=True)
         os.replace(tmp, self.db_path)
         self._local = threading.local()
-        self._publish_files(FaissVectorIndex(spec.dimension), meta["build_id"], 0)
+        if milvus is not None:
+            milvus.reset(meta["build_id"], 0, [])
+            self._publish_files(milvus, meta["build_id"], 0)
+        else:
+            layout = self.vector_config.faiss_layout(0)
+            self._publish_files(
+                FaissVectorIndex(spec.dimension, layout=layout), meta["build_id"], 0
+            )
+
+    @property
+    def _uses_milvus(self) -> bool:
+        return self.vector_config.backend == "milvus"
+
+    def _milvus_index(self, dimension: int):
+        if self._milvus is None or self._milvus.dimension != dimension:
+            self._milvus = self.vector_config.milvus_index(self.index_dir, dimension)
+        return self._milvus
 
     def read_spec(self) -> IndexSpec:
         if not self.exists():
@@ -193,7 +254,7 @@ class Store:
             )
 
     def load(self, expected: IndexSpec | None = None) -> Snapshot:
-        """Read SQLite into a Snapshot; rebuild the FAISS file from stored vectors if stale."""
+        """Read SQLite into a Snapshot; rebuild the vector index from stored vectors if stale."""
         spec = self.read_spec()
         if expected is not None:
             self.check_compatible(expected)
@@ -222,48 +283,113 @@ class Store:
                 origins[doc.source] = row[1]
             chunks: dict[int, Chunk] = {}
             ids_by_source: dict[str, list[int]] = {}
-            ids, vecs = [], []
+            ids = []
             for row in conn.execute(
-                'SELECT id, chunk_id, source, ordinal, start, "end", text, embed_text, n_tokens,'
-                " vector FROM chunks ORDER BY id"
+                'SELECT id, chunk_id, source, ordinal, start, "end", text, embed_text, n_tokens'
+                " FROM chunks ORDER BY id"
             ):
                 chunks[row[0]] = Chunk(
                     row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]
                 )
                 ids_by_source.setdefault(row[2], []).append(row[0])
                 ids.append(row[0])
-                vecs.append(np.frombuffer(row[9], dtype=np.float32))
         finally:
             conn.execute("COMMIT")
         generation, build_id = int(meta["generation"]), meta["build_id"]
-        vectors = self._load_or_rebuild_faiss(spec, build_id, generation, ids, vecs)
+        live = np.asarray(ids, dtype=np.int64)
+        if self._uses_milvus:
+            vectors = self._load_or_rebuild_milvus(spec, build_id, generation, live)
+        else:
+            vectors = self._load_or_rebuild_faiss(spec, build_id, generation, live)
         return Snapshot(
             documents, origins, chunks, ids_by_source, vectors, generation, build_id, spec
         )
 
+    def _stored_vectors(self, with_fields: bool = False) -> Iterator[tuple]:
+        """(ids, vectors, fields) batches of every stored chunk; fields are Milvus row fields."""
+        from rag.milvus_index import row_fields
+
+        conn = self._connect()
+        try:
+            cur = conn.execute(
+                "SELECT c.id, c.vector, c.source, d.date, d.place FROM chunks c"
+                " JOIN documents d ON d.source = c.source ORDER BY c.id"
+            )
+            while rows := cur.fetchmany(10_000):
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+                fields = [row_fields(r[2], _year(r[3]), r[4]) for r in rows] if with_fields else []
+                yield ids, vectors, fields
+        finally:
+            conn.close()
+
+    def _build_faiss(self, dimension: int, layout: str) -> FaissVectorIndex:
+        batches = list(self._stored_vectors())
+        if not batches:
+            return FaissVectorIndex(dimension, layout=layout)
+        ids = np.concatenate([b[0] for b in batches])
+        vectors = np.vstack([b[1] for b in batches])
+        started = time.perf_counter()
+        index = FaissVectorIndex.build(dimension, layout, ids, vectors)
+        log.info("built a %s index of %d vectors in %.1f s", layout, len(ids),
+                 time.perf_counter() - started)  # fmt: skip
+        return index
+
     def _load_or_rebuild_faiss(
-        self,
-        spec: IndexSpec,
-        build_id: str,
-        generation: int,
-        ids: list[int],
-        vecs: list[np.ndarray],
+        self, spec: IndexSpec, build_id: str, generation: int, live: np.ndarray
     ) -> VectorIndex:
-        manifest = self.read_manifest()
-        tag = manifest.get("faiss", {})
-        if self.faiss_path.exists() and tag == {"build_id": build_id, "generation": generation}:
+        tag = self.read_manifest().get("faiss", {})
+        index = None
+        if (
+            self.faiss_path.exists()
+            and tag.get("build_id") == build_id
+            and tag.get("generation") == generation
+        ):
             try:
                 index = FaissVectorIndex.read(self.faiss_path, spec.dimension)
-                if index.count == len(ids):
-                    return index
+                if not index.mask_all_but(live):
+                    index = None
             except Exception as exc:  # a truncated or foreign file: rebuild it below
                 log.warning("vector file %s unreadable (%s)", self.faiss_path, exc)
-        log.warning("vector index disagrees with the store; rebuilding it from stored vectors")
-        index = FaissVectorIndex(spec.dimension)
-        if ids:
-            index.add(np.asarray(ids, dtype=np.int64), np.vstack(vecs))
+                index = None
+        current = index.layout if index is not None else tag.get("index")
+        layout = self.vector_config.faiss_layout(len(live), current)
+        if index is not None and not index.needs_rebuild(layout):
+            return index
+        if index is None:
+            log.warning("vector index disagrees with the store; rebuilding it from stored vectors")
+        else:
+            log.warning("rebuilding the vector index as %s from stored vectors", layout)
+        index = self._build_faiss(spec.dimension, layout)
         self._publish_files(index, build_id, generation)
         return index
+
+    def _load_or_rebuild_milvus(
+        self, spec: IndexSpec, build_id: str, generation: int, live: np.ndarray
+    ) -> VectorIndex:
+        index = self._milvus_index(spec.dimension)
+        state = index.state()
+        if state is not None:
+            index.load()
+        if state == (build_id, str(generation)) and index.refresh_count() == len(live):
+            self._publish_files(index, build_id, generation)
+            return index
+        log.warning(
+            "Milvus collection %s disagrees with the store; rebuilding it from stored vectors",
+            index.location,
+        )
+        index.reset(build_id, generation, self._stored_vectors(with_fields=True))
+        self._publish_files(index, build_id, generation)
+        return index
+
+    def _sync_milvus(self, snapshot: Snapshot) -> None:
+        """Before a write: rebuild the collection if an earlier write left it out of step."""
+        index = snapshot.vectors
+        if index.state() != (snapshot.build_id, str(snapshot.generation)):  # type: ignore[attr-defined]
+            log.warning("Milvus collection out of step with the store; rebuilding it")
+            index.reset(  # type: ignore[attr-defined]
+                snapshot.build_id, snapshot.generation, self._stored_vectors(with_fields=True)
+            )
 
     # -- manifest --------------------------------------------------------------------------
     def read_manifest(self) -> dict:
@@ -274,7 +400,8 @@ class Store:
 
     def _publish_files(self, index: VectorIndex, build_id: str, generation: int) -> None:
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        index.write(self.faiss_path)
+        if not index.external:
+            index.write(self.faiss_path)
         conn = self._reader()
         meta = self._meta(conn)
         counts = conn.execute(
@@ -290,9 +417,16 @@ class Store:
             "vector_index": index.kind,
             "documents": counts[0],
             "chunks": counts[1],
-            "faiss": {"build_id": build_id, "generation": generation},
             "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+        tag = {"build_id": build_id, "generation": generation}
+        if index.external:
+            manifest["milvus"] = tag | {
+                "uri": getattr(index, "public_uri", ""),
+                "collection": getattr(index, "collection", ""),
+            }
+        else:
+            manifest["faiss"] = tag | {"index": getattr(index, "layout", "flat")}
         _atomic_write(self.manifest_path, json.dumps(manifest, indent=2).encode())
 
     # -- writes ----------------------------------------------------------------------------
@@ -303,12 +437,23 @@ class Store:
         upserts, deletes = list(upserts), list(deletes)
         if not upserts and not deletes:
             return snapshot
+        external = snapshot.vectors.external
+        if external:
+            self._sync_milvus(snapshot)  # also fails fast when Milvus is down
         conn = self._connect()
         new_ids: dict[str, list[int]] = {}
+        removed_rows: list[tuple] = []  # for Milvus: what to delete, and to put back on failure
+        vectors_written = False
         try:
             conn.execute("BEGIN IMMEDIATE")
             touched = {u.document.source for u in upserts} | set(deletes)
             for source in touched:
+                if external:
+                    removed_rows += conn.execute(
+                        "SELECT c.id, c.vector, c.source, d.date, d.place FROM chunks c"
+                        " JOIN documents d ON d.source = c.source WHERE c.source=?",
+                        (source,),
+                    ).fetchall()
                 old = [
                     r[0] for r in conn.execute("SELECT id FROM chunks WHERE source=?", (source,))
                 ]
@@ -360,10 +505,19 @@ class Store:
                 new_ids[d.source] = ids
             generation = snapshot.generation + 1
             conn.execute("UPDATE meta SET value=? WHERE key='generation'", (str(generation),))
+            if external:
+                snapshot.vectors.write_batch(  # type: ignore[attr-defined]
+                    (snapshot.generation, generation),
+                    _milvus_rows(removed_rows, snapshot.spec.dimension),
+                    _milvus_rows_of(upserts, new_ids, snapshot.spec.dimension),
+                )
+                vectors_written = True
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if vectors_written:  # Milvus is ahead of SQLite: rebuild it on the next write
+                snapshot.vectors.mark_stale()  # type: ignore[attr-defined]
             raise
         finally:
             conn.close()
@@ -386,18 +540,29 @@ class Store:
                 removed.append(cid)
             documents.pop(source, None)
             origins.pop(source, None)
-        vectors = old.vectors.copy()
-        vectors.remove(np.asarray(removed, dtype=np.int64))
+        vectors = old.vectors.copy()  # Milvus: the same collection, already written
+        if not vectors.external:
+            vectors.remove(np.asarray(removed, dtype=np.int64))
         for up in upserts:
             ids = new_ids[up.document.source]
             documents[up.document.source] = up.document
             origins[up.document.source] = up.origin
             ids_by_source[up.document.source] = ids
             chunks.update(zip(ids, up.chunks, strict=True))
-            if ids:
+            if ids and not vectors.external:
                 vectors.add(
                     np.asarray(ids, dtype=np.int64), np.asarray(up.vectors, dtype=np.float32)
                 )
+        if isinstance(vectors, FaissVectorIndex):
+            layout = self.vector_config.faiss_layout(len(chunks), vectors.layout)
+            if vectors.needs_rebuild(layout):
+                if layout == vectors.layout == "hnsw":
+                    vectors = vectors.compacted()
+                else:
+                    log.info(
+                        "corpus of %d chunks: rebuilding the vectors as %s", len(chunks), layout
+                    )
+                    vectors = self._build_faiss(old.spec.dimension, layout)
         self._publish_files(vectors, old.build_id, generation)
         return Snapshot(
             documents, origins, chunks, ids_by_source, vectors, generation, old.build_id, old.spec
@@ -426,3 +591,37 @@ class Store:
                 (match, *sorted(sources), limit),
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def _year(date: str) -> int | None:
+    return int(date[:4]) if len(date) >= 4 and date[:4].isdigit() else None
+
+
+def _milvus_rows(rows: list[tuple], dimension: int) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """(ids, vectors, fields) from (id, vector blob, source, date, place) rows."""
+    from rag.milvus_index import row_fields
+
+    ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+    vectors = (
+        np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        if rows
+        else np.zeros((0, dimension), dtype=np.float32)
+    )
+    return ids, vectors, [row_fields(r[2], _year(r[3]), r[4]) for r in rows]
+
+
+def _milvus_rows_of(
+    upserts: list[Upsert], new_ids: dict[str, list[int]], dimension: int
+) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    from rag.milvus_index import row_fields
+
+    ids: list[int] = []
+    vectors: list[np.ndarray] = []
+    fields: list[dict] = []
+    for up in upserts:
+        doc = up.document
+        ids += new_ids[doc.source]
+        vectors += [np.asarray(v, dtype=np.float32) for v in up.vectors]
+        fields += [row_fields(doc.source, doc.year, doc.place)] * len(up.chunks)
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
+    return np.asarray(ids, dtype=np.int64), matrix, fields

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -23,9 +24,26 @@ def seeds_copy(tmp_path: Path) -> Path:
     return dest
 
 
+# Behaviour tests run against each vector backend: FAISS in the index folder and Milvus Lite
+# (a local milvus.db through pymilvus). RAG_TEST_BACKENDS=faiss narrows a quick local run.
+BACKENDS = [b for b in os.environ.get("RAG_TEST_BACKENDS", "faiss,milvus").split(",") if b]
+
+
+@pytest.fixture(params=BACKENDS)
+def vector_backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "milvus":
+        pytest.importorskip("milvus_lite")
+    return request.param
+
+
 @pytest.fixture
-def fake_settings(tmp_path: Path, seeds_copy: Path) -> Settings:
-    return Settings(index_dir=tmp_path / "index", source_dir=seeds_copy, embed_model="fake")
+def fake_settings(tmp_path: Path, seeds_copy: Path, vector_backend: str) -> Settings:
+    return Settings(
+        index_dir=tmp_path / "index",
+        source_dir=seeds_copy,
+        embed_model="fake",
+        vector_backend=vector_backend,
+    )
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ def test_missing_and_incompatible_index(fake_settings):
     Engine(other, embedder=FakeEmbedder()).open()
 
 
+@pytest.mark.parametrize("vector_backend", ["faiss"])  # a FAISS file; subprocesses
 def test_stale_faiss_file_is_rebuilt_without_embedding(fake_settings):
     Engine(fake_settings, embedder=FakeEmbedder()).index_directory()
     faiss_path = fake_settings.index_dir / "vectors.faiss"
@@ -122,6 +123,7 @@ def _consistent(index_dir: Path) -> tuple[int, int]:
     return len(snap.documents), snap.chunk_count
 
 
+@pytest.mark.parametrize("vector_backend", ["faiss"])  # a FAISS file; subprocesses
 def test_sigkill_mid_index_leaves_previous_index(tmp_path, fake_settings, seeds_copy):
     Engine(fake_settings, embedder=FakeEmbedder()).index_directory()
     before = _consistent(fake_settings.index_dir)
