@@ -58,6 +58,7 @@ def answer_metrics(
     engine,
     questions: list[dict],
     mode: str = "hybrid",
+    generate: bool = False,  # with RAG_LLM_BASE_URL: generated answers (eval/llm.py)
 ) -> tuple[dict[str, float], list[dict]]:
     rows = []
     correct = f1_sum = 0.0
@@ -67,7 +68,7 @@ def answer_metrics(
     abst_tp = abst_fp = abst_fn = 0
     latencies = []
     for q in questions:
-        ans = engine.ask(q["question"], mode=mode)
+        ans = engine.ask(q["question"], mode=mode, generate=generate)
         latencies.append(ans.timings_ms.get("total", 0.0))
         gold = set(q["sources"])
         cited = {c.source for c in ans.citations}
@@ -100,6 +101,8 @@ def answer_metrics(
                 "cited": sorted(cited),
                 "gold": sorted(gold),
                 "confidence": round(ans.confidence, 3),
+                "mode": ans.mode,
+                **({"sentences": ans.sentences} if generate else {}),
             }
         )
     answerable = [q for q in questions if q["answerable"]]
@@ -145,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--qa", type=Path, default=QA_PATH)
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument(
+        "--no-llm",
+        action="store_true",
+        help="skip the generated-answer run even when RAG_LLM_BASE_URL is set",
+    )
+    parser.add_argument(
         "--report-only",
         action="store_true",
         help="print and save the results but exit 0 below the thresholds",
@@ -176,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
             report["answers"][mode], rows = answer_metrics(engine, questions, mode)
             if mode == "hybrid":
                 rows_hybrid = rows
+        if engine.generator is not None and not args.no_llm:
+            from eval import llm
+
+            report["llm"] = llm.run(engine, questions, report["answers"]["hybrid"], RESULTS_DIR)
+            report["llm"].pop("rows")
     report["thresholds"] = THRESHOLDS
     report["failures"] = [r for r in rows_hybrid if not r["ok"]]
     hybrid = report["answers"]["hybrid"]

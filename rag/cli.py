@@ -110,6 +110,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         forwarded.append("--report-only")
     if args.show_failures:
         forwarded.append("--show-failures")
+    if args.no_llm:
+        forwarded.append("--no-llm")
     return eval_main(forwarded)
 
 
@@ -150,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-dir", type=Path, default=None)
     p.add_argument("--report-only", action="store_true", help="exit 0 below the thresholds")
     p.add_argument("--show-failures", action="store_true", help="list the failed questions")
+    p.add_argument(
+        "--no-llm", action="store_true", help="no generated-answer run (RAG_LLM_BASE_URL)"
+    )
     p.set_defaults(func=cmd_eval)
     return parser
 

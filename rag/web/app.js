@@ -194,6 +194,27 @@
     });
   }
 
+  // How an answer was made when an LLM is configured: generated (claim-checked) or fallback.
+  function generationNote(result) {
+    const sentences = Array.isArray(result.sentences) ? result.sentences : [];
+    const removed = sentences.filter((s) => s && s.supported === false).length;
+    if (result.mode === "generated") {
+      const text =
+        "Written by the language model; every sentence checked against the release it cites." +
+        (removed ? ` ${removed} unsupported sentence${removed > 1 ? "s" : ""} removed.` : "");
+      return el("p", "generation-note", text);
+    }
+    if (result.mode === "fallback") {
+      const box = el("p", "generation-note fallback");
+      box.setAttribute("role", "status");
+      box.textContent =
+        "Showing the answer taken directly from the releases" +
+        (result.warning ? ` (${result.warning}).` : ".");
+      return box;
+    }
+    return null;
+  }
+
   function answerView(question) {
     const item = el("li", "message assistant streaming");
     const role = el("p", "role", "Answer");
@@ -244,6 +265,8 @@
         const answer = typeof result.answer === "string" ? result.answer : streamed;
         if (answer !== streamed) text.replaceChildren(document.createTextNode(answer));
         renderCitations(result.citations);
+        const note = generationNote(result);
+        if (note) bubble.append(note);
         if (result.abstained) {
           item.classList.add("abstained");
           role.textContent = "No answer";
