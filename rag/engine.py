@@ -15,7 +15,7 @@ from rag.answering import Answerer
 from rag.chunking import chunk_document
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
-from rag.errors import IndexMissing, NotFound
+from rag.errors import IndexMissing, NotFound, VectorBackendUnavailable
 from rag.evidence import EvidenceScorer
 from rag.generation import Generator
 from rag.ingest import Loaded, Skipped, iter_source_dir
@@ -159,6 +159,8 @@ class Engine:
                 self.store.check_compatible(spec)
                 self._snapshot = self.store.load(spec)
                 return self._snapshot
+            except VectorBackendUnavailable:  # Milvus down: fail the write, rebuild nothing
+                raise
             except Exception as exc:  # incompatible or unreadable: rebuild from scratch
                 log.warning("rebuilding the index: %s", getattr(exc, "message", exc))
         self.store.create(spec)

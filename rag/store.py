@@ -134,7 +134,12 @@ class Snapshot:
             return SearchFilter(allowed, self.ids_by_source, years=years)  # type: ignore[arg-type]
         if by_place == allowed and allowed:
             return SearchFilter(allowed, self.ids_by_source, places=places)
-        if by_year is not None and by_place is not None and by_year & by_place == allowed:
+        if (
+            allowed
+            and by_year is not None
+            and by_place is not None
+            and by_year & by_place == allowed
+        ):
             return SearchFilter(allowed, self.ids_by_source, years=years, places=places)  # type: ignore[arg-type]
         return SearchFilter(allowed, self.ids_by_source, sources=allowed)
 

@@ -271,6 +271,18 @@ def test_unreachable_milvus_fails_cleanly(tmp_path, seeds_copy) -> None:
     with pytest.raises(VectorBackendUnavailable, match=r"Milvus vector backend at http://127"):
         Engine(settings, embedder=FakeEmbedder()).index_directory()
     assert not (tmp_path / "index" / "store.sqlite").exists()
+    # An index built through Milvus Lite, then the service pointed at a Milvus that is down:
+    # writes fail and the store of record keeps every document.
+    lite = dataclasses.replace(settings, milvus_uri="")
+    built = Engine(lite, embedder=FakeEmbedder()).index_directory()
+    (seeds_copy / VIENNA).write_text((seeds_copy / VIENNA).read_text() + "\nA new paragraph.")
+    with pytest.raises(VectorBackendUnavailable):
+        Engine(settings, embedder=FakeEmbedder()).index_directory()
+    # FAISS opens the same store, rebuilding its vectors from SQLite: nothing was lost.
+    faiss = Engine(dataclasses.replace(settings, vector_backend="faiss"), embedder=FakeEmbedder())
+    snap = faiss.open().snapshot
+    assert len(snap.documents) == 5 and snap.chunk_count == built.chunks_total
+    assert "A new paragraph" not in snap.documents[VIENNA].text
 
 
 def test_readyz_reports_milvus_down(milvus_engine: Engine, monkeypatch) -> None:
@@ -306,3 +318,33 @@ def test_bad_vector_settings_are_clear_errors() -> None:
         VectorConfig(backend="milvus", milvus_uri="/data/vectors")
     with pytest.raises(ValueError, match="RAG_MILVUS_COLLECTION"):
         VectorConfig(milvus_collection="my-chunks")
+
+
+# -- the fixed Q&A set, answered through Milvus -------------------------------------------
+
+
+@pytest.mark.model
+def test_milvus_answers_the_fixed_questions_as_faiss_does(real_engine: Engine, tmp_path) -> None:
+    """`rag eval`'s answers and metrics (so its thresholds) are the same with either backend."""
+    from eval.__main__ import THRESHOLDS, answer_metrics, load_questions
+    from tests.conftest import SEEDS
+
+    settings = dataclasses.replace(
+        real_engine.settings, index_dir=tmp_path / "milvus-index", vector_backend="milvus"
+    )
+    milvus = Engine(settings, embedder=real_engine.embedder)
+    milvus.index_directory(SEEDS)
+    milvus.open()
+    assert milvus.snapshot.vectors.kind == "milvus"
+    questions = load_questions()
+    faiss_metrics, faiss_rows = answer_metrics(real_engine, questions)
+    milvus_metrics, milvus_rows = answer_metrics(milvus, questions)
+
+    def key(row: dict) -> tuple:
+        return row["id"], row["ok"], row["abstained"], row["answer"], tuple(row["cited"])
+
+    assert [key(r) for r in milvus_rows] == [key(r) for r in faiss_rows]
+    for r_m, r_f in zip(milvus_rows, faiss_rows, strict=True):
+        assert r_m["confidence"] == pytest.approx(r_f["confidence"], abs=2e-3)
+    for name in THRESHOLDS:
+        assert milvus_metrics[name] == pytest.approx(faiss_metrics[name])
