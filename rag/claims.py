@@ -19,7 +19,8 @@ deterministically (no second model to trust):
    half of the key terms, all within one window of at most two adjacent sentences of a cited
    passage (several cited passages may each supply a window), or in that passage's header
    (title, place and date, which the model is shown with the passage). A sentence with no
-   checkable term at all ("The passages do not say.") is unsupported, and so is a negated
+   checkable term at all ("The passages do not say.") is unsupported, so is one that only
+   restates the question ("The 2008 Vienna conference was funded."), and so is a negated
    sentence ("not", "never", ...) whose supporting window has no negation.
 
 An unsupported sentence is removed from the answer; the supporting windows of the kept ones
@@ -257,6 +258,8 @@ def check_sentence(sentence: GeneratedSentence, question: str, index: PassageInd
     wanted = {**terms.required, **terms.key_terms}
     if not wanted:
         return Check(sentence, False, "states nothing a passage could support")
+    if not terms.key_terms and set(terms.required) <= _keys(question):
+        return Check(sentence, False, "only restates the question")
     header = set().union(*(index.header_keys[n] for n in valid))
     remaining = set(wanted) - header
     windows: dict[int, tuple[int, int]] = {}

@@ -73,6 +73,7 @@ def test_supported_sentences(index: PassageIndex, text: str) -> None:
         ("Belgium and Japan funded it [7].", "not shown", None),
         ("Japan did not fund the conference [1].", "negates", None),
         ("The passages do not say [1].", "nothing", None),
+        ("The 2008 Vienna conference was funded [1].", "restates", None),
     ],
 )
 def test_unsupported_sentences(
