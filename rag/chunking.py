@@ -73,6 +73,7 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _OPENING_QUOTES = "“‘"
+_QUOTE_CHAR = re.compile('["“”]')
 _CLOSING_QUOTES = "”’"
 # A sentence may end at . ! ? (then closing quotes/brackets), before whitespace and a capital,
 # digit or opening quote/bracket.
@@ -115,15 +116,13 @@ def _is_abbreviation(text: str, period_at: int) -> bool:
 def _quote_depths(text: str) -> list[int]:
     """Quote nesting after each character; straight quotes and a stray ” toggle, “ opens."""
     depth = 0
-    depths = []
-    for ch in text:
-        if ch == '"':
-            depth = 0 if depth else 1
-        elif ch in _OPENING_QUOTES[:1]:
-            depth = 1
-        elif ch == "”":
-            depth = 0 if depth else 1
+    depths: list[int] = []
+    # Only quote characters change the depth: fill the runs between them in one go.
+    for m in _QUOTE_CHAR.finditer(text):
+        depths.extend([depth] * (m.start() - len(depths)))
+        depth = 1 if m.group() == "“" else (0 if depth else 1)
         depths.append(depth)
+    depths.extend([depth] * (len(text) - len(depths)))
     return depths
 
 
