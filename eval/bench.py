@@ -2,8 +2,12 @@
 
     python -m eval.bench scifact --data ../shared/data/scifact --split train [--json]
     python -m eval.bench squad --data ../shared/data/squad/dev-v1.1-part-a.json --sample 300
+    python -m eval.bench ingest --data ../shared/data/bbc/bbc_articles.jsonl
+    python -m eval.bench latency --data ../shared/data/bbc/bbc_articles.jsonl
+    python -m eval.bench backends
 
-Results go to eval/results/<name>.json.
+Results go to eval/results/<name>.json (scifact also to scifact-<backend>.json), charts to
+eval/results/<name>.png. RAG_EMBED_BACKEND picks the embedding backend, as everywhere.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from eval import bench_backends, bench_ingest, bench_latency, charts
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -80,6 +86,7 @@ def bench_scifact(args: argparse.Namespace) -> dict:
         snap = engine.snapshot
         prefix = "corpus.jsonl:"
         out: dict = {
+            "backend": engine.settings.embed_backend,
             "split": args.split,
             "queries": len(queries),
             "documents": report.documents_total,
@@ -178,13 +185,61 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample", type=int, default=0, help="questions to ask (0 = all)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--json", action="store_true")
+    bench_backends.add_parser(sub)
+    bench_ingest.add_parser(sub)
+    bench_latency.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    result = {"scifact": bench_scifact, "squad": bench_squad}[args.name](args)
+    result = {
+        "scifact": bench_scifact,
+        "squad": bench_squad,
+        "ingest": bench_ingest.bench_ingest,
+        "latency": bench_latency.bench_latency,
+        "backends": bench_backends.bench_backends,
+    }[args.name](args)
+    result["machine"] = machine()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    names = [args.name]
+    if args.name == "scifact":
+        names.append(f"scifact-{result['backend']}")
+    for name in names:
+        (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    chart = {
+        "ingest": charts.ingest_chart,
+        "latency": charts.latency_chart,
+        "backends": charts.backends_chart,
+    }.get(args.name)
+    if chart is not None:
+        print(f"chart: {chart(result, RESULTS_DIR / f'{args.name}.png')}", file=sys.stderr)
+    shown = {k: v for k, v in result.items() if k != "http"}
+    if "http" in result:
+        shown["http"] = [
+            {k: v for k, v in r.items() if k != "latencies_ms"} for r in result["http"]
+        ]
+    print(json.dumps(shown, indent=2))
     return 0
+
+
+def machine() -> dict:
+    """The conditions a figure was taken under: cores, load, CPU model."""
+    import os
+    import platform
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
 
 
 if __name__ == "__main__":

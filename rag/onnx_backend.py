@@ -1,11 +1,14 @@
 """ONNX Runtime embedding backend: fp32 or dynamically quantised int8, exported locally.
 
-The first use exports the sentence-transformers model to ONNX with torch (offline), quantises it
-for int8, and caches both under RAG_ONNX_CACHE (default ~/.cache/rag-onnx/<model>/). Later runs
+The first use exports the sentence-transformers model to ONNX with torch (offline, eager
+attention), fuses it with ONNX Runtime's transformer optimizer (Attention, SkipLayerNorm,
+BiasGelu: the fused graph is checked against the plain one and dropped if they disagree),
+quantises it for int8 (per-channel weights: per-tensor scales cost MiniLM ~0.04 of cosine), and
+caches the files under RAG_ONNX_CACHE (default ~/.cache/rag-onnx/<model>-<hash>-v2/). Later runs
 load only the tokenizer and the ONNX file. fp32 vectors match torch (cosine > 0.9999); int8 ones
-do not exactly (min cosine ~0.94 on the seed sentences), hence the backend is part of the index
-spec. Measured on 2 cores: short sentences, fp32 ~1.6x and int8 ~3x torch; 496 BBC chunks
-(~180 tokens each), torch 37, onnx 35 and onnx-int8 66 chunks/s.
+do not exactly (mean cosine ~0.992 on BBC chunks), and activations are quantised per batch, so
+a text's int8 vector depends slightly on its batch: the backend is part of the index spec.
+Speed and quality per backend: `python -m eval.bench backends` (README, Benchmarks).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from rag.embedding import resolve_model_path
 
 log = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8")
+EXPORT_VERSION = 2  # bump when the exported files change: old caches are then ignored
 
 
 def _cache_dir(model_path: str) -> Path:
     root = Path(os.environ.get("RAG_ONNX_CACHE", Path.home() / ".cache" / "rag-onnx"))
     digest = hashlib.sha256(os.path.abspath(model_path).encode()).hexdigest()[:12]
-    return root / f"{Path(model_path).name}-{digest}"
+    return root / f"{Path(model_path).name}-{digest}-v{EXPORT_VERSION}"
 
 
 def export_onnx(model_path: str, quantized: bool) -> Path:
@@ -40,46 +44,103 @@ def export_onnx(model_path: str, quantized: bool) -> Path:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     if not fp32.exists():
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        log.info("exporting %s to ONNX in %s (once)", model_path, folder)
-        st = SentenceTransformer(model_path, device="cpu")
-        hf, tok = st[0].auto_model, st[0].tokenizer
-
-        class _Encoder(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.hf = hf
-
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                return self.hf(
-                    input_ids=input_ids,
-                    attention_mask=attention_mask,
-                    token_type_ids=token_type_ids,
-                ).last_hidden_state
-
-        sample = tok(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
-        names = ["input_ids", "attention_mask", "token_type_ids"]
-        tmp = folder / f".model.{os.getpid()}.onnx"
-        torch.onnx.export(
-            _Encoder().eval(),
-            tuple(sample[n] for n in names),
-            str(tmp),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
-            opset_version=17,
-            dynamo=False,
-        )
-        os.replace(tmp, fp32)
+        _export_fp32(model_path, folder, fp32)
     if quantized and not int8.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = folder / f".model-int8.{os.getpid()}.onnx"
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            str(fp32),
+            str(tmp),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            # Fused ops have no inferred output types; their outputs are float.
+            extra_options={"DefaultTensorType": 1},
+        )
         os.replace(tmp, int8)
     return target
+
+
+def _export_fp32(model_path: str, folder: Path, target: Path) -> None:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    log.info("exporting %s to ONNX in %s (once)", model_path, folder)
+    st = SentenceTransformer(model_path, device="cpu")
+    hf, tok = st[0].auto_model, st[0].tokenizer
+    try:  # eager attention exports as plain MatMul/Softmax, which the optimizer can fuse
+        hf.set_attn_implementation("eager")
+    except (AttributeError, ValueError) as exc:
+        log.info("keeping the model's attention implementation (%s)", exc)
+
+    class _Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hf = hf
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.hf(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
+            ).last_hidden_state
+
+    sample = tok(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    plain = folder / f".model-plain.{os.getpid()}.onnx"
+    torch.onnx.export(
+        _Encoder().eval(),
+        tuple(sample[n] for n in names),
+        str(plain),
+        input_names=names,
+        output_names=["last_hidden_state"],
+        dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
+        opset_version=17,
+        dynamo=False,
+    )
+    fused = folder / f".model-fused.{os.getpid()}.onnx"
+    if _fuse(plain, fused, hf.config, tok):
+        os.replace(fused, target)
+        plain.unlink()
+    else:
+        os.replace(plain, target)
+
+
+def _fuse(plain: Path, fused: Path, config, tokenizer) -> bool:
+    """Write the transformer-fused graph of `plain`; False (nothing kept) if it differs."""
+    import onnxruntime as ort
+
+    try:
+        from onnxruntime.transformers import optimizer
+
+        model = optimizer.optimize_model(
+            str(plain),
+            model_type="bert",
+            num_heads=int(config.num_attention_heads),
+            hidden_size=int(config.hidden_size),
+            opt_level=1,
+        )
+        model.save_model_to_file(str(fused))
+        enc = tokenizer(
+            ["Fusion check.", "A somewhat longer sentence, padded beside the short one."],
+            padding=True,
+            return_tensors="np",
+        )
+        feeds = {
+            k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")
+        }
+        outs = [
+            ort.InferenceSession(str(f), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+            for f in (plain, fused)
+        ]
+        mask = enc["attention_mask"].astype(bool)
+        if np.allclose(outs[0][mask], outs[1][mask], atol=1e-3):
+            return True
+        log.warning("the fused ONNX graph disagrees with the plain export; not using it")
+    except Exception as exc:  # an architecture the optimizer does not know: keep the plain one
+        log.warning("ONNX transformer fusion failed (%s); using the plain export", exc)
+    fused.unlink(missing_ok=True)
+    return False
 
 
 class OnnxEmbedder:
@@ -87,7 +148,8 @@ class OnnxEmbedder:
 
     def __init__(self, name: str, batch_size: int = 64, quantized: bool = False) -> None:
         self.base_name = name
-        self.name = f"{name}+onnx-int8" if quantized else f"{name}+onnx"
+        # The name goes into the index spec: int8 vectors change with the quantisation recipe.
+        self.name = f"{name}+onnx-int8.v{EXPORT_VERSION}" if quantized else f"{name}+onnx"
         self.batch_size = batch_size
         self.quantized = quantized
         self._session = None
