@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,7 @@ from rag.types import Hit
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "keyword")
+QUERY_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,23 @@ class Retriever:
         self.embedder = embedder
         self.params = params
         self.keywords = KeywordIndexer()  # in-memory BM25, ranks as the store's FTS5 does
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text])[0]
+        """The query's vector; recent ones are kept (a repeated question skips the model)."""
+        with self._query_lock:
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
+        vector = self.embedder.encode([text])[0]
+        vector.setflags(write=False)  # shared between callers
+        with self._query_lock:
+            self._query_vectors[text] = vector
+            if len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def search(
         self,

@@ -63,3 +63,14 @@ def test_new_snapshot_sees_added_and_removed_chunks(indexed):
     assert indexed.snapshot.chunks[hits[0][0]].source == "new.txt"
     indexed.delete_document("new.txt")
     assert not indexer.for_snapshot(indexed.snapshot).search(["zyxquor"], 5)
+
+
+def test_repeated_query_vector_comes_from_the_cache(indexed):
+    retriever = indexed.retriever
+    before = retriever.embedder.texts_encoded
+    first = retriever.embed_query("Who funded the Vienna conference?")
+    again = retriever.embed_query("Who funded the Vienna conference?")
+    assert again is first and retriever.embedder.texts_encoded == before + 1
+    assert not first.flags.writeable  # shared between callers: nobody may change it
+    retriever.embed_query("Another question")
+    assert retriever.embedder.texts_encoded == before + 2
