@@ -119,6 +119,8 @@ class ChatClient:
                 error = LLMError(f"no answer within {self.settings.llm_timeout:g} s")
             except httpx.TransportError as exc:
                 error = LLMError(f"cannot reach {self.settings.llm_base_url}: {exc}")
+            except httpx.HTTPError as exc:  # a malformed response, a decoding error
+                error = LLMError(f"bad response from {self.settings.llm_base_url}: {exc}")
             if started:
                 raise error
         raise error
@@ -209,7 +211,16 @@ class Generator:
             log.warning("LLM generation failed, answering extractively: %s", exc)
             yield "done", self._fallback(extractive, f"LLM unavailable: {exc}", [], t0)
             return
-        yield "done", self.check("".join(pieces), extractive, passages, t0)
+        except Exception:  # whatever else goes wrong with the model, never a 5xx
+            log.exception("LLM generation failed, answering extractively")
+            yield "done", self._fallback(extractive, "LLM generation failed", [], t0)
+            return
+        try:
+            final = self.check("".join(pieces), extractive, passages, t0)
+        except Exception:
+            log.exception("checking the generated answer failed, answering extractively")
+            final = self._fallback(extractive, "the generated answer could not be checked", [], t0)
+        yield "done", final
 
     def check(
         self, text: str, extractive: Answer, passages: list[Passage], t0: float | None = None

@@ -241,3 +241,9 @@ def test_keep_alive_pings_do_not_extend_the_deadline(make_engine) -> None:
     answer = engine.ask(VIENNA_Q)
     assert answer.mode == "fallback" and "no answer within" in (answer.warning or "")
     assert len(sent) < 50  # it gave up while the server was still pinging
+
+
+def test_an_unexpected_model_failure_is_still_not_a_5xx(make_engine) -> None:
+    engine, _ = make_engine(FakeLLM(RuntimeError("boom")))
+    answer = engine.ask(VIENNA_Q)
+    assert answer.mode == "fallback" and answer.warning == "LLM generation failed"
