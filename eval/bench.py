@@ -5,6 +5,7 @@
     python -m eval.bench ingest --data ../shared/data/bbc/bbc_articles.jsonl
     python -m eval.bench latency --data ../shared/data/bbc/bbc_articles.jsonl
     python -m eval.bench backends
+    python -m eval.bench scale --sizes 100000,300000
 
 Results go to eval/results/<name>.json (scifact also to scifact-<backend>.json), charts to
 eval/results/<name>.png. RAG_EMBED_BACKEND picks the embedding backend, as everywhere.
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from eval import bench_backends, bench_ingest, bench_latency, charts
+from eval import bench_backends, bench_ingest, bench_latency, bench_scale, charts
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_backends.add_parser(sub)
     bench_ingest.add_parser(sub)
     bench_latency.add_parser(sub)
+    bench_scale.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     result = {
@@ -196,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         "ingest": bench_ingest.bench_ingest,
         "latency": bench_latency.bench_latency,
         "backends": bench_backends.bench_backends,
+        "scale": bench_scale.bench_scale,
     }[args.name](args)
     result["machine"] = machine()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

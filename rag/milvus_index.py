@@ -34,6 +34,10 @@ IN_FLIGHT = "-1"
 SOURCE_MAX = 1024
 PLACE_MAX = 256
 INSERT_BATCH = 2000
+# HNSW as in rag.vectors (M 32, ef 128), explicit rather than AUTOINDEX so that Milvus Lite, a
+# Milvus server and the FAISS default search alike (AUTOINDEX takes other search parameters).
+HNSW_BUILD = {"M": 32, "efConstruction": 80}
+HNSW_EF = 128
 
 
 def redact(uri: str) -> str:
@@ -158,7 +162,9 @@ class MilvusVectorIndex:
             schema.add_field("year", DataType.INT64)
             schema.add_field("place", DataType.VARCHAR, max_length=PLACE_MAX)
             params = c.prepare_index_params()
-            params.add_index(field_name="vector", index_type="AUTOINDEX", metric_type="IP")
+            params.add_index(
+                field_name="vector", index_type="HNSW", metric_type="IP", params=HNSW_BUILD
+            )
             for name in ("source", "year", "place"):
                 params.add_index(field_name=name, index_type="INVERTED")
             # Session consistency: this client reads its own writes at once.
@@ -265,7 +271,7 @@ class MilvusVectorIndex:
                 filter=expr,
                 output_fields=["id"],
                 anns_field="vector",
-                search_params={"metric_type": "IP"},
+                search_params={"metric_type": "IP", "params": {"ef": max(HNSW_EF, k)}},
             ),
         )
         hits = result[0] if result else []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -100,6 +101,22 @@ class VectorIndex(Protocol):
     def copy(self) -> VectorIndex: ...
 
     def write(self, path: Path) -> None: ...
+
+
+_thread = threading.local()
+
+
+def _omp_threads(searching: bool) -> None:
+    """One OpenMP thread per search, all cores for builds; OpenMP's setting is per thread.
+
+    Concurrent requests already spread over the cores, and a single query split over busy
+    cores waits on the slowest: measured 4x slower (flat, 100k vectors, loaded 2-core host).
+    """
+    import faiss
+
+    if getattr(_thread, "searching", None) != searching:
+        faiss.omp_set_num_threads(1 if searching else (os.cpu_count() or 1))
+        _thread.searching = searching
 
 
 def auto_faiss_kind(n: int, current: str | None = None) -> str:
@@ -254,6 +271,7 @@ class FaissVectorIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if not len(ids):
             return
+        _omp_threads(searching=False)
         if self._index is None:
             self._train_ivf(_f32(vectors))
         self._index.add_with_ids(_f32(vectors), _i64(ids))
@@ -299,6 +317,7 @@ class FaissVectorIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         import faiss
 
+        _omp_threads(searching=True)
         query = _f32(query.reshape(1, -1))
         k = min(k, self.count)
         if k <= 0:
