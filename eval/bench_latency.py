@@ -54,12 +54,16 @@ def headlines(data: Path, n: int, seed: int) -> list[str]:
     return random.Random(seed).sample(titles, min(n, len(titles)))
 
 
+def cache_dir(data: Path, backend: str) -> Path:
+    return CACHE / f"{data.stem}-{backend}"
+
+
 def ensure_index(data: Path, backend: str) -> tuple[Path, Path]:
     """(index dir, source dir) of a cached BBC index for this backend, built if missing."""
     from rag.config import Settings
     from rag.engine import Engine
 
-    base = CACHE / f"{data.stem}-{backend}"
+    base = cache_dir(data, backend)
     src, index_dir = base / "src", base / "index"
     src.mkdir(parents=True, exist_ok=True)
     link = src / data.name
