@@ -36,8 +36,9 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 IVF_NPROBE = 32
-# A filter allowing at most this many vectors is answered exactly from reconstructed vectors:
-# graph and inverted-list searches lose recall when few of the vectors they visit pass.
+# A filter allowing at most this many vectors is answered exactly: graph and inverted-list
+# searches lose recall when few of the vectors they visit pass. HNSW scores the allowed
+# vectors directly; IVF scans every list, scoring only the allowed codes.
 EXACT_FILTER_LIMIT = 20_000
 # HNSW cannot delete: removed ids are masked out of searches until they make up this share.
 HNSW_MAX_DELETED_SHARE = 0.25
@@ -330,7 +331,8 @@ class FaissVectorIndex:
             allowed = where.ids
             if len(allowed) == 0:
                 return _empty()
-            if self.layout != "flat" and len(allowed) <= EXACT_FILTER_LIMIT:
+            small = len(allowed) <= EXACT_FILTER_LIMIT
+            if self.layout == "hnsw" and small:
                 return self._exact(query, k, allowed)
             sel = faiss.IDSelectorBatch(_i64(allowed))
             keep.append(sel)
@@ -341,14 +343,17 @@ class FaissVectorIndex:
             keep += [deleted, batch, not_deleted]
             sel = not_deleted if sel is None else faiss.IDSelectorAnd(sel, not_deleted)
             keep.append(sel)
-        scores, ids = self._index.search(query, k, params=self._params(sel))
+        params = self._params(sel)
+        if self.layout == "ivf-sq8" and where is not None and small:
+            params.nprobe = self.nlist  # every list, but only the allowed codes are scored
+        scores, ids = self._index.search(query, k, params=params)
         found = ids[0] >= 0
         return scores[0][found], ids[0][found]
 
     def _exact(
         self, query: np.ndarray, k: int, allowed: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Inner products with the allowed vectors (exact for hnsw, 8-bit decoded for ivf).
+        """Inner products with the allowed vectors (hnsw: its stored full vectors).
 
         The allowed ids are the snapshot's live chunks, all of them in the index.
         """
