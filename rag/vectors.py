@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 
 FAISS_KINDS = ("flat", "hnsw", "ivf-sq8")
 # Automatic choice, from `python -m eval.bench scale` (eval/results/scale.json, 2 busy cores):
-# a flat scan of 100k vectors took ~48 ms a query, more than the whole rest of a question, where
-# HNSW took 0.4 ms at recall@10 1.0 for 39 s of build; at 20k flat was 7.5 ms. HNSW keeps the
-# full vectors plus its graph (~1.75 KB a vector, and a write clones it), so from IVF_FROM on
-# IVF-SQ8 (~0.4 KB a vector, recall@10 ~0.99) is the one that fits in memory.
+# a flat scan of 100k vectors took 16-48 ms a query (300k: 50 ms), as much as the whole rest of
+# a question, where HNSW took 0.4-0.6 ms at recall@10 1.0 for 35-39 s of build; at 20k flat took
+# 7.5 ms. HNSW keeps the full vectors plus its graph (~1.75 KB a vector, and a write clones
+# it), so from IVF_FROM on IVF-SQ8 (~0.4 KB a vector, recall@10 0.97-0.99) is what fits in memory.
 HNSW_FROM = 100_000
 IVF_FROM = 2_000_000
 HNSW_M = 32
