@@ -37,7 +37,7 @@ def http(server: str) -> Iterator[httpx.Client]:
 
 def test_ready_and_ask_vienna(http: httpx.Client) -> None:
     ready = http.get("/readyz").json()
-    assert ready["documents"] == 5 and ready["model"] == "all-MiniLM-L6-v2"
+    assert ready["documents"] == 5 and ready["model"].startswith("all-MiniLM-L6-v2")
     body = http.post("/api/ask", json={"question": VIENNA_Q}).json()
     assert FUNDERS in body["answer"] and not body["abstained"]
     cite = body["citations"][0]
