@@ -377,7 +377,6 @@ class Store:
         if state is not None:
             index.load()
         if state == (build_id, str(generation)) and index.refresh_count() == len(live):
-            self._publish_files(index, build_id, generation)
             return index
         log.warning(
             "Milvus collection %s disagrees with the store; rebuilding it from stored vectors",
