@@ -63,6 +63,17 @@ def _given(word: str, q_stems: set[str]) -> bool:
     )
 
 
+# Questions about an amount of money, and the amounts that can answer them.
+_MONEY_QUESTION = re.compile(
+    r"\bhow much\b(?!\s+(time|longer|later|earlier))(?=.*\b(money|fund\w*|cash|cost\w*|"
+    r"contribut\w*|pa(y|id)|spen[dt]|donat\w*|give|gave|budget|worth)\b)|"
+    r"\b(budget|cost|price|amount of money|sum)\b"
+)
+_MONEY = re.compile(
+    r"[$€£¥]|\b(euros?|eur|dollars?|usd|pounds?|gbp|francs?|chf|roubles?|rubles?|yen|"
+    r"tenge|som|manat|somoni|sums?|lari|dinars?|crowns?|kroner?|kronor|million|billion)\b",
+    re.I,
+)
 # Words that mark what the question names as an exception, not a sibling of the answer.
 _EXCEPT_RE = re.compile(r"\b(besides|apart from|other than|except|excluding|in addition to)\b")
 # "who is/was the ...": the question asks for a person's name.
@@ -371,6 +382,7 @@ def _narrow(
         )
         head_noun = counted_words[-1] if counted_words else ""
         modifiers = [w for w in counted_words[-4:-1] if w not in ("and", "or", "the", "of")]
+        wants_money = _MONEY_QUESTION.search(q_lower) is not None
         out = []
         for n in ph.numbers(sentence):
             words = n.text.split()
@@ -389,6 +401,9 @@ def _narrow(
             text = " ".join(words[:keep]).rstrip(".,;:")
             if not novel(words[0]):
                 continue
+            amount = sentence[max(0, n.start - 2) : n.start] + " ".join(words[: head_len + 2])
+            if wants_money and not _MONEY.search(amount):
+                continue  # "how much money": a count of people is no amount
             if (
                 not duration
                 and head_noun

@@ -251,3 +251,11 @@ def test_the_source_the_question_names_is_not_the_answer():
         s, "Who is the Deputy Head of the OSCE Centre in Astana?", ph.ENTITY, DOC, [0]
     )
     assert phrase is not None and "Jeannette Kloetzer" in phrase.text
+
+
+def test_how_much_money_needs_an_amount():
+    s = "The event brought together more than 90 experts and cost 40,000 euros."
+    phrase, _ = narrow(s, "How much money did the event cost?", ph.NUMBER, DOC, [0])
+    assert phrase is not None and "40,000" in phrase.text
+    s2 = "The event brought together more than 90 experts."
+    assert narrow(s2, "How much money did Norway give?", ph.NUMBER, DOC, [0])[0] is None
