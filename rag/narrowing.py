@@ -74,6 +74,14 @@ _MONEY = re.compile(
     r"tenge|som|manat|somoni|sums?|lari|dinars?|crowns?|kroner?|kronor|million|billion)\b",
     re.I,
 )
+# Capitalised common nouns that name a kind of thing, not one thing ("OSCE participating States").
+_CATEGORY_STEMS = frozenset(
+    stem(w)
+    for w in [
+        *("states", "countries", "governments", "nations", "organizations", "organisations"),
+        *("partners", "members", "participants", "officials", "ministers", "agencies"),
+    ]
+)
 # Words that mark what the question names as an exception, not a sibling of the answer.
 _EXCEPT_RE = re.compile(r"\b(besides|apart from|other than|except|excluding|in addition to)\b")
 # "who is/was the ...": the question asks for a person's name.
@@ -271,6 +279,17 @@ _REGION_WORDS = frozenset(
 )
 
 
+def _country_spans(phrase: ph.Phrase) -> list[ph.Phrase]:
+    """The country names inside a longer name ('... Minister of Kazakhstan' -> 'Kazakhstan')."""
+    out = []
+    for m in re.finditer(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", phrase.text):
+        run = re.sub(r"['’]s$", "", m.group())
+        if run.lower() in query_mod.countries():
+            start = phrase.start + m.start()
+            out.append(ph.Phrase(start, start + len(run), run, phrase.kind))
+    return out
+
+
 def has_person_name(text: str) -> bool:
     """Whether `text` holds a personal name: two or more capitalised words in a row that are
     not titles, organisation words, acronyms or known places ('Marc Perrin de Brichambaut')."""
@@ -344,7 +363,11 @@ def _narrow(
             if w.lower() not in ("the", "and", "of")
         )
 
-    def best(found: list[ph.Phrase], bonus) -> tuple[ph.Phrase | None, float]:
+    def best(found: list[ph.Phrase], bonus, category=None) -> tuple[ph.Phrase | None, float]:
+        """The best-fitting phrase, unless `category(phrase)` says it is not the kind of thing
+        asked for (no country for "which countries"): then the sentence has no answer phrase."""
+        if category is not None:
+            found = [f for f in found if category(f)]
         if not found:
             return None, 0.0
         scored = sorted(
@@ -402,6 +425,9 @@ def _narrow(
             if not novel(words[0]):
                 continue
             amount = sentence[max(0, n.start - 2) : n.start] + " ".join(words[: head_len + 2])
+            after_number = sentence[n.start + (head.end() if head else 0) :]
+            if not duration and re.match(r"-(hour|day|week|month|year)\b", after_number):
+                continue  # "a two-day conference" says how long, not how many
             if wants_money and not _MONEY.search(amount):
                 continue  # "how much money": a count of people is no amount
             if (
@@ -450,6 +476,8 @@ def _narrow(
             trimmed = _novel_items(sentence, n, q_stems, exclusive)
             if trimmed is None or not novel(trimmed.text):
                 continue
+            if " " not in trimmed.text and stem(trimmed.text.lower()) in _CATEGORY_STEMS:
+                continue  # "participating States": the category, not a name in it
             if copular_who and not has_person_name(trimmed.text):
                 continue  # "Who was the Interior Minister?" is answered by a name
             asks_identity = copular_who or q_lower.lstrip().startswith(("which", "what"))
@@ -503,5 +531,19 @@ def _narrow(
                 agent = max(agent, 0.4)
             return agent + (0.1 if ("," in n.text or " and " in n.text) else 0.0)
 
-        return best(found, bonus)
+        def is_country(n: ph.Phrase) -> bool:
+            """Mostly country names (or their governments), no person among them."""
+            if has_person_name(n.text):
+                return False
+            items = [i for i in re.split(r",|\band\b|\bas well as\b", n.text) if i.strip()]
+            countries = sum(
+                any(w.lower() in _countries() for w in re.findall(r"[\w’'-]+", i)) for i in items
+            )
+            return countries * 2 >= len(items)
+
+        if wants_country:
+            # "Serik Baymaganbetov, the Interior Minister of Kazakhstan, which holds the
+            # Chairmanship": the country inside a longer name can be the answer on its own.
+            found += [c for n in found if not is_country(n) for c in _country_spans(n)]
+        return best(found, bonus, is_country if wants_country else None)
     return None, 0.0

@@ -259,3 +259,31 @@ def test_how_much_money_needs_an_amount():
     assert phrase is not None and "40,000" in phrase.text
     s2 = "The event brought together more than 90 experts."
     assert narrow(s2, "How much money did Norway give?", ph.NUMBER, DOC, [0])[0] is None
+
+
+def test_a_duration_compound_is_not_a_count():
+    s = "The two-day conference brought together 120 participants."
+    phrase, _ = narrow(s, "How many participants attended?", ph.NUMBER, DOC, _anchors(s, "brought"))
+    assert phrase is not None and "120" in phrase.text
+    assert (
+        narrow(
+            "The two-day conference opened.", "How many participants attended?", ph.NUMBER, DOC, [0]
+        )[0]
+        is None
+    )
+
+
+def test_which_country_takes_the_country_inside_a_longer_name():
+    s = (
+        "The meeting was opened by Serik Baymaganbetov, the Interior Minister of Kazakhstan, "
+        "which holds the OSCE Chairmanship."
+    )
+    q = "Which country holds the OSCE Chairmanship?"
+    phrase, _ = narrow(s, q, ph.ENTITY, DOC, _anchors(s, "holds"))
+    assert phrase is not None and phrase.text == "Kazakhstan"
+
+
+def test_a_category_word_is_not_a_name():
+    s = "Experts from the States took part in the meeting."
+    phrase, _ = narrow(s, "Who took part in the meeting?", ph.ENTITY, DOC, [0])
+    assert phrase is None or phrase.text != "States"
