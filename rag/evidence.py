@@ -26,6 +26,11 @@ from rag.text_utils import STOPWORDS, stem
 from rag.types import Document, Hit
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
+# A sentence opening with a pronoun or a definite description refers back ("It was ...",
+# "The two-day event ...", "This meeting ..."), not "The OSCE ..." (a name).
+_ANAPHORIC = re.compile(
+    r"^\W*(?:(?:It|He|She|They|Its|His|Her|Their)\b|(?:The|This|That|These|Those|Such)\s+[a-z])"
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class EvidenceParams:
     w_type: float = 0.25
     w_rank: float = 0.07
     soft_floor: float = 0.55  # word similarity below this is no match
+    anaphora: float = 0.8  # share of the context match an anaphoric sentence inherits
 
 
 @dataclass
@@ -205,6 +211,10 @@ class EvidenceScorer:
         for i, cand in enumerate(cands):
             lexical = float(weights @ sent_m[i]) / total
             context = float(weights @ ctx_m[i]) / total
+            if _ANAPHORIC.match(cand.text):
+                # "The two-day event ..." / "It was financed by ...": about what came before,
+                # so the question's words found in that context count almost as its own.
+                lexical = max(lexical, p.anaphora * context)
             cand.anchors = [
                 m.start()
                 for m in _WORD.finditer(cand.text)
