@@ -56,10 +56,10 @@ llm-deps: setup
 
 test: setup lint browser-deps llm-deps
 	$(BIN)/python -m pytest -q
-	$(BIN)/rag eval --report-only
+	$(BIN)/rag eval
 
 eval: setup
-	$(BIN)/rag eval --report-only
+	$(BIN)/rag eval
 
 clean:
 	rm -rf $(VENV) embeddings/*.sqlite* embeddings/*.faiss embeddings/manifest.json

@@ -5,7 +5,8 @@
 For each of torch, onnx and onnx-int8: chunks/s encoding a fixed sample of BBC chunk texts (the
 runs interleaved, best of `--reps`, so that load from other processes hits every backend alike),
 the cosine of its vectors with torch's, and the fixed Q&A set (`rag eval`'s answer accuracy and
-retrieval) on a fresh seeds/ index built with that backend. SciFact train nDCG@10 is read from
+retrieval) on a fresh seeds/ index built with that backend (and the shipped combination: int8
+index vectors, answer sentences scored by onnx fp32). SciFact train nDCG@10 is read from
 eval/results/scifact-<backend>.json, written by
 `RAG_EMBED_BACKEND=<backend> python -m eval.bench scifact --split train`.
 """
@@ -33,15 +34,19 @@ def _sample_texts(data: Path, n: int, seed: int) -> list[str]:
     return random.Random(seed).sample(texts, min(n, len(texts)))
 
 
-def _qa_metrics(backend: str) -> dict:
-    """The fixed Q&A set on a fresh seeds/ index built with `backend` (as `rag eval` does)."""
+def _qa_metrics(backend: str, evidence_backend: str) -> dict:
+    """The fixed Q&A set on a fresh seeds/ index built with `backend` (as `rag eval` does),
+    answer sentences scored with `evidence_backend`."""
     from eval.__main__ import answer_metrics, load_questions, retrieval_metrics
     from rag.config import Settings
     from rag.engine import Engine
 
     questions = load_questions()
     with tempfile.TemporaryDirectory(prefix="rag-backend-") as tmp:
-        engine = Engine(Settings.from_env(index_dir=Path(tmp), embed_backend=backend))
+        settings = Settings.from_env(
+            index_dir=Path(tmp), embed_backend=backend, evidence_backend=evidence_backend
+        )
+        engine = Engine(settings)
         engine.index_directory(engine.settings.source_dir)
         engine.open()
         answers, _ = answer_metrics(engine, questions, "hybrid")
@@ -88,11 +93,21 @@ def bench_backends(args: argparse.Namespace) -> dict:
                 row[f"scifact_{mode}_ndcg@10"] = sf[mode]["ndcg@10"]
             row["scifact_hybrid_ms_per_query"] = sf["hybrid"]["ms_per_query"]
         if not args.skip_qa:
-            qa = _qa_metrics(b)
+            qa = _qa_metrics(b, b)  # one backend for everything
             row["qa_answer"] = qa["answers"]
             row["qa_retrieval"] = qa["retrieval"]
         rows.append(row)
-    return {"texts": len(texts), "reps": args.reps, "backends": rows}
+    out = {"texts": len(texts), "reps": args.reps, "backends": rows}
+    if not args.skip_qa:
+        # The shipped combination: index vectors from one backend, sentences scored by another.
+        qa = _qa_metrics(settings.embed_backend, settings.evidence_backend)
+        out["default"] = {
+            "embed_backend": settings.embed_backend,
+            "evidence_backend": settings.evidence_backend,
+            "qa_answer": qa["answers"],
+            "qa_retrieval": qa["retrieval"],
+        }
+    return out
 
 
 def add_parser(sub) -> None:

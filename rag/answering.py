@@ -96,7 +96,7 @@ class Answerer:
         kind = answer_type(resolved)
         # "how long/many/much" name the answer's type (narrow() uses it), not its content.
         evidence_text = re.sub(r"\bhow (long|many|much)\b", "how", text, flags=re.I)
-        self.scorer.score(snap, evidence_text, qvec, cands)
+        self.scorer.score(snap, evidence_text, self.scorer.query_vector(text, qvec), cands)
         w_type = self.scorer.params.w_type
         for cand in cands:
             if kind == ph.SENTENCE:

@@ -21,7 +21,8 @@ class Settings:
     source_dir: Path = PROJECT_ROOT / "seeds"
     embed_model: str = DEFAULT_MODEL  # a name, or a local sentence-transformers model path
     embed_batch_size: int = 64
-    embed_backend: str = "onnx"  # torch | onnx | onnx-int8 (rag.onnx_backend; eval.bench backends)
+    embed_backend: str = "onnx-int8"  # torch | onnx | onnx-int8 (rag.onnx_backend)
+    evidence_backend: str = "onnx"  # the model that scores answer sentences (rag.evidence)
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
     chunk_tokens: int = 160
@@ -59,6 +60,7 @@ class Settings:
             embed_model=_env("RAG_EMBED_MODEL", DEFAULT_MODEL),
             embed_batch_size=int(_env("RAG_EMBED_BATCH_SIZE", str(cls.embed_batch_size))),
             embed_backend=_env("RAG_EMBED_BACKEND", cls.embed_backend).lower(),
+            evidence_backend=_env("RAG_EVIDENCE_BACKEND", cls.evidence_backend).lower(),
             chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(cls.chunk_tokens))),
             chunk_overlap_tokens=int(_env("RAG_CHUNK_OVERLAP", str(cls.chunk_overlap_tokens))),
             top_k=int(_env("RAG_TOP_K", str(cls.top_k))),

@@ -109,7 +109,17 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._write_lock = threading.Lock()  # serialises writers (embedding included)
         self._rw = ReadWriteLock()  # makes commit + snapshot swap atomic for readers
-        self.scorer = EvidenceScorer(self.embedder)
+        # Sentence scoring compares single words and sentences, where int8 vectors are too
+        # coarse (eval.bench backends): it gets its own model unless given one embedder.
+        same = embedder is not None or settings.evidence_backend == settings.embed_backend
+        self.evidence_embedder = (
+            self.embedder
+            if same
+            else make_embedder(
+                settings.embed_model, settings.embed_batch_size, settings.evidence_backend
+            )
+        )
+        self.scorer = EvidenceScorer(self.evidence_embedder, shares_query_vectors=same)
         self.answerer = Answerer(self.retriever, self.scorer)
         # Optional LLM answers (RAG_LLM_BASE_URL), cited with the extractive path's citations.
         self.generator: Generator | None = (
@@ -136,9 +146,10 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load the model and the place gazetteer now rather than on the first question."""
-        warm = getattr(self.embedder, "warm_up", None)
-        if warm is not None:
-            warm()
+        for embedder in {id(e): e for e in (self.embedder, self.evidence_embedder)}.values():
+            warm = getattr(embedder, "warm_up", None)
+            if warm is not None:
+                warm()
         query_mod.load_gazetteer()
         if self._snapshot is not None:
             self.search("warm up", 1)
@@ -321,9 +332,7 @@ class Engine:
                 snap, query, pool, mode=mode, sources=resolution.allowed, query_vector=qvec
             )
             if rerank and hits:
-                if qvec is None:
-                    qvec = self.retriever.embed_query(query)
-                hits = self.scorer.rerank(snap, query, qvec, hits)
+                hits = self.scorer.rerank(snap, query, self.scorer.query_vector(query, qvec), hits)
             return hits[:k]
 
     def ask(

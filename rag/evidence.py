@@ -104,9 +104,19 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
 
 
 class EvidenceScorer:
-    def __init__(self, embedder: Embedder, params: EvidenceParams | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        params: EvidenceParams | None = None,
+        *,
+        shares_query_vectors: bool = True,
+    ) -> None:
+        """`shares_query_vectors`: `embedder` is the retriever's, so the retrieval query vector
+        can be reused; otherwise the scorer embeds the question itself (`query_vector`)."""
         self.embedder = embedder
         self.params = params or EvidenceParams()
+        self.shares_query_vectors = shares_query_vectors
+        self._queries = _LRU(10_000)
         self._sentences = _LRU(100_000)
         self._words = _LRU(200_000)
         self._idf_key: tuple | None = None
@@ -124,6 +134,13 @@ class EvidenceScorer:
             self._default_idf = math.log(1 + n)
             self._idf_key = key
         return self._idf
+
+    def query_vector(self, text: str, retrieval_vector: np.ndarray | None) -> np.ndarray:
+        """The question in this scorer's embedding space: the retriever's vector when both use
+        one model, else the scorer's own (cached)."""
+        if self.shares_query_vectors and retrieval_vector is not None:
+            return retrieval_vector
+        return self._encode_cached(self._queries, [text], [text])[0]
 
     def _encode_cached(self, cache: _LRU, keys: list, texts: list[str]) -> np.ndarray:
         missing = [i for i, k in enumerate(keys) if k not in cache]
