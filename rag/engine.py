@@ -97,7 +97,12 @@ class ReadWriteLock:
 class Engine:
     """Cheap to construct; `open()` loads the index, the model loads on first use."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        evidence_embedder: Embedder | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder or make_embedder(
             settings.embed_model, settings.embed_batch_size, settings.embed_backend
@@ -111,14 +116,17 @@ class Engine:
         self._rw = ReadWriteLock()  # makes commit + snapshot swap atomic for readers
         # Sentence scoring compares single words and sentences, where int8 vectors are too
         # coarse (eval.bench backends): it gets its own model unless given one embedder.
-        same = embedder is not None or settings.evidence_backend == settings.embed_backend
-        self.evidence_embedder = (
-            self.embedder
-            if same
-            else make_embedder(
-                settings.embed_model, settings.embed_batch_size, settings.evidence_backend
+        if evidence_embedder is None:
+            same = embedder is not None or settings.evidence_backend == settings.embed_backend
+            evidence_embedder = (
+                self.embedder
+                if same
+                else make_embedder(
+                    settings.embed_model, settings.embed_batch_size, settings.evidence_backend
+                )
             )
-        )
+        self.evidence_embedder = evidence_embedder
+        same = evidence_embedder is self.embedder
         self.scorer = EvidenceScorer(self.evidence_embedder, shares_query_vectors=same)
         self.answerer = Answerer(self.retriever, self.scorer)
         # Optional LLM answers (RAG_LLM_BASE_URL), cited with the extractive path's citations.

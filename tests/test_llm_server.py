@@ -119,7 +119,11 @@ def llm_engine(real_engine: Engine, llm_url: str) -> Engine:
         llm_timeout=120,
         llm_passages=2,  # a shorter prompt: SmolLM2 on 2 cores reads ~40 tokens/s
     )
-    return Engine(settings, embedder=real_engine.embedder).open()
+    return Engine(
+        settings,
+        embedder=real_engine.embedder,
+        evidence_embedder=real_engine.evidence_embedder,
+    ).open()
 
 
 def assert_faithful(engine: Engine, answer: Answer) -> None:

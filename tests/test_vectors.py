@@ -332,7 +332,11 @@ def test_milvus_answers_the_fixed_questions_as_faiss_does(real_engine: Engine, t
     settings = dataclasses.replace(
         real_engine.settings, index_dir=tmp_path / "milvus-index", vector_backend="milvus"
     )
-    milvus = Engine(settings, embedder=real_engine.embedder)
+    milvus = Engine(
+        settings,
+        embedder=real_engine.embedder,
+        evidence_embedder=real_engine.evidence_embedder,
+    )
     milvus.index_directory(SEEDS)
     milvus.open()
     assert milvus.snapshot.vectors.kind == "milvus"
