@@ -82,6 +82,20 @@ _CATEGORY_STEMS = frozenset(
         *("partners", "members", "participants", "officials", "ministers", "agencies"),
     ]
 )
+# "which countries / governments / states / nations": the answer names countries.
+_COUNTRY_NOUN_STEMS = frozenset(
+    stem(w)
+    for w in [
+        "country",
+        "countries",
+        "government",
+        "governments",
+        "state",
+        "states",
+        "nation",
+        "nations",
+    ]
+)
 # Words that mark what the question names as an exception, not a sibling of the answer.
 _EXCEPT_RE = re.compile(r"\b(besides|apart from|other than|except|excluding|in addition to)\b")
 # "who is/was the ...": the question asks for a person's name.
@@ -164,11 +178,6 @@ _COUNT_STOP = frozenset(
         "which",
     ]
 )
-
-
-def _countries() -> frozenset[str]:
-    """Lower-case country names (single words are enough to recognise a list of them)."""
-    return query_mod.countries()
 
 
 _ORG_WORDS = frozenset(
@@ -290,9 +299,30 @@ def _country_spans(phrase: ph.Phrase) -> list[ph.Phrase]:
     return out
 
 
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], start=2
+    )
+}
+_COUNT_WORD_RE = "|".join([*_NUMBER_WORDS, r"\d+"])
+
+
+def _count_value(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of a coordinated list ('Belgium, Norway and Japan' -> 3)."""
+    return [i for i in re.split(r",|\band\b|\bas well as\b", text) if i.strip()]
+
+
 def has_person_name(text: str) -> bool:
     """Whether `text` holds a personal name: two or more capitalised words in a row that are
     not titles, organisation words, acronyms or known places ('Marc Perrin de Brichambaut')."""
+    countries = query_mod.multiword_country_re()
+    if countries is not None:
+        text = countries.sub(",", text)  # "the United Kingdom" is no "John Smith"
     run = 0
     for token in re.findall(r"[\w’'.-]+", text):
         word = token.strip(".")
@@ -497,7 +527,7 @@ def _narrow(
         )
 
         acronyms = {w for w in re.findall(r"\b[A-Z]{2,}\b", question)}
-        wants_country = bool(asked_stems & {"country", "countri", "government", "state", "nation"})
+        wants_country = bool(asked_stems & _COUNTRY_NOUN_STEMS)
 
         def bonus(n: ph.Phrase) -> float:
             extra = 0.0
@@ -506,7 +536,7 @@ def _narrow(
                 t.startswith(a) and t != a for t in tokens for a in acronyms
             ):
                 extra += 0.4  # names what was asked for ("UN Office ..." for "which UN body")
-            if wants_country and any(w.lower() in _countries() for w in tokens):
+            if wants_country and query_mod.mentions_country(n.text):
                 extra += 0.4
             if wants_person and _looks_like_person(n.text):
                 extra += 0.4
@@ -535,15 +565,22 @@ def _narrow(
             """Mostly country names (or their governments), no person among them."""
             if has_person_name(n.text):
                 return False
-            items = [i for i in re.split(r",|\band\b|\bas well as\b", n.text) if i.strip()]
-            countries = sum(
-                any(w.lower() in _countries() for w in re.findall(r"[\w’'-]+", i)) for i in items
-            )
+            items = _list_items(n.text)
+            countries = sum(query_mod.mentions_country(i) for i in items)
             return countries * 2 >= len(items)
+
+        # "Which four governments ...": a list of four, not any one name.
+        counted = re.search(rf"\b(?:which|what)\s+({_COUNT_WORD_RE})\s+\w", q_lower)
+        wanted_items = _count_value(counted.group(1)) if counted else 0
+
+        def fits(n: ph.Phrase) -> bool:
+            if wanted_items and len(_list_items(n.text)) != wanted_items:
+                return False
+            return is_country(n) if wants_country else True
 
         if wants_country:
             # "Serik Baymaganbetov, the Interior Minister of Kazakhstan, which holds the
             # Chairmanship": the country inside a longer name can be the answer on its own.
             found += [c for n in found if not is_country(n) for c in _country_spans(n)]
-        return best(found, bonus, is_country if wants_country else None)
+        return best(found, bonus, fits)
     return None, 0.0

