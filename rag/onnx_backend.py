@@ -6,8 +6,9 @@ BiasGelu: the fused graph is checked against the plain one and dropped if they d
 quantises it for int8 (per-channel weights: per-tensor scales cost MiniLM ~0.04 of cosine), and
 caches the files under RAG_ONNX_CACHE (default ~/.cache/rag-onnx/<model>-<hash>-v2/). Later runs
 load only the tokenizer and the ONNX file. fp32 vectors match torch (cosine > 0.9999); int8 ones
-do not exactly (mean cosine ~0.992 on BBC chunks), and activations are quantised per batch, so
-a text's int8 vector depends slightly on its batch: the backend is part of the index spec.
+do not exactly (mean cosine ~0.992 on BBC chunks): the backend is part of the index spec.
+Activations are quantised per run, so int8 encodes one text per run (a vector never depends on
+what else was encoded with it).
 Speed and quality per backend: `python -m eval.bench backends` (README, Benchmarks).
 """
 
@@ -27,6 +28,9 @@ from rag.embedding import resolve_model_path
 log = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8")
 EXPORT_VERSION = 2  # bump when the exported files change: old caches are then ignored
+# Part of the int8 index spec: bump when int8 vectors change (export, quantisation or batching),
+# so that an index is rebuilt rather than searched with vectors made another way.
+INT8_VECTORS_VERSION = 3
 
 
 def _cache_dir(model_path: str) -> Path:
@@ -149,7 +153,7 @@ class OnnxEmbedder:
     def __init__(self, name: str, batch_size: int = 64, quantized: bool = False) -> None:
         self.base_name = name
         # The name goes into the index spec: int8 vectors change with the quantisation recipe.
-        self.name = f"{name}+onnx-int8.v{EXPORT_VERSION}" if quantized else f"{name}+onnx"
+        self.name = f"{name}+onnx-int8.v{INT8_VECTORS_VERSION}" if quantized else f"{name}+onnx"
         self.batch_size = batch_size
         self.quantized = quantized
         self._session = None

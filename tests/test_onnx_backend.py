@@ -9,7 +9,7 @@ from rag.config import Settings
 from rag.embedding import SentenceTransformerEmbedder, make_embedder
 from rag.engine import Engine
 from rag.errors import IndexIncompatible
-from rag.onnx_backend import EXPORT_VERSION, OnnxEmbedder
+from rag.onnx_backend import INT8_VECTORS_VERSION, OnnxEmbedder
 
 TEXTS = [
     "It was financed by Belgium, Norway, the Russian Federation and Japan.",
@@ -36,7 +36,7 @@ def test_onnx_backends_match_torch(tmp_path, monkeypatch):
         "model.onnx",
     ]
     assert fp32.name == "all-MiniLM-L6-v2+onnx"
-    assert int8.name == f"all-MiniLM-L6-v2+onnx-int8.v{EXPORT_VERSION}"
+    assert int8.name == f"all-MiniLM-L6-v2+onnx-int8.v{INT8_VECTORS_VERSION}"
 
 
 def test_unknown_backend_is_a_clear_error():
@@ -48,7 +48,7 @@ def test_index_records_the_backend_and_refuses_another(tmp_path):
     """An index built with one backend's vectors is never searched with another's."""
     from rag.embedding import FakeEmbedder
 
-    int8_name = f"all-MiniLM-L6-v2+onnx-int8.v{EXPORT_VERSION}"
+    int8_name = f"all-MiniLM-L6-v2+onnx-int8.v{INT8_VECTORS_VERSION}"
     settings = Settings(index_dir=tmp_path / "index")
     built = Engine(settings, embedder=FakeEmbedder(name=int8_name))
     built.index_directory()
@@ -86,7 +86,7 @@ def test_sentence_scoring_gets_its_own_model_when_backends_differ(tmp_path):
     engine = Engine(
         Settings(index_dir=tmp_path, embed_backend="onnx-int8", evidence_backend="onnx")
     )
-    assert engine.embedder.name.endswith(f"+onnx-int8.v{EXPORT_VERSION}")
+    assert engine.embedder.name.endswith(f"+onnx-int8.v{INT8_VECTORS_VERSION}")
     assert engine.evidence_embedder.name == "all-MiniLM-L6-v2+onnx"
     assert not engine.scorer.shares_query_vectors
     same = Engine(Settings(index_dir=tmp_path, embed_backend="onnx", evidence_backend="onnx"))
