@@ -72,10 +72,13 @@ class _LRU(OrderedDict):
             self.popitem(last=False)
 
 
+_POSSESSIVE = re.compile(r"['’]s$")  # "Afghanistan's" matches "Afghanistan"
+
+
 def _content_words(text: str) -> list[str]:
     return [
         w
-        for w in (m.group().lower().strip("'’-") for m in _WORD.finditer(text))
+        for w in (_POSSESSIVE.sub("", m.group().lower()).strip("'’-") for m in _WORD.finditer(text))
         if w and w not in STOPWORDS and len(w) > 1
     ]
 

@@ -16,20 +16,28 @@ from rag import query as query_mod
 from rag.text_utils import stem
 from rag.types import Document
 
+# The question's own interrogative is its first wh-word; a later "when"/"where"/"who" opens a
+# clause ("What did he say when he spoke in Tashkent?") and says nothing of the answer's type.
+_WH_RE = re.compile(r"\b(what|which|who|whom|whose|when|where|how|why)\b")
+
 
 def answer_type(question: str) -> str:
     q = question.lower()
+    first_wh = _WH_RE.search(q)
+    wh = first_wh.group(1) if first_wh else ""
     if re.search(
         r"\bhow (many|much|long)\b|\bwhat (number|percentage|share)\b|"
         r"\bwhat (was|is|were) the (total |overall )?(budget|cost|amount|price|sum|figure)\b",
         q,
     ):
         return ph.NUMBER
-    if re.search(r"\bwhen\b|\b(what|which) (years?|dates?|days?|months?)\b", q):
+    if wh == "when" or re.search(r"\b(what|which) (years?|dates?|days?|months?)\b", q):
         return ph.DATE
-    if re.search(r"\bwhere\b|\b(what|which|in what|in which) (city|town|place|venue|capital)\b", q):
+    if wh == "where" or re.search(
+        r"\b(what|which|in what|in which) (city|town|place|venue|capital)\b", q
+    ):
         return ph.PLACE
-    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b", q):
+    if wh in ("who", "whom", "whose"):
         return ph.ENTITY
     if re.search(
         r"\b(which|what)\s+(\w+\s+)?(countries|country|governments?|states?|nations?|"

@@ -321,3 +321,29 @@ def test_which_four_asks_for_a_list_of_four():
     assert phrase is not None and phrase.text == "Belgium, Norway, the Russian Federation and Japan"
     two = "Which two countries hosted it?"
     assert narrow(four, two, ph.ENTITY, DOC, _anchors(four, "financed"))[0] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What did the adviser compare borders to when he spoke in Tashkent?", ph.SENTENCE),
+        ("What did the official who opened the meeting say about corruption?", ph.SENTENCE),
+        ("In Tashkent, when did the workshop open?", ph.DATE),
+        ("According to the deputy head, who else is affected?", ph.ENTITY),
+        ("Which minister, who chaired the session, opened it?", ph.ENTITY),
+    ],
+)
+def test_only_the_questions_own_wh_word_sets_the_answer_type(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_a_possessive_matches_the_name_itself() -> None:
+    from rag.evidence import _content_words
+
+    assert _content_words("Afghanistan’s Deputy Minister and Norway's envoy") == [
+        "afghanistan",
+        "deputy",
+        "minister",
+        "norway",
+        "envoy",
+    ]
