@@ -193,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     bench_latency.add_parser(sub)
     bench_scale.add_parser(sub)
     args = parser.parse_args(argv)
+    needed = [args.data] if isinstance(getattr(args, "data", None), Path) else []
+    if args.name == "scifact":
+        needed = [args.data / "corpus.jsonl", args.data / "queries.jsonl"]
+        needed.append(args.data / "qrels" / f"{args.split}.tsv")
+    for path in needed:
+        if not path.exists():
+            parser.error(f"{path} not found (see ../shared/data/SOURCES.md for the data layout)")
     logging.basicConfig(level=logging.WARNING)
     result = {
         "scifact": bench_scifact,
