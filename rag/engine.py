@@ -117,13 +117,13 @@ class Engine:
         # Sentence scoring compares single words and sentences, where int8 vectors are too
         # coarse (eval.bench backends): it gets its own model unless given one embedder.
         if evidence_embedder is None:
-            same = embedder is not None or settings.evidence_backend == settings.embed_backend
+            own = embedder is None and settings.evidence_backend != settings.embed_backend
             evidence_embedder = (
-                self.embedder
-                if same
-                else make_embedder(
+                make_embedder(
                     settings.embed_model, settings.embed_batch_size, settings.evidence_backend
                 )
+                if own
+                else self.embedder
             )
         self.evidence_embedder = evidence_embedder
         same = evidence_embedder is self.embedder

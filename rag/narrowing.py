@@ -94,14 +94,8 @@ _CATEGORY_STEMS = frozenset(
 _COUNTRY_NOUN_STEMS = frozenset(
     stem(w)
     for w in [
-        "country",
-        "countries",
-        "government",
-        "governments",
-        "state",
-        "states",
-        "nation",
-        "nations",
+        *("country", "countries", "government", "governments"),
+        *("state", "states", "nation", "nations"),
     ]
 )
 # Words that mark what the question names as an exception, not a sibling of the answer.
@@ -310,7 +304,7 @@ def _country_spans(phrase: ph.Phrase) -> list[ph.Phrase]:
 _NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
-        ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], start=2
+        [*("two", "three", "four", "five", "six"), *("seven", "eight", "nine", "ten")], start=2
     )
 }
 _COUNT_WORD_RE = "|".join([*_NUMBER_WORDS, r"\d+"])
