@@ -1,11 +1,13 @@
-"""`rag index | search | ask | serve | eval`: thin commands over the Engine."""
+"""`rag index | watch | search | ask | serve | eval`: thin commands over the Engine."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import re
 import sys
+import time
 from pathlib import Path
 
 from rag.config import Settings
@@ -24,12 +26,99 @@ def _engine(args: argparse.Namespace):
     return Engine(_settings(args))
 
 
+def _web_options(args: argparse.Namespace) -> bool:
+    return bool(args.url or args.feed or args.sitemap)
+
+
+def parse_every(text: str) -> float:
+    """Seconds in '90s', '30m', '1h', '1d' or a plain number of seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text.lower())
+    if not m or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use 90s, 30m, 1h or 1d)")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
 def cmd_index(args: argparse.Namespace) -> int:
+    web = _web_options(args)
+    if args.every and not web:
+        raise RagError("--every needs --url, --feed or --sitemap")
     engine = _engine(args)
-    report = engine.index_directory(args.source, progress=sys.stderr.isatty())
+    if web and args.source is None:  # only the web sources; the folder stays as it is
+        return _web_rounds(engine, args, args.every)
+    _index_folder(engine, args)
+    return _web_rounds(engine, args, args.every) if web else 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    if not _web_options(args):
+        raise RagError("rag watch needs at least one --feed, --sitemap or --url")
+    return _web_rounds(_engine(args), args, None if args.once else args.every)
+
+
+def _web_rounds(engine, args: argparse.Namespace, every: float | None) -> int:
+    """One sync of the web sources, or one every `every` seconds until interrupted."""
+    from rag.fetch import Fetcher, FetchPolicy
+    from rag.web_sources import WebIngester
+
+    policy = FetchPolicy.from_settings(engine.settings)
+    if args.delay is not None:
+        policy = FetchPolicy(**{**policy.__dict__, "delay": args.delay})
+    log = logging.getLogger("rag.cli")
+    with Fetcher(policy) as fetcher:
+        ingester = WebIngester(engine, fetcher)
+        while True:
+            started = time.monotonic()
+            try:
+                report = ingester.sync(
+                    args.url or [], args.feed or [], args.sitemap or [], progress=_tty()
+                )
+                _print_web_report(engine, report, args.json)
+            except RagError as exc:
+                if every is None:
+                    raise
+                print(f"error: {exc.message}", file=sys.stderr)
+            if every is None:
+                return 0
+            wait = max(0.0, every - (time.monotonic() - started))
+            log.info("next sync in %.0f s", wait)
+            sys.stdout.flush()
+            time.sleep(wait)
+
+
+def _tty() -> bool:
+    return sys.stderr.isatty()
+
+
+def _print_web_report(engine, report, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    kinds = [i.kind for i in report.listings]
+    print(
+        f"Synced {kinds.count('feed')} feed(s), {kinds.count('sitemap')} sitemap(s) and "
+        f"{len(report.items)} page(s) into {engine.settings.index_dir} in {report.seconds:.2f} s "
+        f"({report.requests} requests)"
+    )
+    for item in report.listings:
+        if item.status != "skipped":
+            print(f"  {item.kind} {item.url}: {item.status}, {item.listed} URLs listed")
+    print(
+        f"  documents: {report.count('added')} added, {report.count('updated')} updated, "
+        f"{report.count('unchanged')} unchanged, {len(report.skipped)} skipped"
+    )
+    print(
+        f"  chunks: {report.chunks_embedded} embedded, {report.chunks_total} in the index "
+        f"({report.documents_total} documents)"
+    )
+    for item in report.skipped:
+        print(f"  skipped {item.url}: {item.reason}")
+
+
+def _index_folder(engine, args: argparse.Namespace) -> None:
+    report = engine.index_directory(args.source, progress=_tty())
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
-        return 0
+        return
     print(
         f"Indexed {engine.settings.source_dir if args.source is None else args.source} "
         f"into {engine.settings.index_dir} in {report.seconds:.2f} s"
@@ -45,7 +134,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for s in report.skipped:
         print(f"  skipped {s.path}: {s.reason}")
-    return 0
 
 
 def _warm_up(engine) -> None:
@@ -81,13 +169,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(answer.answer)
     print(f"(confidence {answer.confidence:.2f})")
     for c in answer.citations:
-        print(f"[{c.n}] {c.source} — {c.title} ({c.date}, {c.place})")
+        page = _page_of(engine, c.source, c.start)
+        print(f"[{c.n}] {c.source}{page} — {c.title} ({c.date}, {c.place})")
         print(f"    “{c.quote}”")
     if answer.abstained and answer.related:
         print("Closest passages:")
         for r in answer.related:
             print(f"  - {r['source']} ({r['date']}): {' '.join(r['quote'].split())[:200]}")
     return 0
+
+
+def _page_of(engine, source: str, offset: int) -> str:
+    """', p. N' for a citation in a paged document (a PDF), else ''."""
+    from rag.formats_pdf import page_at
+
+    text = engine.get_document(source)[0].text
+    return f", p. {page_at(text, offset)}" if "\f" in text else ""
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -115,16 +212,41 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return eval_main(forwarded)
 
 
+def _web_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", action="append", metavar="URL", help="a page, PDF or DOCX (repeat)")
+    p.add_argument("--feed", action="append", metavar="URL", help="an RSS/Atom feed (repeat)")
+    p.add_argument("--sitemap", action="append", metavar="URL", help="an XML sitemap (repeat)")
+    p.add_argument(
+        "--delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds between requests to one host (RAG_FETCH_DELAY, default 1)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="index a folder of releases (incremental)")
+    p = sub.add_parser("index", help="index a folder of releases, or web pages (incremental)")
     p.add_argument("--source", type=Path, default=None, help="folder of releases (seeds/)")
     p.add_argument("--index-dir", type=Path, default=None, help="index folder (embeddings/)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _web_arguments(p)
+    p.add_argument(
+        "--every", type=parse_every, default=None, help="sync the web sources again every 1h"
+    )
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("watch", help="poll feeds/sitemaps and index new releases")
+    p.add_argument("--index-dir", type=Path, default=None, help="index folder (embeddings/)")
+    p.add_argument("--json", action="store_true", help="print each round's summary as JSON")
+    _web_arguments(p)
+    p.add_argument("--every", type=parse_every, default=3600.0, help="interval (default 1h)")
+    p.add_argument("--once", action="store_true", help="one round, then exit (cron, timers)")
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("search", help="top passages for a query (hybrid dense + BM25)")
     p.add_argument("query")
@@ -167,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("sentence_transformers", "transformers", "httpx", "faiss"):
+    noisy_loggers = ("sentence_transformers", "transformers", "httpx", "faiss")
+    for noisy in (*noisy_loggers, "trafilatura", "htmldate", "courlan", "pypdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)

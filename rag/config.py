@@ -51,6 +51,13 @@ class Settings:
     milvus_token: str = ""
     milvus_collection: str = "rag_chunks"
     milvus_timeout: float = 10.0
+    # Web ingestion (rag.fetch): `rag index --url/--feed/--sitemap` and POST {"url"}.
+    fetch_timeout: float = 10.0  # seconds per request, the whole body included
+    fetch_max_bytes: int = 10_000_000  # larger pages/files are refused
+    fetch_max_redirects: int = 5
+    fetch_delay: float = 1.0  # seconds between two requests to one host (robots Crawl-delay wins)
+    fetch_user_agent: str = ""  # "" = rag.fetch.USER_AGENT
+    fetch_allow_private: bool = False  # POST {"url"} may reach loopback/private addresses
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -85,6 +92,12 @@ class Settings:
             milvus_token=_env("RAG_MILVUS_TOKEN", ""),
             milvus_collection=_env("RAG_MILVUS_COLLECTION", cls.milvus_collection),
             milvus_timeout=float(_env("RAG_MILVUS_TIMEOUT", str(cls.milvus_timeout))),
+            fetch_timeout=float(_env("RAG_FETCH_TIMEOUT", str(cls.fetch_timeout))),
+            fetch_max_bytes=int(_env("RAG_FETCH_MAX_BYTES", str(cls.fetch_max_bytes))),
+            fetch_max_redirects=int(_env("RAG_FETCH_MAX_REDIRECTS", str(cls.fetch_max_redirects))),
+            fetch_delay=float(_env("RAG_FETCH_DELAY", str(cls.fetch_delay))),
+            fetch_user_agent=_env("RAG_FETCH_USER_AGENT", ""),
+            fetch_allow_private=_env("RAG_FETCH_ALLOW_PRIVATE", "0") in ("1", "true", "yes"),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:

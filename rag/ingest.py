@@ -1,8 +1,10 @@
 """Read releases from disk or JSON into clean Documents: menus and markup dropped, metadata parsed.
 
 Supported: press-release .txt (navigation menu + metadata block + dateline), plain .txt, .md,
-.html/.htm, and .jsonl (one {"title", "text", "date"?, "place"?, "url"?} object a line).
-Every file that cannot be read yields a `Skipped` with a one-line reason; the rest go on.
+.html/.htm (main text by trafilatura, rag.web_extract), .jsonl (one {"title", "text", "date"?,
+"place"?, "url"?} object a line), .pdf (rag.formats_pdf: pages kept as form feeds) and .docx
+(rag.formats_docx). Every file that cannot be read yields a `Skipped` with a one-line reason;
+the rest go on.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from rag.types import Document
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUPPORTED_SUFFIXES = (
+    *(".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"),
+    *(".pdf", ".docx"),  # binary: parsed before any text decoding
+)
 _MONTHS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
@@ -93,6 +98,34 @@ def parse_dateline(first_paragraph: str) -> tuple[str, str, str]:
         return "", "", ""
     country = m.group("country") or ""
     return _title_case_place(m.group("place")), country.strip(), parse_date(m.group("date"))
+
+
+def find_dateline(paragraphs: list[str], within: int = 6) -> tuple[int, str, str, str]:
+    """(index, place, country, iso_date) of the first dateline among the first paragraphs.
+
+    The index is -1 when none of them opens with a dateline.
+    """
+    for i, para in enumerate(paragraphs[:within]):
+        place, country, iso = parse_dateline(para)
+        if place:
+            return i, place, country, iso
+    return -1, "", "", ""
+
+
+_KICKERS = {"press release", "news release", "media release", "for immediate release", "news"}
+
+
+def strip_heading(paragraphs: list[str], title: str) -> list[str]:
+    """The body without what precedes it: a kicker ("Press release"), the title repeated, and
+    (when the body opens with a dateline) the short lines above it (metadata, captions)."""
+    out = list(paragraphs)
+    key = " ".join(title.split()).lower()
+    while out and (out[0].lower().rstrip(":") in _KICKERS or (key and out[0].lower() == key)):
+        out.pop(0)
+    idx = find_dateline(out)[0]
+    if idx > 0 and all(len(p) <= 150 for p in out[:idx]):
+        out = out[idx:]
+    return out
 
 
 def _is_menu_line(line: str) -> bool:
@@ -257,6 +290,17 @@ class _VisibleText(HTMLParser):
 
 
 def parse_html(raw: str, source: str) -> Document:
+    """A saved web page: its main text by trafilatura (menus, headers and footers dropped),
+    or all visible text when trafilatura finds no main text (a fragment, a tiny page)."""
+    from rag.web_extract import document_from_html
+
+    try:
+        return document_from_html(raw, source)
+    except IngestError:
+        return parse_visible_html(raw, source)
+
+
+def parse_visible_html(raw: str, source: str) -> Document:
     parser = _VisibleText()
     parser.feed(raw)
     parser.close()
@@ -317,6 +361,15 @@ def parse_bytes(data: bytes, name: str) -> list[Document]:
             f"unsupported file type {suffix or '(none)'}; "
             f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
+    if suffix in (".pdf", ".docx"):
+        if not data.strip():
+            raise IngestError("empty file")
+        if suffix == ".pdf":
+            from rag.formats_pdf import parse_pdf as parse_binary
+        else:
+            from rag.formats_docx import parse_docx as parse_binary
+        doc = parse_binary(data, name)
+        return [Document(**{**_fields(doc), "content_hash": content_hash(data)})]
     raw = decode(data, name)
     if suffix == ".jsonl":
         docs = []
