@@ -1,4 +1,4 @@
-"""The documents API: list, read, add (JSON or file upload) and delete releases."""
+"""The documents API: list, read, add (JSON, a URL to fetch, or a file upload) and delete."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message
@@ -32,6 +32,7 @@ from rag.engine import Engine
 from rag.errors import PayloadTooLarge, UnsupportedFile, ValidationFailed
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, document_from_record, parse_bytes
 from rag.types import Document
+from rag.web_sources import WebItem
 
 router = APIRouter(tags=["documents"])
 ReadyEngine = Annotated[Engine, Depends(ready_engine)]
@@ -72,8 +73,10 @@ def list_documents(
 )
 def get_document(source: str, engine: ReadyEngine) -> dict[str, Any]:
     """A release's cleaned text (the text citation offsets index) and metadata."""
+    from rag.formats_pdf import page_spans
+
     doc, chunks = engine.get_document(source)
-    return {**summary(doc, chunks), "text": doc.text}
+    return {**summary(doc, chunks), "text": doc.text, "pages": page_spans(doc.text)}
 
 
 @router.delete(
@@ -88,13 +91,39 @@ def delete_document(source: str, engine: ReadyEngine) -> dict[str, str]:
     return {"deleted": source}
 
 
+class DocumentUrlIn(BaseModel):
+    """A release the service fetches itself: a web page (main text by trafilatura), PDF or DOCX."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="http(s) URL of a release page, PDF or DOCX (robots.txt is honoured)",
+    )
+    source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^/\\\x00-\x1f\x7f]+$",
+        description="the document's name; derived from the URL when left out",
+    )
+
+
+URL_EXAMPLE = {"url": "https://www.osce.org/secretariat/press-release-oslo-2011"}
+
 _UPLOAD_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {
-                "schema": DocumentIn.model_json_schema(),
-                "examples": {"release": {"value": DOCUMENT_EXAMPLE}},
+                "schema": {
+                    "anyOf": [DocumentIn.model_json_schema(), DocumentUrlIn.model_json_schema()]
+                },
+                "examples": {
+                    "release": {"value": DOCUMENT_EXAMPLE},
+                    "url": {"summary": "fetch a web page, PDF or DOCX", "value": URL_EXAMPLE},
+                },
             },
             "multipart/form-data": {
                 "schema": {
@@ -124,9 +153,9 @@ _UPLOAD_SCHEMA: dict[str, Any] = {
         200: {"model": WriteResponse, "description": "unchanged, or replaced (?replace=true)"},
         **error_docs(
             _409="same source, different content",
-            _413="upload larger than RAG_MAX_UPLOAD_BYTES",
+            _413="upload larger than RAG_MAX_UPLOAD_BYTES (a URL's: RAG_FETCH_MAX_BYTES)",
             _415="unsupported content or file type",
-            _422="invalid document",
+            _422="invalid document; a URL that could not be fetched (fetch_failed, fetch_blocked)",
         ),
     },
 )
@@ -137,15 +166,21 @@ async def add_documents(
         bool, Query(description="replace a different document of that name")
     ] = False,
 ) -> JSONResponse:
-    """Add a release as JSON or as an uploaded file; answerable as soon as this returns.
+    """Add a release as JSON, as a URL to fetch (`{"url"}`) or as an uploaded file; answerable
+    as soon as this returns.
 
     201 when a document was added; 200 when it was unchanged or replaced; 409 when a
-    different document of that name exists and `replace` is not set.
+    different document of that name exists and `replace` is not set. A URL that cannot be
+    fetched or read is a 4xx with the reason (422 fetch_failed/fetch_blocked, 413, 415).
     """
     limit = get_state(request).settings.max_upload_bytes
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json" or ctype.endswith("+json"):
-        docs = [_from_json(await _read_body(request, limit), limit)]
+        body = await _read_body(request, limit)
+        url_in = _url_request(body)
+        if url_in is not None:
+            return await _add_url(request, engine, url_in, replace)
+        docs = [_from_json(body, limit)]
     elif ctype == "multipart/form-data":
         docs = await _from_upload(
             request, await _read_body(request, limit + _MULTIPART_SLACK), limit
@@ -167,6 +202,49 @@ async def add_documents(
     location = f"/api/documents/{quote(docs[0].source, safe=':')}"
     headers = {"Location": location} if len(docs) == 1 else None
     return JSONResponse({"documents": out}, status_code=201 if added else 200, headers=headers)
+
+
+def _url_request(body: bytes) -> DocumentUrlIn | None:
+    """The `{"url", "source"?}` form of the body, or None for a document given as text."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None  # _from_json says what is wrong with it
+    if not isinstance(data, dict) or "url" not in data or "text" in data:
+        return None
+    try:
+        return DocumentUrlIn.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(describe_validation(exc.errors())[1]) from None
+
+
+def _fetcher(request: Request):
+    """The app's one Fetcher (a connection pool and each host's pace), made on first use."""
+    from rag.fetch import Fetcher, FetchPolicy
+
+    app_state = request.app.state
+    fetcher = getattr(app_state, "web_fetcher", None)
+    if fetcher is None:
+        settings = get_state(request).settings
+        policy = FetchPolicy.from_settings(settings, allow_private=settings.fetch_allow_private)
+        fetcher = app_state.web_fetcher = Fetcher(policy)
+    return fetcher
+
+
+async def _add_url(
+    request: Request, engine: Engine, url_in: DocumentUrlIn, replace: bool
+) -> JSONResponse:
+    from rag.web_sources import WebIngester
+
+    ingester = WebIngester(engine, _fetcher(request))
+    item: WebItem = await run_in_threadpool(
+        ingester.add_url, url_in.url, source=(url_in.source or "").strip(), replace=replace
+    )
+    out = {"source": item.source, "status": item.status, "chunks": item.chunks}
+    out |= {"title": item.title, "url": item.url}
+    headers = {"Location": f"/api/documents/{quote(item.source, safe=':')}"}
+    status = 201 if item.status == "added" else 200
+    return JSONResponse({"documents": [out]}, status_code=status, headers=headers)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

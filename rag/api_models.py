@@ -190,8 +190,19 @@ class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
 
+class PageSpan(BaseModel):
+    page: int = Field(description="1-based page number")
+    start: int = Field(description="offset of the page's first character in `text`")
+    end: int
+
+
 class DocumentOut(DocumentSummary):
     text: str = Field(description="the cleaned text that citation offsets index")
+    pages: list[PageSpan] = Field(
+        default_factory=list,
+        description="for paged documents (PDF): where each page lies in `text`, so a citation's "
+        "`start` names its page; pages are separated by a form feed line ('\\n\\f\\n')",
+    )
 
 
 class WriteResult(BaseModel):

@@ -96,7 +96,7 @@ def _print_web_report(engine, report, as_json: bool) -> None:
     kinds = [i.kind for i in report.listings]
     print(
         f"Synced {kinds.count('feed')} feed(s), {kinds.count('sitemap')} sitemap(s) and "
-        f"{len(report.items)} page(s) into {engine.settings.index_dir} in {report.seconds:.2f} s "
+        f"{len(report.items)} URL(s) into {engine.settings.index_dir} in {report.seconds:.2f} s "
         f"({report.requests} requests)"
     )
     for item in report.listings:
@@ -167,6 +167,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
     print(answer.answer)
+    for item in answer.items or []:
+        print(f"  - {item['text']} " + "".join(f"[{n}]" for n in item["citations"]))
     print(f"(confidence {answer.confidence:.2f})")
     for c in answer.citations:
         page = _page_of(engine, c.source, c.start)

@@ -20,6 +20,7 @@ from rag.types import Document
 log = logging.getLogger(__name__)
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+_MIN_SENTENCE_WORDS = 8  # a page none of whose lines is this long holds no release
 
 
 def source_for_url(url: str) -> str:
@@ -77,10 +78,12 @@ def document_from_html(html: bytes | str, source: str, url: str = "") -> Documen
         data = extract(html, url)
     except (ValueError, TypeError) as exc:
         raise IngestError(f"unparseable HTML ({type(exc).__name__})") from None
-    if not data:
-        raise IngestError("no main text found on the page")
-    paragraphs = [" ".join(line.split()) for line in data["text"].splitlines()]
+    paragraphs = [" ".join(line.split()) for line in (data.get("text") or "").splitlines()]
     paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        raise IngestError("no main text found on the page")
+    if not any(len(p.split()) >= _MIN_SENTENCE_WORDS for p in paragraphs):
+        raise IngestError("no main text found on the page (only short lines: a menu or index?)")
     title = " ".join((data.get("title") or "").split())
     body = strip_heading(paragraphs, title) or paragraphs
     _, place, country, dateline_date = find_dateline(body)
