@@ -122,9 +122,9 @@ def test_a_failed_write_records_no_fetch_state(site: Site, engine: Engine, monke
 
 def test_private_addresses_are_refused_when_not_allowed(site: Site) -> None:
     site.routes["/a"] = Route(release_page(release(1)))
-    with Fetcher(FetchPolicy(delay=0.0, allow_private=False)) as fetcher:
-        with pytest.raises(FetchError, match="private or loopback address") as info:
-            fetcher.get(site.url("/a"))
+    fetcher = Fetcher(FetchPolicy(delay=0.0, allow_private=False))
+    with fetcher, pytest.raises(FetchError, match="private or loopback address") as info:
+        fetcher.get(site.url("/a"))
     assert info.value.status == 422 and info.value.code == "fetch_blocked"
     assert not site.requests()
 
@@ -132,7 +132,7 @@ def test_private_addresses_are_refused_when_not_allowed(site: Site) -> None:
 def test_robots_txt_server_error_blocks_the_host(site: Site) -> None:
     site.routes["/robots.txt"] = Route(b"down", status=503)
     site.routes["/a"] = Route(release_page(release(1)))
-    with Fetcher(FetchPolicy(delay=0.0)) as fetcher:
-        with pytest.raises(FetchError, match=r"robots.txt unavailable \(HTTP 503"):
-            fetcher.get(site.url("/a"))
+    fetcher = Fetcher(FetchPolicy(delay=0.0))
+    with fetcher, pytest.raises(FetchError, match=r"robots.txt unavailable \(HTTP 503"):
+        fetcher.get(site.url("/a"))
     assert not site.requests("/a")
