@@ -149,6 +149,11 @@ class Engine:
             raise IndexMissing(
                 f"no index in {self.settings.index_dir}; run `rag index` to build one"
             )
+        if self.store.unfinished_build():
+            raise IndexMissing(
+                f"the index in {self.settings.index_dir} is a first build that did not finish; "
+                "run `rag index` to complete it"
+            )
         self._snapshot = self.store.load(self.spec())
         return self
 
@@ -169,7 +174,9 @@ class Engine:
         assert self._snapshot is not None
         return self._snapshot
 
-    def _open_for_write(self) -> Snapshot:
+    def _open_for_write(self, building: bool = False) -> Snapshot:
+        """The current snapshot; a new index when there is none (with `building`, marked as a
+        first build until the write that completes it)."""
         if self._snapshot is not None:
             return self._snapshot
         spec = self.spec()
@@ -182,13 +189,17 @@ class Engine:
                 raise
             except Exception as exc:  # incompatible or unreadable: rebuild from scratch
                 log.warning("rebuilding the index: %s", getattr(exc, "message", exc))
-        self.store.create(spec)
+        self.store.create(spec, building=building)
         self._snapshot = self.store.load(spec)
         return self._snapshot
 
-    def _publish(self, upserts: list[Upsert], deletes: list[str]) -> Snapshot:
+    def _publish(
+        self, upserts: list[Upsert], deletes: list[str], finish_build: bool = False
+    ) -> Snapshot:
         with self._rw.write():
-            self._snapshot = self.store.apply(self._open_for_write(), upserts, deletes)
+            self._snapshot = self.store.apply(
+                self._open_for_write(), upserts, deletes, finish_build=finish_build
+            )
         return self._snapshot
 
     def _embed(self, docs: list[Document], progress: bool = False) -> list[Upsert]:
@@ -219,7 +230,7 @@ class Engine:
         source_dir = Path(source_dir or self.settings.source_dir)
         report = IndexReport()
         with self._write_lock:
-            snap = self._open_for_write()
+            snap = self._open_for_write(building=True)
             loaded: list[Loaded] = []
             skipped_files: set[str] = set()
             for item in iter_source_dir(source_dir):
@@ -249,7 +260,7 @@ class Engine:
                 Upsert(u.document, origins[u.document.source], u.chunks, u.vectors) for u in upserts
             ]
             report.chunks_embedded = sum(len(u.chunks) for u in upserts)
-            snap = self._publish(upserts, report.removed)
+            snap = self._publish(upserts, report.removed, finish_build=True)
         report.chunks_total = snap.chunk_count
         report.documents_total = len(snap.documents)
         report.seconds = time.perf_counter() - started

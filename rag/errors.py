@@ -64,3 +64,26 @@ class VectorBackendUnavailable(RagError):
 
     status = 503
     code = "vector_backend_unavailable"
+
+
+class InvalidJson(ValidationFailed):
+    """A body that is not JSON at all (syntax, encoding, nesting): 422 on every route."""
+
+    code = "invalid_json"
+
+
+class Forbidden(RagError):
+    status = 403
+    code = "forbidden"
+
+
+class RequestTimeout(RagError):
+    status = 408
+    code = "request_timeout"
+
+
+class InsufficientStorage(RagError):
+    """The disk holding the index is full: the write was undone, nothing changed."""
+
+    status = 507
+    code = "insufficient_storage"

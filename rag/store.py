@@ -1,10 +1,12 @@
 """The on-disk index: SQLite (store of record + FTS5) + a vector index + manifest.json.
 
 Writes are one SQLite transaction, so a killed run leaves the previous state. The vector index
-is derived from the vectors SQLite stores, and is tagged with the store's build id and
-generation; when it disagrees with SQLite it is rebuilt from them (never re-embedded).
+is derived from the vectors SQLite stores, and is tagged with the store's build id, generation
+and (FAISS) the file's SHA-256; when it disagrees with SQLite, fails its checksum or holds a
+vector that is not unit length, it is rebuilt from them (never re-embedded).
 
-- FAISS (default): a file written after the commit (temp file + rename).
+- FAISS (default): a file staged before the commit (a temp file) and renamed into place after
+  it, so a full disk fails the write (507) before anything is committed (rag.index_files).
 - Milvus (rag.milvus_index): written inside the transaction, before the commit; if Milvus
   fails the transaction rolls back, and a collection left mid-write is rebuilt on the next
   load or write.
@@ -26,7 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import IndexIncompatible, IndexMissing
+from rag.errors import IndexIncompatible, IndexMissing, InsufficientStorage
+from rag.index_files import (
+    Staged,
+    file_sha256,
+    is_disk_full,
+    remove_stale_temp_files,
+    temp_path,
+    write_temp,
+)
 from rag.types import Chunk, Document
 from rag.vector_backend import VectorConfig
 from rag.vectors import FaissVectorIndex, SearchFilter, VectorIndex
@@ -37,6 +47,9 @@ FORMAT_VERSION = 1
 DB_NAME = "store.sqlite"
 FAISS_NAME = "vectors.faiss"
 MANIFEST_NAME = "manifest.json"
+# meta key marking a first build in progress (a `rag index` killed mid-run leaves it behind)
+BUILD_KEY = "build"
+BUILDING = "in-progress"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -144,15 +157,6 @@ class Snapshot:
         return SearchFilter(allowed, self.ids_by_source, sources=allowed)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 class Store:
     """Owns the index folder. Not thread-safe for writes: the Engine serialises them."""
 
@@ -168,6 +172,10 @@ class Store:
     # -- connections ---------------------------------------------------------------------
     def exists(self) -> bool:
         return self.db_path.exists()
+
+    def needs_build(self) -> bool:
+        """True when there is no index, or only a first build that did not finish."""
+        return not self.exists() or self.unfinished_build()
 
     def _connect(self, path: Path | None = None) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -189,22 +197,38 @@ class Store:
         return dict(conn.execute("SELECT key, value FROM meta").fetchall())
 
     # -- open / create -------------------------------------------------------------------
-    def create(self, spec: IndexSpec) -> None:
-        """Create an empty index, or a fresh one replacing an incompatible index atomically."""
+    def create(self, spec: IndexSpec, building: bool = False) -> None:
+        """Create an empty index, or a fresh one replacing an incompatible index atomically.
+
+        With `building`, the index is marked as a first build in progress until a write passes
+        `finish_build` (a killed `rag index` is then recognisable: see `unfinished_build`).
+        """
         self.index_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(self.index_dir)
         milvus = self._milvus_index(spec.dimension) if self._uses_milvus else None
         if milvus is not None:
             milvus.ping()  # fail before replacing anything
         tmp = self.index_dir / f".{DB_NAME}.{os.getpid()}.new"
         tmp.unlink(missing_ok=True)
-        conn = self._connect(tmp)
         try:
-            conn.execute("PRAGMA journal_mode=DELETE")  # a single file to rename
-            conn.executescript(_SCHEMA)
-            meta = spec.as_meta() | {"build_id": uuid.uuid4().hex, "generation": "0"}
-            conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        finally:
-            conn.close()
+            conn = self._connect(tmp)
+            try:
+                conn.execute("PRAGMA journal_mode=DELETE")  # a single file to rename
+                conn.executescript(_SCHEMA)
+                meta = spec.as_meta() | {"build_id": uuid.uuid4().hex, "generation": "0"}
+                if building:
+                    meta[BUILD_KEY] = BUILDING
+                conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            finally:
+                conn.close()
+        except Exception as exc:
+            tmp.unlink(missing_ok=True)
+            if is_disk_full(exc):
+                raise InsufficientStorage(
+                    f"the disk holding the index ({self.index_dir}) is full: "
+                    "no index could be created"
+                ) from exc
+            raise
         for suffix in ("-wal", "-shm"):
             Path(str(self.db_path) + suffix).unlink(missing_ok=True)
         os.replace(tmp, self.db_path)
@@ -226,6 +250,12 @@ class Store:
         if self._milvus is None or self._milvus.dimension != dimension:
             self._milvus = self.vector_config.milvus_index(self.index_dir, dimension)
         return self._milvus
+
+    def unfinished_build(self) -> bool:
+        """True when the index is a first build that has not completed (killed mid-run)."""
+        if not self.exists():
+            return False
+        return self._meta(self._reader()).get(BUILD_KEY) == BUILDING
 
     def read_spec(self) -> IndexSpec:
         if not self.exists():
@@ -263,6 +293,7 @@ class Store:
         spec = self.read_spec()
         if expected is not None:
             self.check_compatible(expected)
+        remove_stale_temp_files(self.index_dir)
         conn = self._reader()
         conn.execute("BEGIN")
         try:
@@ -310,11 +341,16 @@ class Store:
             documents, origins, chunks, ids_by_source, vectors, generation, build_id, spec
         )
 
-    def _stored_vectors(self, with_fields: bool = False) -> Iterator[tuple]:
-        """(ids, vectors, fields) batches of every stored chunk; fields are Milvus row fields."""
+    def _stored_vectors(
+        self, with_fields: bool = False, conn: sqlite3.Connection | None = None
+    ) -> Iterator[tuple]:
+        """(ids, vectors, fields) batches of every stored chunk; fields are Milvus row fields.
+
+        With `conn`, read through it (a write's own transaction, uncommitted rows included)."""
         from rag.milvus_index import row_fields
 
-        conn = self._connect()
+        own = conn is None
+        conn = conn or self._connect()
         try:
             cur = conn.execute(
                 "SELECT c.id, c.vector, c.source, d.date, d.place FROM chunks c"
@@ -326,10 +362,13 @@ class Store:
                 fields = [row_fields(r[2], _year(r[3]), r[4]) for r in rows] if with_fields else []
                 yield ids, vectors, fields
         finally:
-            conn.close()
+            if own:
+                conn.close()
 
-    def _build_faiss(self, dimension: int, layout: str) -> FaissVectorIndex:
-        batches = list(self._stored_vectors())
+    def _build_faiss(
+        self, dimension: int, layout: str, conn: sqlite3.Connection | None = None
+    ) -> FaissVectorIndex:
+        batches = list(self._stored_vectors(conn=conn))
         if not batches:
             return FaissVectorIndex(dimension, layout=layout)
         ids = np.concatenate([b[0] for b in batches])
@@ -340,29 +379,49 @@ class Store:
                  time.perf_counter() - started)  # fmt: skip
         return index
 
+    def _faiss_problem(
+        self, spec: IndexSpec, build_id: str, generation: int, live: np.ndarray
+    ) -> tuple[FaissVectorIndex | None, str]:
+        """The vector file as loaded, or None and why it cannot be used."""
+        manifest = self.read_manifest()
+        tag = manifest.get("faiss", {})
+        if not self.faiss_path.exists():
+            return None, "is missing"
+        if tag.get("build_id") != build_id or tag.get("generation") != generation:
+            return None, "is from another build or write than the store"
+        foreign = _manifest_disagreement(manifest, spec)
+        if foreign:
+            return None, f"belongs to another index: manifest.json says {foreign}"
+        expected_sha = tag.get("sha256")
+        if expected_sha and file_sha256(self.faiss_path) != expected_sha:
+            return None, "fails its checksum (the file is corrupted)"
+        try:
+            index = FaissVectorIndex.read(self.faiss_path, spec.dimension)
+        except Exception as exc:  # a truncated or foreign file
+            return None, f"is unreadable ({exc})"
+        if not index.mask_all_but(live):
+            return None, "holds other chunks than the store"
+        bad = index.bad_norms(live)
+        if bad:
+            return None, f"holds {bad} vector(s) that are not unit length (the file is corrupted)"
+        return index, ""
+
     def _load_or_rebuild_faiss(
         self, spec: IndexSpec, build_id: str, generation: int, live: np.ndarray
     ) -> VectorIndex:
-        tag = self.read_manifest().get("faiss", {})
-        index = None
-        if (
-            self.faiss_path.exists()
-            and tag.get("build_id") == build_id
-            and tag.get("generation") == generation
-        ):
-            try:
-                index = FaissVectorIndex.read(self.faiss_path, spec.dimension)
-                if not index.mask_all_but(live):
-                    index = None
-            except Exception as exc:  # a truncated or foreign file: rebuild it below
-                log.warning("vector file %s unreadable (%s)", self.faiss_path, exc)
-                index = None
-        current = index.layout if index is not None else tag.get("index")
+        index, problem = self._faiss_problem(spec, build_id, generation, live)
+        current = (
+            index.layout
+            if index is not None
+            else self.read_manifest().get("faiss", {}).get("index")
+        )
         layout = self.vector_config.faiss_layout(len(live), current)
         if index is not None and not index.needs_rebuild(layout):
             return index
         if index is None:
-            log.warning("vector index disagrees with the store; rebuilding it from stored vectors")
+            log.warning(
+                "vector file %s %s; rebuilding it from the stored vectors", self.faiss_path, problem
+            )
         else:
             log.warning("rebuilding the vector index as %s from stored vectors", layout)
         index = self._build_faiss(spec.dimension, layout)
@@ -402,44 +461,75 @@ class Store:
         except (OSError, ValueError):
             return {}
 
-    def _publish_files(self, index: VectorIndex, build_id: str, generation: int) -> None:
+    def _stage_files(
+        self, index: VectorIndex, build_id: str, generation: int, conn: sqlite3.Connection
+    ) -> Staged:
+        """Write the vector file and manifest as temp files; `conn` gives the counts."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        if not index.external:
-            index.write(self.faiss_path)
-        conn = self._reader()
-        meta = self._meta(conn)
-        counts = conn.execute(
-            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)"
-        ).fetchone()
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "model": meta["model"],
-            "dimension": int(meta["dimension"]),
-            "tokenizer": meta["tokenizer"],
-            "chunk_tokens": int(meta["chunk_tokens"]),
-            "chunk_overlap_tokens": int(meta["chunk_overlap_tokens"]),
-            "vector_index": index.kind,
-            "documents": counts[0],
-            "chunks": counts[1],
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        tag = {"build_id": build_id, "generation": generation}
-        if index.external:
-            manifest["milvus"] = tag | {
-                "uri": getattr(index, "public_uri", ""),
-                "collection": getattr(index, "collection", ""),
+        staged = Staged()
+        try:
+            tag: dict = {"build_id": build_id, "generation": generation}
+            if not index.external:
+                tmp = temp_path(self.faiss_path)
+                staged.add(tmp, self.faiss_path)  # first: a partial file is discarded too
+                tag["sha256"] = index.save(tmp)  # type: ignore[attr-defined]
+            meta = self._meta(conn)
+            counts = conn.execute(
+                "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)"
+            ).fetchone()
+            manifest = {
+                "format_version": FORMAT_VERSION,
+                "model": meta["model"],
+                "dimension": int(meta["dimension"]),
+                "tokenizer": meta["tokenizer"],
+                "chunk_tokens": int(meta["chunk_tokens"]),
+                "chunk_overlap_tokens": int(meta["chunk_overlap_tokens"]),
+                "vector_index": index.kind,
+                "documents": counts[0],
+                "chunks": counts[1],
+                "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
-        else:
-            manifest["faiss"] = tag | {"index": getattr(index, "layout", "flat")}
-        _atomic_write(self.manifest_path, json.dumps(manifest, indent=2).encode())
+            if index.external:
+                manifest["milvus"] = tag | {
+                    "uri": getattr(index, "public_uri", ""),
+                    "collection": getattr(index, "collection", ""),
+                }
+            else:
+                manifest["faiss"] = tag | {"index": getattr(index, "layout", "flat")}
+            data = json.dumps(manifest, indent=2).encode()
+            staged.add(write_temp(self.manifest_path, data), self.manifest_path)
+        except BaseException:
+            staged.discard()
+            raise
+        return staged
+
+    def _publish_files(self, index: VectorIndex, build_id: str, generation: int) -> None:
+        """Write the derived files for the committed state. Outside a write (create, a rebuild
+        on load) a failure is logged, not raised: memory holds the index, the next load
+        rebuilds the file."""
+        try:
+            self._stage_files(index, build_id, generation, self._reader()).install()
+        except OSError as exc:
+            log.error("could not write the index files in %s: %s", self.index_dir, exc)
 
     # -- writes ----------------------------------------------------------------------------
     def apply(
-        self, snapshot: Snapshot, upserts: Iterable[Upsert], deletes: Iterable[str]
+        self,
+        snapshot: Snapshot,
+        upserts: Iterable[Upsert],
+        deletes: Iterable[str],
+        finish_build: bool = False,
     ) -> Snapshot:
-        """Replace/insert/delete documents in one transaction; return the new Snapshot."""
+        """Replace/insert/delete documents in one transaction; return the new Snapshot.
+
+        All or nothing: the new vector file and manifest are staged before the commit, so a
+        full disk (InsufficientStorage, 507) or any other failure leaves the index as it was.
+        With `finish_build`, the write also clears the first-build marker.
+        """
         upserts, deletes = list(upserts), list(deletes)
         if not upserts and not deletes:
+            if finish_build:
+                self._finish_build()
             return snapshot
         external = snapshot.vectors.external
         if external:
@@ -448,6 +538,7 @@ class Store:
         new_ids: dict[str, list[int]] = {}
         removed_rows: list[tuple] = []  # for Milvus: what to delete, and to put back on failure
         vectors_written = False
+        staged = Staged()
         try:
             conn.execute("BEGIN IMMEDIATE")
             touched = {u.document.source for u in upserts} | set(deletes)
@@ -509,6 +600,8 @@ class Store:
                 new_ids[d.source] = ids
             generation = snapshot.generation + 1
             conn.execute("UPDATE meta SET value=? WHERE key='generation'", (str(generation),))
+            if finish_build:
+                conn.execute("DELETE FROM meta WHERE key=?", (BUILD_KEY,))
             if external:
                 snapshot.vectors.write_batch(  # type: ignore[attr-defined]
                     (snapshot.generation, generation),
@@ -516,16 +609,36 @@ class Store:
                     _milvus_rows_of(upserts, new_ids, snapshot.spec.dimension),
                 )
                 vectors_written = True
+            new = self._next_snapshot(snapshot, upserts, deletes, new_ids, generation, conn)
+            staged = self._stage_files(new.vectors, new.build_id, generation, conn)
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            staged.discard()
             if vectors_written:  # Milvus is ahead of SQLite: rebuild it on the next write
                 snapshot.vectors.mark_stale()  # type: ignore[attr-defined]
+            if is_disk_full(exc):
+                raise InsufficientStorage(
+                    f"the disk holding the index ({self.index_dir}) is full: the write was "
+                    "undone and nothing changed; free some space and retry"
+                ) from exc
             raise
         finally:
             conn.close()
-        return self._next_snapshot(snapshot, upserts, deletes, new_ids, generation)
+        try:
+            staged.install()
+        except OSError as exc:  # committed: memory serves it, the next load rebuilds the file
+            staged.discard()
+            log.error("could not put the new vector file in place (%s); it is rebuilt on load", exc)
+        return new
+
+    def _finish_build(self) -> None:
+        conn = self._connect()
+        try:
+            conn.execute("DELETE FROM meta WHERE key=?", (BUILD_KEY,))
+        finally:
+            conn.close()
 
     def _next_snapshot(
         self,
@@ -534,7 +647,9 @@ class Store:
         deletes: list[str],
         new_ids: dict[str, list[int]],
         generation: int,
+        conn: sqlite3.Connection,
     ) -> Snapshot:
+        """The snapshot after a write, built inside its transaction (`conn`)."""
         documents, origins = dict(old.documents), dict(old.origins)
         chunks, ids_by_source = dict(old.chunks), dict(old.ids_by_source)
         removed: list[int] = []
@@ -566,8 +681,7 @@ class Store:
                     log.info(
                         "corpus of %d chunks: rebuilding the vectors as %s", len(chunks), layout
                     )
-                    vectors = self._build_faiss(old.spec.dimension, layout)
-        self._publish_files(vectors, old.build_id, generation)
+                    vectors = self._build_faiss(old.spec.dimension, layout, conn)
         return Snapshot(
             documents, origins, chunks, ids_by_source, vectors, generation, old.build_id, old.spec
         )
@@ -595,6 +709,65 @@ class Store:
                 (match, *sorted(sources), limit),
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def documents_where(
+        self,
+        *,
+        years: list[int] | None = None,
+        months: list[int] | None = None,
+        places: list[str] | None = None,
+        sources: list[str] | None = None,
+        mentions: list[str] | None = None,
+    ) -> list[tuple[str, str]]:
+        """(source, date) of the documents matching every given condition, oldest first.
+
+        `mentions`: phrases each document must contain (FTS5 phrase queries over its chunks).
+        """
+        where, args = [], []
+        if years:
+            where.append(f"substr(d.date, 1, 4) IN ({','.join('?' * len(years))})")
+            args += [f"{y:04d}" for y in years]
+        if months:
+            where.append(
+                f"CAST(substr(d.date, 6, 2) AS INTEGER) IN ({','.join('?' * len(months))})"
+            )
+            args += list(months)
+        if places:
+            marks = ",".join("?" * len(places))
+            where.append(f"(lower(d.place) IN ({marks}) OR lower(d.country) IN ({marks}))")
+            args += [p.lower() for p in places] * 2
+        if sources:
+            where.append(f"d.source IN ({','.join('?' * len(sources))})")
+            args += list(sources)
+        for phrase in mentions or []:
+            where.append(
+                "d.source IN (SELECT c.source FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+                " WHERE chunks_fts MATCH ?)"
+            )
+            args.append('"' + phrase.replace('"', '""') + '"')
+        sql = "SELECT d.source, d.date FROM documents d"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [
+            (r[0], r[1]) for r in self._reader().execute(sql + " ORDER BY d.date, d.source", args)
+        ]
+
+
+def _manifest_disagreement(manifest: dict, spec: IndexSpec) -> str:
+    """What manifest.json says that the store (SQLite, the store of record) does not."""
+    expected = {
+        "format_version": FORMAT_VERSION,
+        "model": spec.model,
+        "dimension": spec.dimension,
+        "tokenizer": spec.tokenizer,
+        "chunk_tokens": spec.chunk_tokens,
+        "chunk_overlap_tokens": spec.chunk_overlap_tokens,
+    }
+    return ", ".join(
+        f"{key} {manifest.get(key)!r} where the store has {value!r}"
+        for key, value in expected.items()
+        if manifest.get(key) != value
+    )
 
 
 def _year(date: str) -> int | None:

@@ -12,6 +12,7 @@ A distributed engine (Milvus, rag.milvus_index) implements the same protocol.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -42,6 +43,9 @@ IVF_NPROBE = 32
 EXACT_FILTER_LIMIT = 20_000
 # HNSW cannot delete: removed ids are masked out of searches until they make up this share.
 HNSW_MAX_DELETED_SHARE = 0.25
+# Stored vectors are unit length; a loaded one further off than this means a corrupted file.
+NORM_TOLERANCE = 1e-3
+NORM_TOLERANCE_SQ8 = 0.05
 
 
 class SearchFilter:
@@ -372,14 +376,50 @@ class FaissVectorIndex:
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
         return FaissVectorIndex(self.dimension, index, self.layout, self._deleted)
 
-    def write(self, path: Path) -> None:
+    def save(self, path: Path) -> str:
+        """Write the index to exactly `path`, synced to disk; returns the file's SHA-256.
+
+        Bytes go through Python's file object, so a full disk raises OSError (FAISS's own
+        file writer only prints a failed close to stderr and leaves a truncated file).
+        """
         import faiss
 
+        digest = hashlib.sha256()
+        index = self._index
+        if index is None:  # an untrained, empty ivf: write an empty flat file
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+        try:
+            with open(path, "wb") as fh:
+
+                def sink(data: bytes) -> int:
+                    digest.update(data)
+                    return fh.write(data)
+
+                faiss.write_index(index, faiss.PyCallbackIOWriter(sink))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            Path(path).unlink(missing_ok=True)
+            raise
+        return digest.hexdigest()
+
+    def write(self, path: Path) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        if self._index is None:  # an untrained, empty ivf: write an empty flat file
-            faiss.write_index(faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension)), str(tmp))
-        else:
-            faiss.write_index(self._index, str(tmp))
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        self.save(tmp)
         os.replace(tmp, path)
+
+    def bad_norms(self, ids: np.ndarray) -> int:
+        """How many of these stored vectors are not unit length: a corrupted file.
+
+        Every stored vector is normalised; ivf-sq8 stores 8-bit codes, so its tolerance is wider.
+        """
+        if self._index is None or not len(ids):
+            return 0
+        tolerance = NORM_TOLERANCE_SQ8 if self.layout == "ivf-sq8" else NORM_TOLERANCE
+        bad = 0
+        for start in range(0, len(ids), 65_536):
+            vectors = self._index.reconstruct_batch(_i64(ids[start : start + 65_536]))
+            with np.errstate(all="ignore"):
+                norms = np.linalg.norm(vectors.astype(np.float64), axis=1)
+            bad += int(np.count_nonzero(~np.isfinite(norms) | (np.abs(norms - 1.0) > tolerance)))
+        return bad
