@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -71,10 +72,20 @@ async def require_read(request: Request, credentials: Credentials) -> None:
         _check_key(settings, credentials)
 
 
+# What a question may not consist of only: Python's whitespace (str.isspace) and U+FEFF, spelled
+# out so that the OpenAPI pattern (ECMA regex) and this check agree exactly (rag.api_openapi).
+BLANK_CHARS = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
+    "\\u202f\\u205f\\u3000\\ufeff"
+)
+NON_BLANK_PATTERN = f"[^{BLANK_CHARS}]"
+_NON_BLANK = re.compile(NON_BLANK_PATTERN)
+
+
 def check_question(question: str, settings: Settings) -> str:
-    """The question, stripped; 422 when it is empty or longer than the configured limit."""
+    """The question, stripped; 422 when it is blank or longer than the configured limit."""
     text = question.strip()
-    if not text:
+    if not _NON_BLANK.search(text):
         raise ValidationFailed("question: must not be empty or whitespace")
     limit = settings.max_question_chars
     if len(text) > limit:

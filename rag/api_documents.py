@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message
 
 from rag.api_deps import get_state, ready_engine, require_read, require_write
-from rag.api_errors import describe_validation
+from rag.api_errors import describe_validation, malformed_body_message
 from rag.api_models import (
     DOCUMENT_EXAMPLE,
     DeleteResponse,
@@ -29,8 +29,9 @@ from rag.api_models import (
     error_docs,
 )
 from rag.engine import Engine
-from rag.errors import PayloadTooLarge, UnsupportedFile, ValidationFailed
+from rag.errors import InvalidJson, PayloadTooLarge, UnsupportedFile, ValidationFailed
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, document_from_record, parse_bytes
+from rag.names import source_problem
 from rag.types import Document
 from rag.web_sources import WebItem
 
@@ -208,7 +209,7 @@ def _url_request(body: bytes) -> DocumentUrlIn | None:
     """The `{"url", "source"?}` form of the body, or None for a document given as text."""
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None  # _from_json says what is wrong with it
     if not isinstance(data, dict) or "url" not in data or "text" in data:
         return None
@@ -269,8 +270,10 @@ def _derived_source(doc_in: DocumentIn, record: dict[str, Any]) -> str:
 def _from_json(body: bytes, limit: int) -> Document:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"malformed JSON body: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidJson(f"malformed JSON body: {exc}") from None
+    except (UnicodeDecodeError, RecursionError) as exc:  # as /api/ask says it (422 invalid_json)
+        raise InvalidJson(malformed_body_message(exc)) from None
     try:
         doc_in = DocumentIn.model_validate(data)
     except ValidationError as exc:
@@ -299,6 +302,9 @@ async def _from_upload(request: Request, body: bytes, limit: int) -> list[Docume
     name = PureWindowsPath(PurePosixPath(upload.filename or "").name).name.strip()
     if not name or name.startswith("."):
         raise ValidationFailed("the uploaded file needs a name (it becomes the document's source)")
+    problem = source_problem(name)  # the rules a JSON `source` follows
+    if problem is not None:
+        raise ValidationFailed(f"the uploaded file's name {name[:60]!r} {problem}")
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFile(

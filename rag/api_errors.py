@@ -12,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.api_guard import allowed_methods
 from rag.errors import RagError
+from rag.logsafe import escape
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +61,29 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, code, message)
 
 
+# FastAPI's answer when a JSON body cannot be decoded at all (bad UTF-8, nesting too deep)
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
+def malformed_body_message(cause: BaseException | None) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "malformed JSON body: it is not valid UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "malformed JSON body: it is nested too deeply"
+    return "malformed JSON body"
+
+
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 400 and exc.detail == _BODY_PARSE_ERROR:  # one status and code everywhere
+        return error_response(422, "invalid_json", malformed_body_message(exc.__cause__))
     message = exc.detail if isinstance(exc.detail, str) else _status_code_name(status)
-    return error_response(status, _status_code_name(status), message, exc.headers)
+    headers = exc.headers
+    if status == 405:  # every method of the path, not only those of the first route matched
+        allow = allowed_methods(request.app, request.url.path)
+        headers = {**(headers or {}), "Allow": ", ".join(allow)} if allow else headers
+    return error_response(status, _status_code_name(status), message, headers)
 
 
 async def _rag(request: Request, exc: Exception) -> JSONResponse:
@@ -74,12 +94,14 @@ async def _rag(request: Request, exc: Exception) -> JSONResponse:
     elif exc.status == 503:
         headers = {"Retry-After": "5"}
     if exc.status >= 500 and exc.status != 503:
-        log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        log.error("%s %s: %s", request.method, escape(request.url.path), escape(exc.message))
     return error_response(exc.status, exc.code, exc.message, headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception(
+        "unhandled error on %s %s", request.method, escape(request.url.path), exc_info=exc
+    )
     return error_response(500, "internal_error", "internal server error")
 
 

@@ -9,6 +9,8 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rag.logsafe import escape
+
 access_log = logging.getLogger("rag.access")
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,9 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            log.exception(
+                "unhandled error on %s %s", scope.get("method"), escape(scope.get("path", ""))
+            )
             status = 500
             if not response_started:
                 await send(
@@ -107,5 +111,5 @@ class ObservabilityMiddleware:
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             access_log.info(
-                "%s %s %d %.1fms", method, scope.get("path", ""), status, elapsed * 1000
+                "%s %s %d %.1fms", method, escape(scope.get("path", "")), status, elapsed * 1000
             )

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from rag.names import MAX_SOURCE_CHARS, SOURCE_PATTERN, source_problem
+
 VIENNA_QUESTION = "Who funded the 2008 Vienna conference?"
 MAX_TOP_K = 20
 MAX_HISTORY = 50
@@ -30,6 +32,17 @@ def _not_blank(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_utf8)]
+
+
+def _source_name(value: str) -> str:
+    """A document name follows rag.names (no '.' or '..'); a blank one is derived instead."""
+    problem = source_problem(value.strip()) if value.strip() else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+SourceName = Annotated[str, AfterValidator(_utf8), AfterValidator(_source_name)]
 NonBlank = Annotated[str, AfterValidator(_utf8), AfterValidator(_not_blank)]
 
 
@@ -156,11 +169,11 @@ class DocumentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [DOCUMENT_EXAMPLE]})
 
-    source: Text | None = Field(
+    source: SourceName | None = Field(
         default=None,
         min_length=1,
-        max_length=200,
-        pattern=r"^[^/\\\x00-\x1f\x7f]+$",
+        max_length=MAX_SOURCE_CHARS,
+        pattern=SOURCE_PATTERN,
         description="the document's name (its id); derived from the content when left out",
     )
     title: Text | None = Field(default=None, max_length=500)

@@ -291,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from rag.logsafe import install as escape_logged_values
+
+    escape_logged_values()  # control characters in logged values cannot forge lines
     noisy_loggers = ("sentence_transformers", "transformers", "httpx", "faiss")
     for noisy in (*noisy_loggers, "trafilatura", "htmldate", "courlan", "pypdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -23,6 +23,7 @@ class Settings:
     embed_batch_size: int = 64
     embed_backend: str = "onnx-int8"  # torch | onnx | onnx-int8 (rag.onnx_backend)
     evidence_backend: str = "onnx"  # the model that scores answer sentences (rag.evidence)
+    reader_backend: str = "onnx"  # torch | onnx | onnx-int8: the span reader (rag.reader)
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
     chunk_tokens: int = 160
@@ -34,6 +35,13 @@ class Settings:
     max_upload_bytes: int = 5_000_000
     api_key: str = ""
     api_key_reads: bool = False
+    # HTTP hardening (rag.api_guard, rag.server): request limits, timeouts, cross-site writes.
+    max_body_bytes: int = 1_000_000  # any other request body; larger ones get 413 unread
+    body_timeout: float = 30.0  # seconds to receive a whole request body (else 408)
+    header_timeout: float = 10.0  # seconds to receive a request's headers (else closed)
+    keepalive_timeout: int = 5  # seconds an idle keep-alive connection stays open
+    max_connections: int = 200  # concurrent connections/requests; past it 503
+    allowed_origins: tuple[str, ...] = ()  # other origins whose pages may write ("*" = any)
     log_level: str = "INFO"
     # Optional generated answers through an OpenAI-compatible chat API (rag.generation).
     llm_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama); "" = extractive only
@@ -68,6 +76,7 @@ class Settings:
             embed_batch_size=int(_env("RAG_EMBED_BATCH_SIZE", str(cls.embed_batch_size))),
             embed_backend=_env("RAG_EMBED_BACKEND", cls.embed_backend).lower(),
             evidence_backend=_env("RAG_EVIDENCE_BACKEND", cls.evidence_backend).lower(),
+            reader_backend=_env("RAG_READER_BACKEND", cls.reader_backend).lower(),
             chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(cls.chunk_tokens))),
             chunk_overlap_tokens=int(_env("RAG_CHUNK_OVERLAP", str(cls.chunk_overlap_tokens))),
             top_k=int(_env("RAG_TOP_K", str(cls.top_k))),
@@ -75,6 +84,16 @@ class Settings:
             max_upload_bytes=int(_env("RAG_MAX_UPLOAD_BYTES", str(cls.max_upload_bytes))),
             api_key=_env("RAG_API_KEY", ""),
             api_key_reads=_env("RAG_API_KEY_READS", "0") in ("1", "true", "yes"),
+            max_body_bytes=int(_env("RAG_MAX_BODY_BYTES", str(cls.max_body_bytes))),
+            body_timeout=float(_env("RAG_BODY_TIMEOUT", str(cls.body_timeout))),
+            header_timeout=float(_env("RAG_HEADER_TIMEOUT", str(cls.header_timeout))),
+            keepalive_timeout=int(_env("RAG_KEEPALIVE_TIMEOUT", str(cls.keepalive_timeout))),
+            max_connections=int(_env("RAG_MAX_CONNECTIONS", str(cls.max_connections))),
+            allowed_origins=tuple(
+                o.strip().rstrip("/")
+                for o in _env("RAG_ALLOWED_ORIGINS", "").split(",")
+                if o.strip()
+            ),
             log_level=_env("RAG_LOG_LEVEL", "INFO").upper(),
             llm_base_url=_env("RAG_LLM_BASE_URL", ""),
             llm_model=_env("RAG_LLM_MODEL", cls.llm_model),

@@ -282,8 +282,13 @@ class Engine:
         existing source with different content, and `replace` false) raises Conflict before
         anything is embedded or written.
         """
-        from rag.errors import Conflict
+        from rag.errors import Conflict, ValidationFailed
+        from rag.names import source_problem
 
+        for doc in docs:  # every way a name arrives (JSON, upload, URL) meets the same rules
+            problem = source_problem(doc.source)
+            if problem is not None:
+                raise ValidationFailed(f"source {doc.source[:60]!r} {problem}")
         with self._write_lock:
             snap = self._open_for_write()
             statuses: list[str] = []

@@ -40,7 +40,12 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: Text | list[ContentPart] | None = Field(default=None)
+    # each message's text is capped as /api/ask caps a history message's
+    content: (
+        Annotated[Text, Field(max_length=MAX_MESSAGE_CHARS)]
+        | Annotated[list[ContentPart], Field(max_length=100)]
+        | None
+    ) = Field(default=None)
 
     def text(self) -> str:
         if isinstance(self.content, list):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
+from rag import logsafe
 from rag.config import Settings
 from rag.errors import RagError
 from rag.ingest import IngestError
@@ -13,14 +15,42 @@ log = logging.getLogger(__name__)
 
 
 def configure_logging(level: str) -> None:
-    """Log lines to stderr; a no-op for handlers the CLI has installed already."""
+    """Log lines to stderr (a no-op for handlers the CLI has installed already), with control
+    characters in every message escaped (rag.logsafe)."""
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logsafe.install()
     for noisy in ("sentence_transformers", "transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def uvicorn_config(app: Any, settings: Settings, host: str, port: int):
+    """uvicorn's settings: slow clients are timed out and connections are limited.
+
+    Headers must arrive within RAG_HEADER_TIMEOUT (rag.http_timeouts), bodies within
+    RAG_BODY_TIMEOUT (rag.api_guard), idle keep-alive connections close after
+    RAG_KEEPALIVE_TIMEOUT, and past RAG_MAX_CONNECTIONS concurrent connections (or requests)
+    new requests get 503.
+    """
+    import uvicorn
+
+    from rag.http_timeouts import protocol_class
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=protocol_class(settings.header_timeout),
+        log_config=None,  # keep the logging configured above
+        access_log=False,  # rag.access logs one line per request instead
+        timeout_graceful_shutdown=10,
+        timeout_keep_alive=settings.keepalive_timeout,
+        limit_concurrency=settings.max_connections,
+        backlog=max(64, settings.max_connections),
+    )
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -34,9 +64,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.api_key:
         log.warning("listening on %s without RAG_API_KEY: anyone who can reach it can write", host)
     engine = Engine(settings)
-    if not engine.store.exists():
+    if engine.store.needs_build():
+        unfinished = engine.store.unfinished_build()
         print(
-            f"No index in {settings.index_dir}: building it from {settings.source_dir} "
+            f"{'An unfinished first build' if unfinished else 'No index'} in "
+            f"{settings.index_dir}: building it from {settings.source_dir} "
             "(first run; this embeds every release) ...",
             file=sys.stderr,
             flush=True,
@@ -59,13 +91,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
         flush=True,
     )
     app = create_app(settings, engine)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_config=None,  # keep the logging configured above
-        access_log=False,  # rag.access logs one line per request instead
-        timeout_graceful_shutdown=10,
-    )
-    uvicorn.Server(config).run()
+    uvicorn.Server(uvicorn_config(app, settings, host, port)).run()
     return 0

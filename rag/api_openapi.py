@@ -1,0 +1,122 @@
+"""The OpenAPI document, made to say what the service does with this configuration.
+
+FastAPI's generated schema is adjusted once per app:
+- bearer security is listed only where a key is actually required (`RAG_API_KEY`, and for
+  reads `RAG_API_KEY_READS`);
+- the statuses the request guards answer (rag.api_guard) are documented on the operations they
+  apply to: 413 and 408 for bodies, 403 for cross-site writes, 507 for a full disk;
+- `question` carries the configured length limit and a non-blank pattern, dates their format;
+- every error response is the `ErrorResponse` shape (FastAPI's own 422 model is never sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from rag.api_deps import NON_BLANK_PATTERN
+from rag.api_guard import WRITE_PREFIXES
+from rag.config import Settings
+from rag.names import SOURCE_SCHEMA_PATTERN
+
+ISO_DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+
+_EXTRA_STATUSES = {
+    "408": "the request body did not arrive within RAG_BODY_TIMEOUT",
+    "413": "request body larger than the limit (RAG_MAX_BODY_BYTES; uploads RAG_MAX_UPLOAD_BYTES)",
+    "403": "a write from a page on another origin (see RAG_ALLOWED_ORIGINS)",
+    "507": "the disk holding the index is full; nothing was written",
+}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _is_write(path: str, method: str) -> bool:
+    return method.upper() not in ("GET", "HEAD", "OPTIONS") and path.startswith(WRITE_PREFIXES)
+
+
+def _string_branch(prop: dict[str, Any]) -> dict[str, Any] | None:
+    if prop.get("type") == "string":
+        return prop
+    for branch in prop.get("anyOf", []):
+        if branch.get("type") == "string":
+            return branch
+    return None
+
+
+def _walk(node: Any, visit: Callable[[dict[str, Any]], None]) -> None:
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            _walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, visit)
+
+
+def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for path, operations in schema.get("paths", {}).items():
+        for method, op in operations.items():
+            write = _is_write(path, method)
+            needs_key = bool(settings.api_key) and (write or settings.api_key_reads)
+            if not needs_key:
+                op.pop("security", None)
+                op.get("responses", {}).pop("401", None)
+            responses = op.setdefault("responses", {})
+            extra = ["408", "413"] if "requestBody" in op else []
+            if write:
+                extra += ["403", "507"]
+            for status in extra:
+                responses.setdefault(status, _error_response(_EXTRA_STATUSES[status]))
+    if not settings.api_key:
+        components.pop("securitySchemes", None)
+
+    def fix(node: dict[str, Any]) -> None:
+        if node.get("$ref") == "#/components/schemas/HTTPValidationError":
+            node["$ref"] = _ERROR_REF["$ref"]
+        title = node.get("title")
+        props = node.get("properties", {})
+        if title in ("DocumentIn", "DocumentUrlIn") and "source" in props:
+            branch = _string_branch(props["source"])
+            if branch is not None:  # with look-ahead: not '.' or '..' (rag.names)
+                branch["pattern"] = SOURCE_SCHEMA_PATTERN
+        if title == "DocumentIn" and "date" in props:
+            branch = _string_branch(props["date"])
+            if branch is not None:
+                branch["format"] = "date"
+        if title in ("CitationOut", "DocumentSummary", "DocumentOut") and "date" in props:
+            props["date"]["pattern"] = ISO_DATE_OR_EMPTY
+        if title == "AskRequest" and "question" in props:
+            props["question"].update(
+                minLength=1, maxLength=settings.max_question_chars, pattern=NON_BLANK_PATTERN
+            )
+
+    _walk(schema, fix)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return schema
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Serve the adjusted document at /openapi.json (and in /docs)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            base = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = adjust(base, settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
