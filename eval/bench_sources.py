@@ -1,22 +1,23 @@
 """Web-source ingestion benchmark on a generated loopback newsroom.
 
-    python -m eval.bench_sources [--pages 200] [--pdfs 50] [--fake] [--delay 0]
+    python -m eval.bench_sources [--pages 200] [--pdfs 50] [--docx 10] [--fake] [--delay 0]
 
 Serves (127.0.0.1 only) `--pages` release pages with a site menu, an RSS feed of them, a sitemap
-of them, and a second sitemap of `--pdfs` PDF releases; then, through `WebIngester.sync` (the
-code path of `rag index --feed/--sitemap`), into a temporary index:
+of them, and sitemaps of `--pdfs` PDF and `--docx` Word releases; then, through
+`WebIngester.sync` (the code path of `rag index --feed/--sitemap`), into a temporary index:
 
 1. pages: the feed (fetch, robots.txt, trafilatura, dateline, chunk, embed, write);
-2. PDFs: the files sitemap (fetch, pypdf, chunk, embed, write);
+2. files: a sitemap of the PDFs (fetch, pypdf, chunk, embed, write), then one of the DOCX;
 3. first sitemap sync: a listing not seen before whose pages are all indexed (a conditional
    GET per page, all 304);
-4. unchanged re-sync: feed and both sitemaps again from a new fetcher (as a new `rag index`
+4. unchanged re-sync: the feed and the three sitemaps again from a new fetcher (as a new `rag index`
    process would: robots.txt again, then 304s).
 
 Checks that every title, date and place is right, that no chunk holds menu text, and that
-questions about PDF releases are answered citing the PDF with an exact quote. The embedder is
-the configured one (MiniLM, RAG_EMBED_BACKEND) unless --fake. Writes eval/results/sources.json.
-The per-host delay defaults to 0 here: it is our own server (`rag index` waits 1 s per host).
+questions about PDF and DOCX releases are answered citing that file with an exact quote. The
+embedder is the configured one (MiniLM, RAG_EMBED_BACKEND) unless --fake. Writes
+eval/results/sources.json. The per-host delay defaults to 0 here: it is our own server
+(`rag index` waits 1 s per host).
 """
 
 from __future__ import annotations
@@ -28,7 +29,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.newsroom import MENU, Route, Site, release, release_page, release_pdf, rss_feed, sitemap
+from eval.newsroom import (
+    MENU,
+    Route,
+    Site,
+    release,
+    release_docx,
+    release_page,
+    release_pdf,
+    rss_feed,
+    sitemap,
+)
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 RESULTS = Path(__file__).parent / "results" / "sources.json"
 
@@ -46,22 +59,29 @@ class _TimedEncode:
             self.seconds += time.perf_counter() - started
 
 
-def _publish(site: Site, pages: int, pdfs: int) -> tuple[list, list]:
+def _publish(site: Site, pages: int, pdfs: int, docx: int) -> tuple[list, list]:
+    """Publish the newsroom; (HTML releases, file releases with their paths)."""
     html_releases = [release(n) for n in range(pages)]
-    pdf_releases = [release(n) for n in range(pages, pages + pdfs)]
+    files = []
+    for n in range(pages, pages + pdfs + docx):
+        rel = release(n)
+        if n < pages + pdfs:
+            path, route = f"/files/{rel.slug}.pdf", Route(release_pdf(rel), "application/pdf")
+        else:
+            path, route = f"/files/{rel.slug}.docx", Route(release_docx(rel), DOCX_TYPE)
+        site.routes[path] = route
+        files.append((rel, path))
     for rel in html_releases:
         site.routes[f"/news/{rel.slug}"] = Route(release_page(rel))
-    for rel in pdf_releases:
-        site.routes[f"/files/{rel.slug}.pdf"] = Route(release_pdf(rel), "application/pdf")
     site.routes["/feed.xml"] = Route(rss_feed(site.base, html_releases), "application/rss+xml")
     site.routes["/sitemap.xml"] = Route(
         sitemap(site.base, [f"/news/{r.slug}" for r in html_releases]), "application/xml"
     )
-    site.routes["/sitemap-files.xml"] = Route(
-        sitemap(site.base, [f"/files/{r.slug}.pdf" for r in pdf_releases]), "application/xml"
-    )
+    for suffix in ("pdf", "docx"):
+        paths = [path for _, path in files if path.endswith(f".{suffix}")]
+        site.routes[f"/sitemap-{suffix}.xml"] = Route(sitemap(site.base, paths), "application/xml")
     site.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n", "text/plain")
-    return html_releases, pdf_releases
+    return html_releases, files
 
 
 def _phase(name: str, run, timer: _TimedEncode, docs: int = 0) -> dict:
@@ -96,15 +116,13 @@ def _phase(name: str, run, timer: _TimedEncode, docs: int = 0) -> dict:
     return row
 
 
-def _check(engine, site: Site, html_releases: list, pdf_releases: list, asks: int) -> dict:
+def _check(engine, site: Site, html_releases: list, files: list, asks: int) -> dict:
     from rag.formats_pdf import page_at
     from rag.web_extract import source_for_url
 
     snap = engine.snapshot
     wrong = []
-    for rel, path in [(r, f"/news/{r.slug}") for r in html_releases] + [
-        (r, f"/files/{r.slug}.pdf") for r in pdf_releases
-    ]:
+    for rel, path in [(r, f"/news/{r.slug}") for r in html_releases] + files:
         doc = snap.documents.get(source_for_url(site.url(path)))
         got = (doc.title, doc.date, doc.place) if doc else None
         if got != (rel.title, rel.iso, rel.city):
@@ -112,14 +130,15 @@ def _check(engine, site: Site, html_releases: list, pdf_releases: list, asks: in
     menu_chunks = sum(1 for c in snap.chunks.values() if any(m in c.text for m in MENU))
     answered = exact = 0
     failures = []
-    for rel in pdf_releases[:asks]:
-        question = f"Who funded the Workshop{rel.n:03d}?"
+    asked = files[: asks // 2] + files[-(asks - asks // 2) :] if asks else []
+    for rel, path in asked:
+        question = f"Who funded the Workshop{rel.n:03d} in {rel.city}?"
         try:
             answer = engine.ask(question)
         except Exception as exc:  # the answerer is not this benchmark's subject
             failures.append(f"{question}: {type(exc).__name__}: {exc}"[:200])
             continue
-        source = source_for_url(site.url(f"/files/{rel.slug}.pdf"))
+        source = source_for_url(site.url(path))
         cite = answer.citations[0] if answer.citations else None
         if not answer.abstained and rel.funder in answer.answer and cite and cite.source == source:
             answered += 1
@@ -133,10 +152,10 @@ def _check(engine, site: Site, html_releases: list, pdf_releases: list, asks: in
         "wrong_metadata": wrong[:10],
         "wrong_metadata_count": len(wrong),
         "chunks_with_menu_text": menu_chunks,
-        "pdf_questions": min(asks, len(pdf_releases)),
-        "pdf_answered_citing_the_pdf": answered,
-        "pdf_citations_exact": int(exact),
-        "pdf_failures": failures[:5],
+        "file_questions": len(asked),
+        "file_answered_citing_the_file": answered,
+        "file_citations_exact": int(exact),
+        "file_failures": failures[:5],
     }
 
 
@@ -149,9 +168,10 @@ def run(args: argparse.Namespace) -> dict:
 
     with Site() as site, tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        html_releases, pdf_releases = _publish(site, args.pages, args.pdfs)
+        html_releases, files = _publish(site, args.pages, args.pdfs, args.docx)
         print(
-            f"newsroom: {args.pages} pages, {args.pdfs} PDFs on {site.base} (generated in "
+            f"newsroom: {args.pages} pages, {args.pdfs} PDFs, {args.docx} DOCX on {site.base} "
+            "(generated in "
             f"{time.perf_counter() - started:.1f} s)",
             flush=True,
         )
@@ -167,14 +187,16 @@ def run(args: argparse.Namespace) -> dict:
         embedder.encode = timer  # type: ignore[method-assign]
         engine = Engine(settings, embedder=embedder)
         policy = FetchPolicy(delay=args.delay)
-        feed, pages_map, files_map = (
-            site.url(p) for p in ("/feed.xml", "/sitemap.xml", "/sitemap-files.xml")
+        feed, pages_map, pdf_map, docx_map = (
+            site.url(p)
+            for p in ("/feed.xml", "/sitemap.xml", "/sitemap-pdf.xml", "/sitemap-docx.xml")
         )
         with Fetcher(policy) as fetcher:
             web = WebIngester(engine, fetcher)
             rows = [
                 _phase("pages (feed)", lambda: web.sync(feeds=[feed]), timer, args.pages),
-                _phase("PDFs (sitemap)", lambda: web.sync(sitemaps=[files_map]), timer, args.pdfs),
+                _phase("PDFs (sitemap)", lambda: web.sync(sitemaps=[pdf_map]), timer, args.pdfs),
+                _phase("DOCX (sitemap)", lambda: web.sync(sitemaps=[docx_map]), timer, args.docx),
                 _phase(
                     "new sitemap, pages unchanged",
                     lambda: web.sync(sitemaps=[pages_map]),
@@ -186,14 +208,15 @@ def run(args: argparse.Namespace) -> dict:
             rows.append(
                 _phase(
                     "unchanged re-sync (all)",
-                    lambda: web.sync(feeds=[feed], sitemaps=[pages_map, files_map]),
+                    lambda: web.sync(feeds=[feed], sitemaps=[pages_map, pdf_map, docx_map]),
                     timer,
                 )
             )
-        checks = _check(engine, site, html_releases, pdf_releases, args.asks)
+        checks = _check(engine, site, html_releases, files, args.asks)
     result = {
         "pages": args.pages,
         "pdfs": args.pdfs,
+        "docx": args.docx,
         "embedder": embedder.name,
         "delay": args.delay,
         "phases": rows,
@@ -208,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.bench_sources", description=__doc__)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--pdfs", type=int, default=50)
-    parser.add_argument("--asks", type=int, default=10, help="PDF questions to answer")
+    parser.add_argument("--docx", type=int, default=10)
+    parser.add_argument("--asks", type=int, default=10, help="PDF/DOCX questions to answer")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between requests")
     parser.add_argument("--fake", action="store_true", help="the fake embedder (no model)")
     parser.add_argument("--out", type=Path, default=RESULTS)

@@ -78,8 +78,9 @@ def release(n: int) -> Release:
     paragraphs = (
         f"{dateline} - The OSCE {code} on {topic} opened today in {city}, bringing together "
         f"{experts} experts from participating States and partner organizations.",
-        f"The {code} was funded by {funder}. Its sessions cover regional co-operation, the "
-        "exchange of good practices and the training needs of national agencies.",
+        f"The {code} in {city} was funded by {funder}. Its sessions cover regional "
+        "co-operation, the exchange of good practices and the training needs of national "
+        "agencies.",
         f'"Co-operation across borders is the only way forward," said the head of the {code} '
         "organizing team at the opening session.",
         f"The {code} continues until the end of the week and will adopt a set of "
@@ -229,6 +230,9 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without this, Nagle's algorithm and the
+            # client's delayed ACK hold every response ~40 ms (a real server would not)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:  # quiet
                 pass
