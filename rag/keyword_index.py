@@ -5,7 +5,10 @@ SQLite (~9 ms a query on 13,598 SciFact chunks). Here the postings are numpy arr
 per snapshot, and a query is a few array slices and vector additions.
 
 Tokenisation mirrors FTS5's `porter unicode61 remove_diacritics 2`: runs of Unicode letters and
-digits, lower-cased, diacritics folded, then the Porter stemmer on tokens of 3 to 64 characters.
+digits, lower-cased, diacritics folded, then the Porter stemmer on tokens of 3 to 64 characters;
+except that a token mixing letters and digits is an identifier ("Zorblat2x22", "A1B2ed") and is
+kept whole, so that it never shares a term with a near-identical one (Porter would make
+"zorblat2xas" and "zorblat2xa" one term). Only such tokens rank differently from FTS5.
 Scores are FTS5's bm25() (k1 1.2, b 0.75, idf log((N - n + 0.5) / (n + 0.5)) floored at 1e-6),
 one term per quoted word of `text_utils.fts_query`, so duplicates after stemming count twice as
 they do in FTS5.
@@ -38,7 +41,14 @@ def _stemmer():
 
 @lru_cache(maxsize=200_000)
 def _stem(token: str) -> str:
-    return _stemmer().stemWord(token) if 3 <= len(token) <= 64 else token
+    if not 3 <= len(token) <= 64 or _is_identifier(token):
+        return token
+    return _stemmer().stemWord(token)
+
+
+def _is_identifier(token: str) -> bool:
+    """Letters and digits mixed: a name to match exactly, not a word to stem."""
+    return any(ch.isdigit() for ch in token) and not token.isdigit()
 
 
 def _fold(text: str) -> str:
