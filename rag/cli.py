@@ -42,37 +42,51 @@ def cmd_index(args: argparse.Namespace) -> int:
     web = _web_options(args)
     if args.every and not web:
         raise RagError("--every needs --url, --feed or --sitemap")
+    if args.server:
+        if not web or args.source is not None:
+            raise RagError("--server posts web sources (--url, --feed, --sitemap) only")
+        return _web_rounds(args, args.every)
     engine = _engine(args)
     if web and args.source is None:  # only the web sources; the folder stays as it is
-        return _web_rounds(engine, args, args.every)
+        return _web_rounds(args, args.every, engine)
     _index_folder(engine, args)
-    return _web_rounds(engine, args, args.every) if web else 0
+    return _web_rounds(args, args.every, engine) if web else 0
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
     if not _web_options(args):
         raise RagError("rag watch needs at least one --feed, --sitemap or --url")
-    return _web_rounds(_engine(args), args, None if args.once else args.every)
+    every = None if args.once else args.every
+    return _web_rounds(args, every, None if args.server else _engine(args))
 
 
-def _web_rounds(engine, args: argparse.Namespace, every: float | None) -> int:
-    """One sync of the web sources, or one every `every` seconds until interrupted."""
+def _web_rounds(args: argparse.Namespace, every: float | None, engine=None) -> int:
+    """One sync of the web sources, or one every `every` seconds until interrupted; into the
+    local index (`engine`), or posted to a running service (`--server`)."""
     from rag.fetch import Fetcher, FetchPolicy
+    from rag.web_remote import RemoteSync
     from rag.web_sources import WebIngester
 
-    policy = FetchPolicy.from_settings(engine.settings)
+    settings = engine.settings if engine is not None else _settings(args)
+    policy = FetchPolicy.from_settings(settings)
     if args.delay is not None:
         policy = FetchPolicy(**{**policy.__dict__, "delay": args.delay})
     log = logging.getLogger("rag.cli")
     with Fetcher(policy) as fetcher:
-        ingester = WebIngester(engine, fetcher)
+        if engine is None:
+            key = args.api_key or settings.api_key
+            ingester = RemoteSync(args.server, fetcher, api_key=key)
+            target = args.server
+        else:
+            ingester = WebIngester(engine, fetcher)
+            target = str(settings.index_dir)
         while True:
             started = time.monotonic()
             try:
                 report = ingester.sync(
                     args.url or [], args.feed or [], args.sitemap or [], progress=_tty()
                 )
-                _print_web_report(engine, report, args.json)
+                _print_web_report(target, report, args.json, remote=engine is None)
             except RagError as exc:
                 if every is None:
                     raise
@@ -89,14 +103,14 @@ def _tty() -> bool:
     return sys.stderr.isatty()
 
 
-def _print_web_report(engine, report, as_json: bool) -> None:
+def _print_web_report(target: str, report, as_json: bool, *, remote: bool = False) -> None:
     if as_json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
     kinds = [i.kind for i in report.listings]
     print(
         f"Synced {kinds.count('feed')} feed(s), {kinds.count('sitemap')} sitemap(s) and "
-        f"{len(report.items)} URL(s) into {engine.settings.index_dir} in {report.seconds:.2f} s "
+        f"{len(report.items)} URL(s) into {target} in {report.seconds:.2f} s "
         f"({report.requests} requests)"
     )
     for item in report.listings:
@@ -106,10 +120,8 @@ def _print_web_report(engine, report, as_json: bool) -> None:
         f"  documents: {report.count('added')} added, {report.count('updated')} updated, "
         f"{report.count('unchanged')} unchanged, {len(report.skipped)} skipped"
     )
-    print(
-        f"  chunks: {report.chunks_embedded} embedded, {report.chunks_total} in the index "
-        f"({report.documents_total} documents)"
-    )
+    totals = f", {report.chunks_total} in the index ({report.documents_total} documents)"
+    print(f"  chunks: {report.chunks_embedded} embedded{'' if remote else totals}")
     for item in report.skipped:
         print(f"  skipped {item.url}: {item.reason}")
 
@@ -225,6 +237,12 @@ def _web_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="seconds between requests to one host (RAG_FETCH_DELAY, default 1)",
     )
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        help="post the URLs to a running service (POST /api/documents) instead of the index",
+    )
+    p.add_argument("--api-key", default="", help="the service's key (default RAG_API_KEY)")
 
 
 def build_parser() -> argparse.ArgumentParser:

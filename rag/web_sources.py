@@ -142,6 +142,49 @@ def _body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def fetch_listing(
+    fetcher: Fetcher, url: str, kind: str, known: Resource | None
+) -> tuple[WebItem, list[str], bool, Resource | None]:
+    """(item, entries, changed, state to record) for a feed or sitemap ("auto": either).
+
+    With the state of the last fetch (`known`), the request is conditional, and an unchanged
+    listing gives back its last entries with `changed` false.
+    """
+    try:
+        url = normalize_url(check_url(url))
+        fetched = fetcher.get(
+            url,
+            etag=known.etag if known else "",
+            last_modified=known.last_modified if known else "",
+        )
+        if known is not None and (
+            fetched.not_modified or _body_hash(fetched.body) == known.body_hash
+        ):
+            item = WebItem(url, "unchanged", kind=kind)
+            return item, known.entries, False, None
+        if fetched.not_modified:
+            fetched = fetcher.get(url)
+        if kind == "auto":
+            kind = "feed" if looks_like_feed(fetched.body, fetched.content_type) else "sitemap"
+        if kind == "feed":
+            entries = feed_entries(fetched.body, fetched.final_url)
+        else:
+            entries = sitemap_entries(
+                fetched.body, fetched.final_url, lambda child: fetcher.get(child).body
+            )
+    except (FetchError, IngestError) as exc:
+        return _failed(url, exc, kind), [], False, None
+    resource = Resource(
+        url,
+        kind,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        body_hash=_body_hash(fetched.body),
+        entries=entries,
+    )
+    return WebItem(url, "changed", kind=kind), entries, True, resource
+
+
 class WebIngester:
     """Fetch, extract and index web releases into an Engine; state lives beside the index."""
 
@@ -206,46 +249,6 @@ class WebIngester:
             self.state.put_many([resource])
         return item
 
-    # -- listings ------------------------------------------------------------------------
-    def _listing(
-        self, url: str, kind: str, known: Resource | None
-    ) -> tuple[WebItem, list[str], bool, Resource | None]:
-        """(item, entries, changed, state to record) for a feed or sitemap."""
-        try:
-            url = normalize_url(check_url(url))
-            fetched = self.fetcher.get(
-                url,
-                etag=known.etag if known else "",
-                last_modified=known.last_modified if known else "",
-            )
-            if known is not None and (
-                fetched.not_modified or _body_hash(fetched.body) == known.body_hash
-            ):
-                item = WebItem(url, "unchanged", kind=kind)
-                return item, known.entries, False, None
-            if fetched.not_modified:
-                fetched = self.fetcher.get(url)
-            if kind == "auto":
-                kind = "feed" if looks_like_feed(fetched.body, fetched.content_type) else "sitemap"
-            if kind == "feed":
-                entries = feed_entries(fetched.body, fetched.final_url)
-            else:
-                entries = sitemap_entries(fetched.body, fetched.final_url, self._child)
-        except (FetchError, IngestError) as exc:
-            return _failed(url, exc, kind), [], False, None
-        resource = Resource(
-            url,
-            kind,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            body_hash=_body_hash(fetched.body),
-            entries=entries,
-        )
-        return WebItem(url, "changed", kind=kind), entries, True, resource
-
-    def _child(self, url: str) -> bytes:
-        return self.fetcher.get(url).body
-
     # -- a whole sync --------------------------------------------------------------------
     def sync(
         self,
@@ -266,8 +269,8 @@ class WebIngester:
         candidates: dict[str, None] = {}
         listing_entries: list[tuple[list[str], bool]] = []
         for url, kind in listed:
-            item, entries, changed, resource = self._listing(
-                url, kind, known_listings.get(normalize_url(url))
+            item, entries, changed, resource = fetch_listing(
+                self.fetcher, url, kind, known_listings.get(normalize_url(url))
             )
             item.listed = len(entries)
             report.listings.append(item)

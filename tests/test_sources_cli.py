@@ -99,3 +99,9 @@ def test_every_needs_web_sources_and_durations_parse(capsys) -> None:
     assert [parse_every(x) for x in ("90s", "30m", "1h", "1d", "45")] == [90, 1800, 3600, 86400, 45]
     with pytest.raises(argparse.ArgumentTypeError):
         parse_every("soon")
+
+
+def test_server_mode_takes_web_sources_only(capsys) -> None:
+    assert main(["index", "--server", "http://127.0.0.1:8000"]) == 2
+    assert main(["index", "--server", "http://x", "--source", "seeds", "--url", "http://x/a"]) == 2
+    assert "--server posts web sources (--url, --feed, --sitemap) only" in capsys.readouterr().err
