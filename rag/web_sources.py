@@ -106,7 +106,7 @@ def kind_of(fetched: Fetched) -> str:
     if ctype in _PDF or (untyped and fetched.body[:5] == b"%PDF-"):
         return "pdf"
     path = urlsplit(fetched.final_url).path.lower()
-    if ctype in _DOCX or (ctype == "application/octet-stream" and path.endswith(".docx")):
+    if ctype in _DOCX or (untyped and path.endswith(".docx") and fetched.body[:2] == b"PK"):
         return "docx"
     if not ctype and fetched.body.lstrip()[:1] == b"<":
         return "html"

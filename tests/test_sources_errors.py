@@ -136,3 +136,29 @@ def test_robots_txt_server_error_blocks_the_host(site: Site) -> None:
     with fetcher, pytest.raises(FetchError, match=r"robots.txt unavailable \(HTTP 503"):
         fetcher.get(site.url("/a"))
     assert not site.requests("/a")
+
+
+@pytest.mark.parametrize(
+    ("ctype", "path", "body", "kind"),
+    [
+        ("text/html", "/a", b"<html>", "html"),
+        ("application/xhtml+xml", "/a", b"<html>", "html"),
+        ("", "/a", b"  <!doctype html>", "html"),
+        ("application/pdf", "/a", b"%PDF-1.7", "pdf"),
+        ("application/octet-stream", "/a.bin", b"%PDF-1.7", "pdf"),
+        ("application/octet-stream", "/r.docx", b"PK\x03\x04", "docx"),
+        ("", "/r.docx", b"PK\x03\x04", "docx"),
+        ("application/zip", "/r.zip", b"PK\x03\x04", None),
+        ("application/json", "/api", b"{}", None),
+    ],
+)
+def test_kind_of_by_media_type_then_bytes(ctype: str, path: str, body: bytes, kind) -> None:
+    from rag.fetch import Fetched, FetchUnsupported
+    from rag.web_sources import kind_of
+
+    fetched = Fetched("http://h" + path, "http://h" + path, 200, ctype, body)
+    if kind is None:
+        with pytest.raises(FetchUnsupported, match="not a web page or document"):
+            kind_of(fetched)
+    else:
+        assert kind_of(fetched) == kind
