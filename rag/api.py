@@ -20,6 +20,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
     JSONResponse,
     Response,
     StreamingResponse,
@@ -27,7 +29,7 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from rag import __version__, api_openapi, api_pages
+from rag import __version__, api_openapi
 from rag.api_deps import (
     NotReady,
     ServiceState,
@@ -234,6 +236,21 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 
+_PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Press-release questions</title></head><body>
+<h1>Press-release questions</h1>
+<p>The service is running. Ask with <code>POST /api/ask</code>; see <a href="/docs">/docs</a>.</p>
+</body></html>"""
+
+
+@ops_router.get("/", include_in_schema=False, response_model=None)
+def index() -> Response:
+    page = WEB_DIR / "index.html"
+    if page.is_file():
+        return FileResponse(page, media_type="text/html")
+    return HTMLResponse(_PLACEHOLDER)
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     """The FastAPI app over `engine` (by default an Engine for `settings`), loaded at startup."""
     app = FastAPI(
@@ -241,14 +258,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url=None,  # /docs and /redoc come from rag.api_pages, offline
-        redoc_url=None,
     )
     app.state.service = ServiceState(settings=settings, engine=engine or Engine(settings))
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    api_openapi.install(app, settings)
-    api_pages.install(app)  # /, /favicon.ico, /docs, /redoc; response examples
+    api_openapi.install(app, settings)  # after anything else that adjusts the document
     app.add_middleware(GuardMiddleware, settings=settings)  # inside: its refusals are logged
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.include_router(ask_router)
