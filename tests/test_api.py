@@ -363,7 +363,8 @@ def test_upload_jsonl_sources_with_colons(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "status"),
     [
-        ({"files": {"file": ("report.pdf", b"%PDF-1.4")}}, 415),
+        ({"files": {"file": ("sheet.xlsx", b"PK\x03\x04")}}, 415),
+        ({"files": {"file": ("report.pdf", b"%PDF-1.4")}}, 422),  # PDFs are read (issue 17)
         ({"files": {"file": ("noext", b"text")}}, 415),
         ({"content": b"plain text", "headers": {"content-type": "text/plain"}}, 415),
         ({"content": b"{}"}, 415),
