@@ -27,7 +27,7 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from rag import __version__, api_pages
+from rag import __version__, api_openapi, api_pages
 from rag.api_deps import (
     NotReady,
     ServiceState,
@@ -38,6 +38,7 @@ from rag.api_deps import (
 )
 from rag.api_documents import router as documents_router
 from rag.api_errors import install_error_handlers
+from rag.api_guard import GuardMiddleware
 from rag.api_metrics import Metrics, ObservabilityMiddleware
 from rag.api_models import AskRequest, AskResponse, Ready, error_docs
 from rag.config import Settings
@@ -57,15 +58,21 @@ DESCRIPTION = """Answers questions about press releases with citations that poin
 sentence of the exact release. Every error is `{"error": {"code", "message"}}`.
 
 **Auth**: when `RAG_API_KEY` is set, `POST`/`DELETE /api/documents` need
-`Authorization: Bearer <key>`; with `RAG_API_KEY_READS=1` the read endpoints need it too."""
+`Authorization: Bearer <key>`; with `RAG_API_KEY_READS=1` the read endpoints need it too.
+
+**Limits**: bodies over `RAG_MAX_BODY_BYTES` (uploads: `RAG_MAX_UPLOAD_BYTES`) get 413 before they
+are read, bodies slower than `RAG_BODY_TIMEOUT` 408; writes from a page on another origin get
+403 unless it is listed in `RAG_ALLOWED_ORIGINS`; a write that meets a full disk gets 507 and
+changes nothing. A malformed JSON body is 422 `invalid_json` on every route."""
 
 
 def load(state: ServiceState) -> None:
-    """Build the index when there is none, open it, and warm the model up; never raises."""
+    """Build the index when there is none (or its first build was interrupted), open it, and
+    warm the model up; never raises."""
     engine, settings = state.engine, state.settings
     started = time.perf_counter()
     try:
-        if not engine.store.exists():
+        if engine.store.needs_build():
             log.info("no index in %s: building it from %s", settings.index_dir, settings.source_dir)
             report = engine.index_directory(settings.source_dir)
             log.info(
@@ -241,6 +248,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     install_error_handlers(app)
     api_pages.install(app)  # /, /favicon.ico, /docs, /redoc; response examples
+    api_openapi.install(app, settings)  # after anything else that adjusts the document
+    app.add_middleware(GuardMiddleware, settings=settings)  # inside: its refusals are logged
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.include_router(ask_router)
     app.include_router(documents_router)
