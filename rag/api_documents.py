@@ -31,7 +31,7 @@ from rag.api_models import (
 from rag.engine import Engine
 from rag.errors import InvalidJson, PayloadTooLarge, UnsupportedFile, ValidationFailed
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, document_from_record, parse_bytes
-from rag.names import source_problem
+from rag.names import MAX_SOURCE_CHARS, SOURCE_PATTERN, source_problem
 from rag.types import Document
 from rag.web_sources import WebItem
 
@@ -105,8 +105,8 @@ class DocumentUrlIn(BaseModel):
     source: str | None = Field(
         default=None,
         min_length=1,
-        max_length=200,
-        pattern=r"^[^/\\\x00-\x1f\x7f]+$",
+        max_length=MAX_SOURCE_CHARS,
+        pattern=SOURCE_PATTERN,
         description="the document's name; derived from the URL when left out",
     )
 
@@ -237,6 +237,9 @@ async def _add_url(
 ) -> JSONResponse:
     from rag.web_sources import WebIngester
 
+    problem = source_problem(url_in.source) if url_in.source is not None else None
+    if problem is not None:
+        raise ValidationFailed(f"source: {problem}")
     ingester = WebIngester(engine, _fetcher(request))
     item: WebItem = await run_in_threadpool(
         ingester.add_url, url_in.url, source=(url_in.source or "").strip(), replace=replace

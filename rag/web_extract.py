@@ -30,7 +30,7 @@ def source_for_url(url: str) -> str:
     the same URL always gives the same name, and two URLs never share one.
     """
     parts = urlsplit(url)
-    host = re.sub(r"[^a-z0-9.]+", "-", (parts.hostname or "web").lower()).strip("-.")
+    host = re.sub(r"[^a-z0-9.]+", "-", (parts.hostname or "web").lower()).strip("-.")[:100]
     if parts.port:
         host += f"-{parts.port}"
     path = unquote(parts.path + (f"?{parts.query}" if parts.query else ""))

@@ -142,6 +142,9 @@ def test_post_url_refuses_private_addresses_by_default(
     assert "not an http(s) URL" in assert_error(bad, 422, "fetch_failed")["message"]
     extra = client.post("/api/documents", json={"url": site.url("/a"), "title": "x"})
     assert_error(extra, 422, "validation_error")
+    for name in ("..", "a/b", "x" * 201):
+        named = client.post("/api/documents", json={"url": site.url("/a"), "source": name})
+        assert_error(named, 422, "validation_error")
 
 
 def test_upload_pdf_and_docx(make_client: Callable[..., TestClient]) -> None:
