@@ -1,4 +1,7 @@
-"""`rag index | watch | search | ask | serve | eval`: thin commands over the Engine."""
+"""`rag`: ask questions about press releases; answers cite the exact sentence of the release.
+
+Commands: index, watch, search, ask, serve, eval (`rag COMMAND --help`). Texts the person reads
+(help, checks, status lines, answer layout) live in rag.cli_support."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from rag import __version__
+from rag import cli_support as ui
 from rag.config import Settings
 from rag.errors import RagError
 
@@ -46,7 +51,11 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not web or args.source is not None:
             raise RagError("--server posts web sources (--url, --feed, --sitemap) only")
         return _web_rounds(args, args.every)
-    engine = _engine(args)
+    if not (web and args.source is None):  # a folder is indexed: it must be one
+        ui.check_source(_settings(args).source_dir)  # before anything is created or written
+    with ui.status("Loading the embedding model…"):
+        engine = _engine(args)
+        _warm_embedder(engine)
     if web and args.source is None:  # only the web sources; the folder stays as it is
         return _web_rounds(args, args.every, engine)
     _index_folder(engine, args)
@@ -148,13 +157,23 @@ def _index_folder(engine, args: argparse.Namespace) -> None:
         print(f"  skipped {s.path}: {s.reason}")
 
 
+def _warm_embedder(engine) -> None:
+    warm = getattr(engine.embedder, "warm_up", None)
+    if warm is not None:
+        warm()
+
+
 def _warm_up(engine) -> None:
     """Load the model before timing anything, so timings_ms measure the query itself."""
     engine.warm_up()
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    engine = _engine(args).open()
+    if not args.query.strip():
+        raise RagError("the query is empty")
+    with ui.status("Loading the index and the embedding model…"):
+        engine = _engine(args).open()
+        _warm_embedder(engine)
     hits = engine.search(args.query, args.k, mode=args.mode)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
@@ -162,34 +181,36 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not hits:
         print("No passages found.")
     for i, h in enumerate(hits, 1):
+        when = ", ".join(x for x in (ui.human_date(h.document.date), h.document.place) if x)
+        print(f"[{i}] {h.document.title or '(untitled)'}" + (f" ({when})" if when else ""))
         print(
-            f"[{i}] {h.chunk.source}  {h.document.date}  {h.document.place}  "
-            f"score={h.score:.4f}  {h.chunk.chunk_id} [{h.chunk.start}:{h.chunk.end}]"
+            f"    {h.chunk.source}, characters {h.chunk.start}–{h.chunk.end}, score {h.score:.4f}"
         )
-        print(f"    {h.document.title}")
-        print("    " + " ".join(h.chunk.text.split())[:400])
+        print(f"    {ui.snippet(h.chunk.text, args.query)}")
     return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    engine = _engine(args).open()
-    _warm_up(engine)
-    answer = engine.ask(args.question, top_k=args.k)
+    settings = _settings(args)
+    question = ui.check_question(args.question, settings.max_question_chars)  # as the API does
+    if args.server:
+        key = args.api_key or settings.api_key
+        result = ui.ask_server(args.server, question, args.k, key)
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            ui.print_answer(result, question)
+        return 0
+    with ui.timed() as elapsed, ui.status("Loading the index and models…"):
+        engine = _engine(args).open()
+        _warm_up(engine)
+    loading = elapsed()
+    answer = engine.ask(question, top_k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(answer.answer)
-    for item in answer.items or []:
-        print(f"  - {item['text']} " + "".join(f"[{n}]" for n in item["citations"]))
-    print(f"(confidence {answer.confidence:.2f})")
-    for c in answer.citations:
-        page = _page_of(engine, c.source, c.start)
-        print(f"[{c.n}] {c.source}{page} — {c.title} ({c.date}, {c.place})")
-        print(f"    “{c.quote}”")
-    if answer.abstained and answer.related:
-        print("Closest passages:")
-        for r in answer.related:
-            print(f"  - {r['source']} ({r['date']}): {' '.join(r['quote'].split())[:200]}")
+    ui.print_answer(answer.to_dict(), question, lambda s, at: _page_of(engine, s, at))
+    print(ui.SERVE_TIP.format(seconds=loading), file=sys.stderr)
     return 0
 
 
@@ -223,6 +244,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         forwarded.append("--show-failures")
     if args.no_llm:
         forwarded.append("--no-llm")
+    if args.save:
+        forwarded.append("--save")
+    print("Running the fixed Q&A evaluation (loads the models first)…", file=sys.stderr)
     return eval_main(forwarded)
 
 
@@ -246,56 +270,153 @@ def _web_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="rag", description=ui.DESCRIPTION, epilog=ui.EPILOG, formatter_class=ui.Formatter
+    )
+    parser.add_argument("--version", action="version", version=f"rag {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log every step (debug level) on stderr"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    index_dir = "index folder (default embeddings/, or RAG_INDEX_DIR)"
 
-    p = sub.add_parser("index", help="index a folder of releases, or web pages (incremental)")
-    p.add_argument("--source", type=Path, default=None, help="folder of releases (seeds/)")
-    p.add_argument("--index-dir", type=Path, default=None, help="index folder (embeddings/)")
+    p = sub.add_parser(
+        "index",
+        help="index a folder of releases, or web pages (incremental)",
+        description="Index a folder of releases (.txt, .md, .html, .jsonl, .pdf, .docx), or "
+        "web pages, feeds and sitemaps, into the index folder.",
+        epilog=ui.INDEX_EPILOG,
+        formatter_class=ui.Formatter,
+    )
+    p.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of releases (default seeds/, or RAG_SOURCE_DIR)",
+    )
+    p.add_argument("--index-dir", type=Path, default=None, metavar="DIR", help=index_dir)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     _web_arguments(p)
     p.add_argument(
-        "--every", type=parse_every, default=None, help="sync the web sources again every 1h"
+        "--every",
+        type=parse_every,
+        default=None,
+        metavar="DURATION",
+        help="with web sources: sync again every DURATION (90s, 30m, 1h, 1d) until stopped",
     )
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("watch", help="poll feeds/sitemaps and index new releases")
-    p.add_argument("--index-dir", type=Path, default=None, help="index folder (embeddings/)")
+    p = sub.add_parser(
+        "watch",
+        help="poll feeds/sitemaps and index new releases",
+        description="Poll feeds, sitemaps and pages, and index what is new or changed.",
+        formatter_class=ui.Formatter,
+    )
+    p.add_argument("--index-dir", type=Path, default=None, metavar="DIR", help=index_dir)
     p.add_argument("--json", action="store_true", help="print each round's summary as JSON")
     _web_arguments(p)
-    p.add_argument("--every", type=parse_every, default=3600.0, help="interval (default 1h)")
+    p.add_argument(
+        "--every",
+        type=parse_every,
+        default=3600.0,
+        metavar="DURATION",
+        help="time between rounds (90s, 30m, 1h, 1d; default 1h)",
+    )
     p.add_argument("--once", action="store_true", help="one round, then exit (cron, timers)")
     p.set_defaults(func=cmd_watch)
 
-    p = sub.add_parser("search", help="top passages for a query (hybrid dense + BM25)")
-    p.add_argument("query")
-    p.add_argument("-k", type=int, default=5)
-    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
-    p.add_argument("--index-dir", type=Path, default=None)
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "search",
+        help="the passages that best match a query, without answering",
+        description="The passages that best match a query (dense vectors and BM25 keywords, "
+        "fused), each with its release, place in the text, score and best-matching sentence.",
+        epilog=ui.SEARCH_EPILOG,
+        formatter_class=ui.Formatter,
+    )
+    p.add_argument("query", help="words or a question to look for")
+    p.add_argument(
+        "-k", type=ui.top_k, default=5, metavar="N", help="how many passages (1-20, default 5)"
+    )
+    p.add_argument(
+        "--mode",
+        choices=["hybrid", "dense", "keyword"],
+        default="hybrid",
+        help="hybrid (default): both fused; dense: embeddings only; keyword: BM25 only",
+    )
+    p.add_argument("--index-dir", type=Path, default=None, metavar="DIR", help=index_dir)
+    p.add_argument("--json", action="store_true", help="print the hits as JSON")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", help="answer a question with citations")
-    p.add_argument("question")
-    p.add_argument("-k", type=int, default=None, help="passages to consider")
-    p.add_argument("--index-dir", type=Path, default=None)
-    p.add_argument("--json", action="store_true", help="print the /api/ask response object")
+    p = sub.add_parser(
+        "ask",
+        help="answer a question, citing the sentence it comes from",
+        description="Answer a question from the releases: a short answer, the confidence, and "
+        "numbered citations quoting the exact sentence; or 'not in the releases'.",
+        epilog=ui.ASK_EPILOG,
+        formatter_class=ui.Formatter,
+    )
+    p.add_argument("question", help="the question, in quotes (at most RAG_MAX_QUESTION_CHARS)")
+    p.add_argument(
+        "-k",
+        type=ui.top_k,
+        default=None,
+        metavar="N",
+        help="passages to consider (1-20, default RAG_TOP_K)",
+    )
+    p.add_argument("--index-dir", type=Path, default=None, metavar="DIR", help=index_dir)
+    p.add_argument("--json", action="store_true", help="print the POST /api/ask response object")
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        help="ask a running `rag serve` (e.g. http://127.0.0.1:8000): no model loading here",
+    )
+    p.add_argument(
+        "--api-key",
+        default="",
+        metavar="KEY",
+        help="the server's key, with --server (default RAG_API_KEY)",
+    )
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("serve", help="run the HTTP service (builds the index first if missing)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--index-dir", type=Path, default=None)
-    p.add_argument("--source", type=Path, default=None)
+    p = sub.add_parser(
+        "serve",
+        help="run the chat page and HTTP API (builds the index first if missing)",
+        description="Serve the chat page (/), the HTTP API (/api/...) and its docs (/docs), "
+        "with the models loaded once.",
+        epilog=ui.SERVE_EPILOG,
+        formatter_class=ui.Formatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--index-dir", type=Path, default=None, metavar="DIR", help=index_dir)
+    p.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="releases to index when there is no index yet (default seeds/)",
+    )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("eval", help="run the fixed Q&A evaluation (python -m eval)")
-    p.add_argument("--index-dir", type=Path, default=None)
+    p = sub.add_parser(
+        "eval",
+        help="run the fixed Q&A evaluation (same as python -m eval)",
+        description="Answer the fixed question set (eval/qa.jsonl) and report accuracy, "
+        "citation and abstention metrics; exits 1 below the thresholds.",
+        epilog=ui.EVAL_EPILOG,
+        formatter_class=ui.Formatter,
+    )
+    p.add_argument("--index-dir", type=Path, default=None, metavar="DIR", help=index_dir)
     p.add_argument("--report-only", action="store_true", help="exit 0 below the thresholds")
     p.add_argument("--show-failures", action="store_true", help="list the failed questions")
     p.add_argument(
         "--no-llm", action="store_true", help="no generated-answer run (RAG_LLM_BASE_URL)"
+    )
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="write eval/results/latest.* (tracked); default eval/results/local/ (git-ignored)",
     )
     p.set_defaults(func=cmd_eval)
     return parser
