@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import math
 import re
 import sys
 import time
@@ -165,7 +166,13 @@ def snippet(text: str, query: str, limit: int = 300) -> str:
     if not sentences:
         return ""
     wanted = _words(query)
-    best = max(range(len(sentences)), key=lambda i: (len(wanted & _words(sentences[i])), -i))
+    words = [_words(sentence) for sentence in sentences]
+    # a query word that few of the passage's sentences contain tells more (IDF within it)
+    weight = {w: math.log(1 + len(words) / max(1, sum(w in ws for ws in words))) for w in wanted}
+    best = max(
+        range(len(sentences)),
+        key=lambda i: (sum(weight[w] for w in wanted & words[i]), -i),
+    )
     sentence = sentences[best]
     cut = len(sentence) > limit
     if cut:
