@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from rag.config import Settings
 from rag.engine import Engine
 from rag.errors import RagError, Unauthorized, ValidationFailed
+from rag.names import NON_BLANK_PATTERN
 
 
 class NotReady(RagError):
@@ -72,14 +73,7 @@ async def require_read(request: Request, credentials: Credentials) -> None:
         _check_key(settings, credentials)
 
 
-# What a question may not consist of only: Python's whitespace (str.isspace) and U+FEFF, spelled
-# out so that the OpenAPI pattern (ECMA regex) and this check agree exactly (rag.api_openapi).
-BLANK_CHARS = (
-    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
-    "\\u202f\\u205f\\u3000\\ufeff"
-)
-NON_BLANK_PATTERN = f"[^{BLANK_CHARS}]"
-_NON_BLANK = re.compile(NON_BLANK_PATTERN)
+_NON_BLANK = re.compile(NON_BLANK_PATTERN)  # what the OpenAPI pattern says (rag.names)
 
 
 def check_question(question: str, settings: Settings) -> str:

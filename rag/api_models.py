@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from rag.names import MAX_SOURCE_CHARS, SOURCE_PATTERN, source_problem
+from rag.names import (
+    MAX_SOURCE_CHARS,
+    NO_NUL_PATTERN,
+    NON_BLANK_PATTERN,
+    NON_BLANK_TEXT_PATTERN,
+    SOURCE_PATTERN,
+    source_problem,
+)
 
 VIENNA_QUESTION = "Who funded the 2008 Vienna conference?"
 MAX_TOP_K = 20
@@ -26,12 +35,13 @@ def _utf8(value: str) -> str:
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if not re.search(NON_BLANK_PATTERN, value):
         raise ValueError("must not be empty or whitespace")
     return value
 
 
-Text = Annotated[str, AfterValidator(_utf8)]
+# The schema states what the validators check (rag.names): no NUL; required text not blank.
+Text = Annotated[str, AfterValidator(_utf8), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})]
 
 
 def _source_name(value: str) -> str:
@@ -43,7 +53,43 @@ def _source_name(value: str) -> str:
 
 
 SourceName = Annotated[str, AfterValidator(_utf8), AfterValidator(_source_name)]
-NonBlank = Annotated[str, AfterValidator(_utf8), AfterValidator(_not_blank)]
+NonBlank = Annotated[
+    str,
+    AfterValidator(_utf8),
+    AfterValidator(_not_blank),
+    Field(json_schema_extra={"pattern": NON_BLANK_TEXT_PATTERN}),
+]
+
+
+def _iso_date(value: str) -> str:
+    """A posted document's date: YYYY-MM-DD (a real date) or "" (none), as the schema says."""
+    if value and not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and _real_date(value)):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+def _real_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+IsoDate = Annotated[str, AfterValidator(_iso_date)]
+
+
+def _integral(value: Any) -> Any:
+    """6.0 is the integer 6 (as JSON Schema has it); strings and booleans stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Request models are strict ("5" is no integer, 0 no boolean), as the schema says; the bounds
+# come before the validator so that the schema shows them as minimum/maximum.
+Year = Annotated[int, Field(ge=1, le=9999), BeforeValidator(_integral)]
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_integral)]
 
 
 class ErrorBody(BaseModel):
@@ -58,15 +104,15 @@ class ErrorResponse(BaseModel):
 
 
 class Filters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    year: int | None = Field(default=None, ge=1, le=9999, description="release year")
+    year: Year | None = Field(default=None, description="release year")
     place: Text | None = Field(default=None, max_length=200, description="dateline place")
     source: Text | None = Field(default=None, max_length=500, description="one release's name")
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["user", "assistant", "system"]
     content: Text = Field(max_length=MAX_MESSAGE_CHARS)
@@ -75,6 +121,7 @@ class Message(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"question": VIENNA_QUESTION},
@@ -93,9 +140,7 @@ class AskRequest(BaseModel):
     question: NonBlank = Field(
         description="the question; at most RAG_MAX_QUESTION_CHARS characters (1000 by default)"
     )
-    top_k: int | None = Field(
-        default=None, ge=1, le=MAX_TOP_K, description="passages to consider (1..20)"
-    )
+    top_k: TopK | None = Field(default=None, description="passages to consider (1..20)")
     filters: Filters | None = None
     history: list[Message] | None = Field(
         default=None, max_length=MAX_HISTORY, description="earlier turns, oldest first"
@@ -167,7 +212,9 @@ DOCUMENT_EXAMPLE = {
 class DocumentIn(BaseModel):
     """A release posted as JSON; its text is cleaned the way ingestion cleans files."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [DOCUMENT_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [DOCUMENT_EXAMPLE]}
+    )
 
     source: SourceName | None = Field(
         default=None,
@@ -178,7 +225,7 @@ class DocumentIn(BaseModel):
     )
     title: Text | None = Field(default=None, max_length=500)
     text: NonBlank
-    date: Text | None = Field(default=None, max_length=40, description="YYYY-MM-DD")
+    date: IsoDate | None = Field(default=None, max_length=40, description="YYYY-MM-DD, or empty")
     place: Text | None = Field(default=None, max_length=200)
     url: Text | None = Field(default=None, max_length=2000)
 

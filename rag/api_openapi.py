@@ -15,14 +15,19 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
-from rag.api_deps import NON_BLANK_PATTERN
 from rag.api_guard import WRITE_PREFIXES
 from rag.config import Settings
-from rag.names import SOURCE_SCHEMA_PATTERN
+from rag.names import NON_BLANK_TEXT_PATTERN, SOURCE_SCHEMA_PATTERN
 
 ISO_DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
+# One Server-Sent Event as clients parse it: an optional `event` name and its `data` line(s).
+SSE_EVENT = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+}
+STREAM_ONLY = frozenset({"/api/ask/stream"})  # routes whose 200 is never JSON
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 
 _EXTRA_STATUSES = {
@@ -71,6 +76,12 @@ def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
                 op.pop("security", None)
                 op.get("responses", {}).pop("401", None)
             responses = op.setdefault("responses", {})
+            for response in responses.values():
+                content = response.get("content", {})
+                if "text/event-stream" in content:
+                    content["text/event-stream"]["schema"] = SSE_EVENT
+                    if path in STREAM_ONLY:
+                        content.pop("application/json", None)
             extra = ["408", "413"] if "requestBody" in op else []
             if write:
                 extra += ["403", "507"]
@@ -88,15 +99,20 @@ def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
             branch = _string_branch(props["source"])
             if branch is not None:  # with look-ahead: not '.' or '..' (rag.names)
                 branch["pattern"] = SOURCE_SCHEMA_PATTERN
-        if title == "DocumentIn" and "date" in props:
-            branch = _string_branch(props["date"])
-            if branch is not None:
-                branch["format"] = "date"
+        if title == "DocumentIn" and "date" in props:  # as rag.api_models.IsoDate checks it
+            props["date"] = {
+                "anyOf": [
+                    {"type": "string", "format": "date"},
+                    {"type": "string", "maxLength": 0},
+                    {"type": "null"},
+                ],
+                "description": props["date"].get("description", "YYYY-MM-DD"),
+            }
         if title in ("CitationOut", "DocumentSummary", "DocumentOut") and "date" in props:
             props["date"]["pattern"] = ISO_DATE_OR_EMPTY
         if title == "AskRequest" and "question" in props:
             props["question"].update(
-                minLength=1, maxLength=settings.max_question_chars, pattern=NON_BLANK_PATTERN
+                minLength=1, maxLength=settings.max_question_chars, pattern=NON_BLANK_TEXT_PATTERN
             )
 
     _walk(schema, fix)
@@ -106,17 +122,13 @@ def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Serve the adjusted document at /openapi.json (and in /docs)."""
+    """Serve the adjusted document at /openapi.json (and in /docs): wraps whatever builds it
+    now (FastAPI's generator, or another wrapper), so install this last."""
+    build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            base = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            app.openapi_schema = adjust(base, settings)
+            app.openapi_schema = adjust(build(), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -30,14 +30,14 @@ ReadyEngine = Annotated[Engine, Depends(ready_engine)]
 
 
 class ContentPart(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     type: str
     text: Text | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
 
 
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     # each message's text is capped as /api/ask caps a history message's
@@ -58,6 +58,7 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="allow",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
