@@ -278,3 +278,24 @@ def test_stale_temp_files_are_removed_at_start(fake_settings, caplog):
         reopened(fake_settings)
     assert temp_files(index_dir) == [ours.name]
     assert any("interrupted write" in r.getMessage() for r in caplog.records)
+
+
+def test_the_service_finishes_an_interrupted_first_build_before_it_is_ready(
+    fake_settings, monkeypatch
+):
+    """`rag serve` killed during its own first build: the next start builds, /readyz waits."""
+    from fastapi.testclient import TestClient
+
+    from rag.api import create_app
+    from tests.test_api import wait_ready
+
+    killed = Engine(fake_settings, embedder=FakeEmbedder())
+    monkeypatch.setattr(killed, "_embed", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    with pytest.raises(Killed):
+        killed.index_directory()
+    assert Store(fake_settings.index_dir).unfinished_build()
+    engine = Engine(fake_settings, embedder=FakeEmbedder())
+    with TestClient(create_app(fake_settings, engine=engine)) as client:
+        ready = wait_ready(client)
+    assert ready["documents"] == 5  # not an empty index reported ready
+    assert not Store(fake_settings.index_dir).needs_build()
