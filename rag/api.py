@@ -39,12 +39,14 @@ from rag.api_deps import (
 from rag.api_documents import router as documents_router
 from rag.api_errors import install_error_handlers
 from rag.api_guard import GuardMiddleware
+from rag.api_jobs import router as jobs_router
 from rag.api_metrics import Metrics, ObservabilityMiddleware
 from rag.api_models import AskRequest, AskResponse, Ready, error_docs
 from rag.config import Settings
 from rag.engine import Engine
 from rag.errors import IndexMissing, RagError
 from rag.ingest import IngestError
+from rag.jobs import JobRunner
 from rag.openai_compat import pieces
 from rag.openai_compat import router as openai_router
 from rag.types import Answer
@@ -246,6 +248,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.service = ServiceState(settings=settings, engine=engine or Engine(settings))
     app.state.metrics = Metrics()
+    app.state.jobs = JobRunner(app.state.service.engine)  # large writes, in the background
     install_error_handlers(app)
     api_pages.install(app)  # /, /favicon.ico, /docs, /redoc; response examples
     api_openapi.install(app, settings)  # after anything else that adjusts the document
@@ -253,6 +256,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.include_router(ask_router)
     app.include_router(documents_router)
+    app.include_router(jobs_router)
     app.include_router(openai_router)
     app.include_router(ops_router)
     if WEB_DIR.is_dir():

@@ -32,6 +32,7 @@ from rag.engine import Engine
 from rag.errors import InvalidJson, PayloadTooLarge, UnsupportedFile, ValidationFailed
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, document_from_record, parse_bytes
 from rag.names import MAX_SOURCE_CHARS, SOURCE_PATTERN, source_problem
+from rag.names import source_problem
 from rag.types import Document
 from rag.web_sources import WebItem
 
@@ -194,6 +195,10 @@ async def add_documents(
     names = [d.source for d in docs]
     if len(set(names)) != len(names):
         raise ValidationFailed("the upload names the same document more than once")
+    background = get_state(request).settings.background_write_chars
+    if background and sum(len(d.text) for d in docs) > background:
+        job = request.app.state.jobs.submit(docs, replace).to_dict()
+        return JSONResponse(job, status_code=202, headers={"Location": job["url"]})
     results = await run_in_threadpool(engine.add_documents, docs, replace=replace)
     out = [
         {"source": d.source, "status": status, "chunks": chunks, "title": d.title}

@@ -38,6 +38,13 @@ _EXTRA_STATUSES = {
 }
 
 
+_JOB_ACCEPTED = {
+    "description": "a document over RAG_BACKGROUND_WRITE_CHARS: written by a background job; "
+    "poll the job at `Location` (GET /api/jobs/{job_id})",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobOut"}}},
+}
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
 
@@ -82,6 +89,8 @@ def adjust(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
                     content["text/event-stream"]["schema"] = SSE_EVENT
                     if path in STREAM_ONLY:
                         content.pop("application/json", None)
+            if (path, method) == ("/api/documents", "post") and "JobOut" in schemas:
+                responses.setdefault("202", _JOB_ACCEPTED)
             extra = ["408", "413"] if "requestBody" in op else []
             if write:
                 extra += ["403", "507"]

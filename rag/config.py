@@ -42,6 +42,7 @@ class Settings:
     keepalive_timeout: int = 5  # seconds an idle keep-alive connection stays open
     max_connections: int = 200  # concurrent connections/requests; past it 503
     allowed_origins: tuple[str, ...] = ()  # other origins whose pages may write ("*" = any)
+    background_write_chars: int = 100_000  # larger POSTed documents: 202 + a job (0 = never)
     log_level: str = "INFO"
     # Optional generated answers through an OpenAI-compatible chat API (rag.generation).
     llm_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama); "" = extractive only
@@ -89,6 +90,9 @@ class Settings:
             header_timeout=float(_env("RAG_HEADER_TIMEOUT", str(cls.header_timeout))),
             keepalive_timeout=int(_env("RAG_KEEPALIVE_TIMEOUT", str(cls.keepalive_timeout))),
             max_connections=int(_env("RAG_MAX_CONNECTIONS", str(cls.max_connections))),
+            background_write_chars=int(
+                _env("RAG_BACKGROUND_WRITE_CHARS", str(cls.background_write_chars))
+            ),
             allowed_origins=tuple(
                 o.strip().rstrip("/")
                 for o in _env("RAG_ALLOWED_ORIGINS", "").split(",")

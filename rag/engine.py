@@ -274,13 +274,18 @@ class Engine:
         return self.add_documents([doc], replace=replace)[0]
 
     def add_documents(
-        self, docs: list[Document], *, replace: bool = False
+        self,
+        docs: list[Document],
+        *,
+        replace: bool = False,
+        embedded: dict[str, Upsert] | None = None,
     ) -> list[tuple[str, int]]:
         """Index documents posted over the API in one all-or-nothing write.
 
         Returns ("added"|"updated"|"unchanged", chunk count) per document. A conflict (an
         existing source with different content, and `replace` false) raises Conflict before
-        anything is embedded or written.
+        anything is embedded or written. `embedded` (from `embed_for_write`) skips embedding
+        under the write lock.
         """
         from rag.errors import Conflict, ValidationFailed
         from rag.names import source_problem
@@ -305,7 +310,15 @@ class Engine:
                     )
                 statuses.append("updated" if old is not None else "added")
                 todo.append(doc)
-            upserts = [Upsert(u.document, "api", u.chunks, u.vectors) for u in self._embed(todo)]
+            ready = embedded or {}
+
+            def prepared(d: Document) -> bool:
+                u = ready.get(d.source)
+                return u is not None and u.document.content_hash == d.content_hash
+
+            upserts = [ready[d.source] for d in todo if prepared(d)]
+            fresh = [d for d in todo if not prepared(d)]
+            upserts += [Upsert(u.document, "api", u.chunks, u.vectors) for u in self._embed(fresh)]
             if upserts:
                 snap = self._publish(upserts, [])
         counts = {u.document.source: len(u.chunks) for u in upserts}
@@ -313,6 +326,41 @@ class Engine:
             (status, counts.get(doc.source, len(snap.ids_by_source.get(doc.source, []))))
             for status, doc in zip(statuses, docs, strict=True)
         ]
+
+    def embed_for_write(
+        self,
+        docs: list[Document],
+        progress: Callable[[int, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+        batch: int = 256,
+    ) -> dict[str, Upsert] | None:
+        """Chunk and embed documents without holding the write lock, `batch` chunks at a time,
+        for `add_documents(embedded=...)`: the slow part of a large write, so that other writes
+        are not kept waiting. Calls `progress(done, total)` after each batch; returns None as
+        soon as `stop()` is true."""
+        import numpy as np
+
+        chunked = [
+            (d, chunk_document(d, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens))
+            for d in docs
+        ]
+        texts = [c.embed_text for _, chunks in chunked for c in chunks]
+        parts: list[np.ndarray] = []
+        for start in range(0, len(texts), batch):
+            if stop is not None and stop():
+                return None
+            parts.append(self.embedder.encode(texts[start : start + batch]))
+            if progress is not None:
+                progress(min(start + batch, len(texts)), len(texts))
+        if stop is not None and stop():
+            return None
+        dim = self.embedder.dimension
+        vectors = np.vstack(parts) if parts else np.zeros((0, dim), dtype=np.float32)
+        out, pos = {}, 0
+        for doc, chunks in chunked:
+            out[doc.source] = Upsert(doc, "api", chunks, vectors[pos : pos + len(chunks)])
+            pos += len(chunks)
+        return out
 
     def delete_document(self, source: str) -> None:
         with self._write_lock:

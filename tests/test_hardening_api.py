@@ -388,7 +388,14 @@ def test_openapi_question_dates_and_errors(make_client) -> None:
     ("overrides", "secured"),
     [
         ({}, set()),
-        ({"api_key": "k"}, {("POST", "/api/documents"), ("DELETE", "/api/documents/{source}")}),
+        (
+            {"api_key": "k"},
+            {
+                ("POST", "/api/documents"),
+                ("DELETE", "/api/documents/{source}"),
+                ("DELETE", "/api/jobs/{job_id}"),
+            },
+        ),
         ({"api_key": "k", "api_key_reads": True}, None),
     ],
 )
