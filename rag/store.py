@@ -255,7 +255,10 @@ class Store:
         """True when the index is a first build that has not completed (killed mid-run)."""
         if not self.exists():
             return False
-        return self._meta(self._reader()).get(BUILD_KEY) == BUILDING
+        try:
+            return self._meta(self._reader()).get(BUILD_KEY) == BUILDING
+        except sqlite3.DatabaseError:  # not an index at all: opening it says what is wrong
+            return False
 
     def read_spec(self) -> IndexSpec:
         if not self.exists():

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -299,3 +300,12 @@ def test_the_service_finishes_an_interrupted_first_build_before_it_is_ready(
         ready = wait_ready(client)
     assert ready["documents"] == 5  # not an empty index reported ready
     assert not Store(fake_settings.index_dir).needs_build()
+
+
+def test_a_store_that_is_not_an_index_is_reported_not_rebuilt(fake_settings) -> None:
+    fake_settings.index_dir.mkdir(parents=True)
+    (fake_settings.index_dir / "store.sqlite").write_bytes(b"not a database at all" * 100)
+    store = Store(fake_settings.index_dir)
+    assert not store.unfinished_build() and not store.needs_build()
+    with pytest.raises(sqlite3.DatabaseError):
+        Engine(fake_settings, embedder=FakeEmbedder()).open()
