@@ -32,7 +32,6 @@ from rag.engine import Engine
 from rag.errors import InvalidJson, PayloadTooLarge, UnsupportedFile, ValidationFailed
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, document_from_record, parse_bytes
 from rag.names import MAX_SOURCE_CHARS, SOURCE_PATTERN, source_problem
-from rag.names import source_problem
 from rag.types import Document
 from rag.web_sources import WebItem
 
