@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag import corpus_facts
 from rag import query as query_mod
 from rag.answering import Answerer
 from rag.chunking import chunk_document
@@ -155,6 +156,7 @@ class Engine:
                 "run `rag index` to complete it"
             )
         self._snapshot = self.store.load(self.spec())
+        self._prepare(self._snapshot)
         return self
 
     def warm_up(self) -> None:
@@ -165,7 +167,18 @@ class Engine:
                 warm()
         query_mod.load_gazetteer()
         if self._snapshot is not None:
+            self._prepare(self._snapshot, words=True)
             self.search("warm up", 1)
+
+    def _prepare(self, snap: Snapshot, words: bool = False) -> None:
+        """Derive what reads need from all chunks (BM25 postings and statistics, the places
+        and words of the releases) for `snap`, from the previous snapshot's: a write costs
+        the size of the write, and the first question after it finds them ready."""
+        try:
+            corpus_facts.register(snap.documents, words=words)
+            self.retriever.keywords.for_snapshot(snap)
+        except Exception:  # committed already: reads derive them lazily instead
+            log.exception("could not prepare the search structures of the new snapshot")
 
     @property
     def snapshot(self) -> Snapshot:
@@ -197,10 +210,12 @@ class Engine:
         self, upserts: list[Upsert], deletes: list[str], finish_build: bool = False
     ) -> Snapshot:
         with self._rw.write():
-            self._snapshot = self.store.apply(
+            snap = self.store.apply(
                 self._open_for_write(), upserts, deletes, finish_build=finish_build
             )
-        return self._snapshot
+            self._prepare(snap)
+            self._snapshot = snap
+        return snap
 
     def _embed(self, docs: list[Document], progress: bool = False) -> list[Upsert]:
         chunked = [
@@ -389,7 +404,7 @@ class Engine:
         """Hybrid search with explicit filters and the question's own year/place constraints.
 
         With `rerank`, the fused top candidates are re-ordered by their best sentence's
-        evidence score (rag.evidence), as answering does.
+        evidence score (rag.evidence: lexical, from the BM25 statistics, no model call).
         """
         with self._rw.read():
             snap = self.snapshot
@@ -404,7 +419,9 @@ class Engine:
                 snap, query, pool, mode=mode, sources=resolution.allowed, query_vector=qvec
             )
             if rerank and hits:
-                hits = self.scorer.rerank(snap, query, self.scorer.query_vector(query, qvec), hits)
+                hits = self.scorer.rerank(
+                    snap, query, hits, self.retriever.keywords.for_snapshot(snap)
+                )
             return hits[:k]
 
     def ask(

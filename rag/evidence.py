@@ -1,33 +1,40 @@
-"""Sentence-level evidence scores shared by answering and the re-ranking of search hits.
+"""Sentence-level evidence scores for the re-ranking of search hits (`Engine.search`).
 
-A sentence's score mixes (weights in EvidenceParams):
-- dense: cosine between the question and the sentence (MiniLM, cached per sentence);
-- lexical: IDF-weighted share of the question's words the sentence contains, where a word also
-  counts as matched, scaled by similarity, when a sentence word's embedding is close to it
-  ("funded" ~ "financed" 0.82) — what a bi-encoder over whole passages tends to blur;
-- context: the same share over sentence + its release's title, place and date;
-- type: whether the sentence holds a phrase of the kind the question asks for;
+A sentence's score mixes (weights in EvidenceParams), with no model call, so that a question
+nobody asked before is as fast as a repeated one:
+- dense: the cosine of its passage from retrieval (no per-sentence embedding);
+- lexical: IDF-weighted share of the question's terms the sentence holds (BM25 terms and the
+  keyword index's corpus idf, which is kept per snapshot generation), times a local idf over
+  the candidate sentences;
+- context: the same share over sentence + its release's title, place, date and the sentence
+  before (what "It was financed by ..." refers back to);
 - rank: a small prior from the passage's retrieval rank.
+Candidate (a sentence of a hit) is shared with the answerers. `score` is the older,
+embedding-based sentence score (sentence and word vectors, cached) for answerers that use it;
+its corpus idf is derived per write from the previous snapshot's.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embedding import Embedder
+from rag.keyword_index import KeywordIndex, query_terms, tokenize
 from rag.store import Snapshot
 from rag.text_utils import STOPWORDS, stem
 from rag.types import Document, Hit
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
 # A sentence opening with a pronoun or a definite description refers back ("It was ...",
 # "The two-day event ...", "This meeting ..."), not "The OSCE ..." (a name).
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
 _ANAPHORIC = re.compile(
     r"^\W*(?:(?:It|He|She|They|Its|His|Her|Their)\b|(?:The|This|That|These|Those|Such)\s+[a-z])"
 )
@@ -38,9 +45,9 @@ class EvidenceParams:
     w_dense: float = 0.30
     w_lexical: float = 0.45
     w_context: float = 0.10
-    w_type: float = 0.25
+    w_type: float = 0.25  # used by answerers that score answer types
     w_rank: float = 0.07
-    soft_floor: float = 0.55  # word similarity below this is no match
+    soft_floor: float = 0.55  # word similarity below this is no match (`score`)
     anaphora: float = 0.8  # share of the context match an anaphoric sentence inherits
 
 
@@ -122,21 +129,23 @@ class EvidenceScorer:
         self._queries = _LRU(10_000)
         self._sentences = _LRU(100_000)
         self._words = _LRU(200_000)
-        self._idf_key: tuple | None = None
-        self._idf: dict[str, float] = {}
-        self._default_idf = 1.0
+        self._sentence_terms = _LRU(200_000)
+        self._idf_lock = threading.Lock()
+        self._idf: _Idf | None = None
+        self._terms_lock = threading.Lock()  # searches run in parallel threads
 
-    def idf(self, snap: Snapshot) -> dict[str, float]:
-        key = (snap.build_id, snap.generation)
-        if key != self._idf_key:
-            df: Counter[str] = Counter()
-            for chunk in snap.chunks.values():
-                df.update({stem(w) for w in _content_words(chunk.text)})
-            n = max(1, len(snap.chunks))
-            self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
-            self._default_idf = math.log(1 + n)
-            self._idf_key = key
-        return self._idf
+    def idf(self, snap: Snapshot) -> _Idf:
+        """Corpus idf of content-word stems for `snap`, derived from the previous snapshot's
+        by the chunks added and removed (a write costs the size of the write)."""
+        idf = self._idf
+        if idf is not None and idf.key == (snap.build_id, snap.generation):
+            return idf
+        with self._idf_lock:
+            idf = self._idf
+            if idf is None or idf.key != (snap.build_id, snap.generation):
+                idf = _Idf.derive(idf, snap)
+                self._idf = idf
+            return idf
 
     def query_vector(self, text: str, retrieval_vector: np.ndarray | None) -> np.ndarray:
         """The question in this scorer's embedding space: the retriever's vector when both use
@@ -222,7 +231,7 @@ class EvidenceScorer:
         local_df = (np.vstack(sent_m) > 0).sum(axis=0) if q_words else np.zeros(0)
         weights = np.array(
             [
-                idf.get(stem(w), self._default_idf) * math.log(1 + n / max(1, local_df[j]))
+                idf.get(stem(w)) * math.log(1 + n / max(1, local_df[j]))
                 for j, w in enumerate(q_words)
             ],
             dtype=np.float32,
@@ -251,12 +260,13 @@ class EvidenceScorer:
         self,
         snap: Snapshot,
         question: str,
-        qvec: np.ndarray,
         hits: list[Hit],
+        keywords: KeywordIndex,
     ) -> list[Hit]:
-        """Hits re-ordered by their best sentence's evidence score."""
+        """Hits re-ordered by their best sentence's score, with no model call (`lexical_scores`):
+        a question nobody asked before costs what a repeated one does."""
         cands = candidates(hits)
-        self.score(snap, question, qvec, cands)
+        self.lexical_scores(question, cands, keywords)
         best: dict[str, float] = {}
         for c in cands:
             best[c.hit.chunk.chunk_id] = max(best.get(c.hit.chunk.chunk_id, -1.0), c.score)
@@ -264,3 +274,94 @@ class EvidenceScorer:
             h.fused_score = h.score
             h.score = best.get(h.chunk.chunk_id, 0.0)
         return sorted(hits, key=lambda h: -h.score)
+
+    def _terms(self, key: tuple, text: Callable[[], str]) -> frozenset[str]:
+        with self._terms_lock:
+            terms = self._sentence_terms.get(key)
+        if terms is None:
+            terms = frozenset(tokenize(text()))
+            with self._terms_lock:
+                self._sentence_terms.put(key, terms)
+        return terms
+
+    def lexical_scores(self, question: str, cands: list[Candidate], keywords: KeywordIndex) -> None:
+        """Set `score` from the corpus's BM25 statistics, no embedding.
+
+        The terms are the keyword index's (stemmed as FTS5 does), weighted by corpus idf
+        (kept per snapshot by the index, so a write changes nothing to recompute here) times
+        a local idf over the candidate sentences. Dense similarity is the passage's own
+        cosine from retrieval (a passage outside the dense top-n gets the lowest one seen,
+        an upper bound of its own).
+        """
+        if not cands:
+            return
+        p = self.params
+        q_terms = list(dict.fromkeys(query_terms(question)))
+        sent = [
+            self._terms(("s", c.doc.content_hash, c.start, c.end), lambda c=c: c.text)
+            for c in cands
+        ]
+        ctx = []
+        for i, c in enumerate(cands):
+            line = self._terms(("d", c.doc.content_hash), c.doc.context_line)
+            if i and cands[i - 1].hit is c.hit:  # the sentence before, in the same passage
+                before = sent[i - 1]
+            else:
+                before = self._terms(
+                    ("p", c.doc.content_hash, c.start), lambda c=c: _previous_sentence(c)
+                )
+            ctx.append(sent[i] | line | before)
+        n = len(cands)
+        weights = [
+            keywords.idf(t) * math.log(1 + n / max(1, sum(t in s for s in sent))) for t in q_terms
+        ]
+        total = sum(weights) or 1.0
+        seen = [h.dense_score for h in {id(c.hit): c.hit for c in cands}.values()]
+        floor = min((d for d in seen if d is not None), default=0.0)
+        for i, cand in enumerate(cands):
+            lexical = sum(w for w, t in zip(weights, q_terms, strict=True) if t in sent[i]) / total
+            context = sum(w for w, t in zip(weights, q_terms, strict=True) if t in ctx[i]) / total
+            if _ANAPHORIC.match(cand.text):
+                # "The two-day event ..." / "It was financed by ...": about what came before,
+                # so the question's words found in that context count almost as its own.
+                lexical = max(lexical, p.anaphora * context)
+            dense = cand.hit.dense_score if cand.hit.dense_score is not None else floor
+            cand.score = (
+                p.w_dense * float(dense)
+                + p.w_lexical * lexical
+                + p.w_context * context
+                + p.w_rank / (1 + cand.hit_rank)
+            )
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in _content_words(text)}
+
+
+class _Idf:
+    """Document frequencies of stems over a snapshot's chunks; idf computed on lookup."""
+
+    def __init__(self, key: tuple, chunks: dict, df: Counter[str]) -> None:
+        self.key, self.chunks, self.df = key, chunks, df
+        self.n = max(1, len(chunks))
+
+    def get(self, term: str, default: float | None = None) -> float:
+        c = self.df.get(term, 0)
+        if c <= 0:
+            return math.log(1 + self.n) if default is None else default
+        return math.log(1 + self.n / c)
+
+    @classmethod
+    def derive(cls, old: _Idf | None, snap: Snapshot) -> _Idf:
+        key = (snap.build_id, snap.generation)
+        df: Counter[str] = Counter()
+        if old is None or old.key[0] != snap.build_id:
+            for chunk in snap.chunks.values():
+                df.update(_stems(chunk.text))
+            return cls(key, snap.chunks, df)
+        df.update(old.df)
+        for cid in old.chunks.keys() - snap.chunks.keys():
+            df.subtract(_stems(old.chunks[cid].text))
+        for cid in snap.chunks.keys() - old.chunks.keys():
+            df.update(_stems(snap.chunks[cid].text))
+        return cls(key, snap.chunks, df)

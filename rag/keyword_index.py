@@ -81,17 +81,13 @@ class _Row:
     length: int  # all tokens, as FTS5 counts a row's size
 
 
-class KeywordIndex:
-    """BM25 postings for one set of chunk ids; immutable once built."""
+class _Segment:
+    """Immutable CSR postings (term -> rows, tfs) of a sorted set of chunk ids."""
 
-    def __init__(self, ids: np.ndarray, rows: list[_Row], vocab: dict[str, int]) -> None:
-        self.ids = ids  # sorted chunk row ids; row i of the index is chunk ids[i]
-        self.vocab = vocab  # shared, append-only: later terms are unknown here (no postings)
-        n_terms = len(vocab)
-        lengths = np.fromiter((r.length for r in rows), dtype=np.float32, count=len(rows))
+    def __init__(self, ids: np.ndarray, rows: list[_Row], n_terms: int) -> None:
+        self.ids = ids  # sorted chunk row ids; row i of the segment is chunk ids[i]
         self.n = len(rows)
-        avgdl = float(lengths.mean()) if self.n else 1.0
-        self._norm = K1 * (1 - B + B * lengths.astype(np.float64) / max(avgdl, 1e-9))
+        self.lengths = np.fromiter((r.length for r in rows), dtype=np.float64, count=self.n)
         if rows:
             terms = np.concatenate([r.terms for r in rows])
             tfs = np.concatenate([r.tfs for r in rows])
@@ -106,12 +102,63 @@ class KeywordIndex:
         counts = np.bincount(terms, minlength=n_terms)
         self._indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
-    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        col = self.vocab.get(term)
-        if col is None or col + 1 >= len(self._indptr):
+    def postings(self, col: int | None) -> tuple[np.ndarray, np.ndarray]:
+        if col is None or col + 1 >= len(self._indptr):  # a term newer than the segment
             return self._rows[:0], self._tfs[:0]
         lo, hi = self._indptr[col], self._indptr[col + 1]
         return self._rows[lo:hi], self._tfs[lo:hi]
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of the segment holding these chunk ids (ids it does not hold are skipped)."""
+        if not self.n or not len(ids):
+            return np.zeros(0, dtype=np.int64)
+        pos = np.searchsorted(self.ids, ids)
+        pos = pos[pos < self.n]
+        return pos[np.isin(self.ids[pos], ids)]
+
+
+@dataclass(frozen=True)
+class _Part:
+    segment: _Segment
+    live: np.ndarray | None  # bool per segment row; None: every row is live
+
+
+class KeywordIndex:
+    """BM25 over one set of chunk ids; immutable once built.
+
+    Made of segments (a large one, plus one per recent write) with a live-row mask each, so
+    that a write builds postings only for the chunks it adds; the statistics (N, average
+    length, document frequencies) are those of the live rows, as FTS5 keeps them.
+    """
+
+    def __init__(self, parts: list[_Part], vocab: dict[str, int]) -> None:
+        self.parts = parts
+        self.vocab = vocab  # shared, append-only: later terms are unknown here (no postings)
+        self.n = sum(_live_count(p) for p in parts)
+        total = sum(
+            float(p.segment.lengths.sum() if p.live is None else p.segment.lengths[p.live].sum())
+            for p in parts
+        )
+        self.avgdl = total / self.n if self.n else 1.0
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The live chunk ids, sorted."""
+        live = [p.segment.ids if p.live is None else p.segment.ids[p.live] for p in self.parts]
+        return np.sort(np.concatenate(live)) if live else np.zeros(0, dtype=np.int64)
+
+    def doc_freq(self, term: str) -> int:
+        col = self.vocab.get(term)
+        df = 0
+        for part in self.parts:
+            rows, _ = part.segment.postings(col)
+            df += len(rows) if part.live is None else int(part.live[rows].sum())
+        return df
+
+    def idf(self, term: str) -> float:
+        """FTS5's BM25 idf of a term (0 for a term no live row holds)."""
+        df = self.doc_freq(term)
+        return max(float(np.log((self.n - df + 0.5) / (df + 0.5))), 1e-6) if df else 0.0
 
     def search(
         self, terms: list[str], limit: int, allowed_ids: np.ndarray | None = None
@@ -119,46 +166,75 @@ class KeywordIndex:
         """(chunk row id, BM25 score) of rows holding any term, best first, ties by id."""
         if not terms or not self.n or limit <= 0:
             return []
-        scores = np.zeros(self.n, dtype=np.float64)
-        matched = np.zeros(self.n, dtype=bool)
+        scores = [np.zeros(p.segment.n, dtype=np.float64) for p in self.parts]
+        matched = [np.zeros(p.segment.n, dtype=bool) for p in self.parts]
         for term in terms:
-            rows, tfs = self._postings(term)
-            if not len(rows):
+            col = self.vocab.get(term)
+            postings = []
+            for part in self.parts:
+                rows, tfs = part.segment.postings(col)
+                if part.live is not None and len(rows):
+                    keep = part.live[rows]
+                    rows, tfs = rows[keep], tfs[keep]
+                postings.append((rows, tfs))
+            df = sum(len(rows) for rows, _ in postings)
+            if not df:
                 continue
-            df = len(rows)
             idf = max(float(np.log((self.n - df + 0.5) / (df + 0.5))), 1e-6)
-            scores[rows] += idf * tfs * (K1 + 1) / (tfs + self._norm[rows])
-            matched[rows] = True
-        if allowed_ids is not None:
-            allowed = np.asarray(allowed_ids, dtype=np.int64)
-            pos = np.searchsorted(self.ids, allowed)
-            inside = pos < self.n
-            pos = pos[inside]
-            keep = np.zeros(self.n, dtype=bool)
-            keep[pos[self.ids[pos] == allowed[inside]]] = True
-            matched &= keep
-        candidates = np.flatnonzero(matched)
-        if len(candidates) > limit:
-            part = np.argpartition(-scores[candidates], limit - 1)[:limit]
-            candidates = candidates[part]
+            for j, (rows, tfs) in enumerate(postings):
+                if not len(rows):
+                    continue
+                lengths = self.parts[j].segment.lengths[rows]
+                norm = K1 * (1 - B + B * lengths / max(self.avgdl, 1e-9))
+                scores[j][rows] += idf * tfs * (K1 + 1) / (tfs + norm)
+                matched[j][rows] = True
+        allowed = None if allowed_ids is None else np.asarray(allowed_ids, dtype=np.int64)
+        cand_ids, cand_scores = [], []
+        for j, part in enumerate(self.parts):
+            ok = matched[j]
+            if part.live is not None:
+                ok &= part.live
+            if allowed is not None:
+                keep = np.zeros(part.segment.n, dtype=bool)
+                keep[part.segment.positions(allowed)] = True
+                ok &= keep
+            rows = np.flatnonzero(ok)
+            cand_ids.append(part.segment.ids[rows])
+            cand_scores.append(scores[j][rows])
+        ids = np.concatenate(cand_ids)
+        sc = np.concatenate(cand_scores)
+        if len(ids) > limit:
+            part_idx = np.argpartition(-sc, limit - 1)[:limit]
+            ids, sc = ids[part_idx], sc[part_idx]
         # Best score first; equal scores by chunk id, as a stable SQL order would give.
-        order = np.lexsort((self.ids[candidates], -scores[candidates]))
-        best = candidates[order]
-        return [(int(self.ids[i]), float(scores[i])) for i in best]
+        order = np.lexsort((ids, -sc))
+        return [(int(ids[i]), float(sc[i])) for i in order]
+
+
+def _live_count(part: _Part) -> int:
+    return part.segment.n if part.live is None else int(part.live.sum())
+
+
+MAX_PARTS = 8  # more write segments than this are merged
+MERGE_SHARE = 0.25  # merged small segments over this share of the large one: rebuild all
 
 
 class KeywordIndexer:
-    """Builds (and caches) the KeywordIndex of each snapshot; chunk tokens are kept across them.
+    """Builds the KeywordIndex of each snapshot from the previous one: a write tokenises and
+    indexes only the chunks it adds, and masks those it removes.
 
-    Chunk row ids are never reused for other text, so a new snapshot re-tokenises only the
-    chunks it adds.
+    Chunk row ids are never reused for other text. Small segments are merged once there are
+    more than MAX_PARTS of them, and everything is merged into one segment when they outgrow
+    MERGE_SHARE of the large one (amortised: each chunk is re-indexed O(log) times).
     """
 
     def __init__(self) -> None:
         self._vocab: dict[str, int] = {}
         self._rows: dict[int, _Row] = {}
         self._lock = threading.Lock()
-        self._built: tuple[object, KeywordIndex] | None = None
+        self._built: list[
+            tuple[object, dict, KeywordIndex]
+        ] = []  # recent (snapshot, chunks, index)
 
     def _row(self, text: str) -> _Row:
         counts = Counter(tokenize(text))
@@ -169,23 +245,65 @@ class KeywordIndexer:
         tfs = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         return _Row(terms, tfs, sum(counts.values()))
 
+    def _segment(self, ids: np.ndarray, chunks: dict) -> _Segment:
+        for cid in ids:
+            cid = int(cid)
+            if cid not in self._rows:
+                self._rows[cid] = self._row(chunks[cid].embed_text)
+        return _Segment(ids, [self._rows[int(c)] for c in ids], len(self._vocab))
+
+    def _cached(self, snapshot) -> KeywordIndex | None:
+        for snap, _, index in self._built:
+            if snap is snapshot:
+                return index
+        return None
+
     def for_snapshot(self, snapshot) -> KeywordIndex:
         """The index of `snapshot.chunks` (embed_text, as the FTS5 table holds)."""
-        built = self._built
-        if built is not None and built[0] is snapshot:
-            return built[1]
-        with self._lock:
-            built = self._built
-            if built is not None and built[0] is snapshot:
-                return built[1]
-            ids = np.asarray(sorted(snapshot.chunks), dtype=np.int64)
-            live = set(snapshot.chunks)
-            for cid in [c for c in self._rows if c not in live]:
-                del self._rows[cid]
-            for cid in ids:
-                cid = int(cid)
-                if cid not in self._rows:
-                    self._rows[cid] = self._row(snapshot.chunks[cid].embed_text)
-            index = KeywordIndex(ids, [self._rows[int(c)] for c in ids], self._vocab)
-            self._built = (snapshot, index)
+        index = self._cached(snapshot)
+        if index is not None:
             return index
+        with self._lock:
+            index = self._cached(snapshot)
+            if index is not None:
+                return index
+            chunks = snapshot.chunks
+            if self._built:
+                _, old_chunks, old = self._built[-1]
+                index = self._derive(old, old_chunks, chunks)
+            else:
+                ids = np.asarray(sorted(chunks), dtype=np.int64)
+                index = KeywordIndex([_Part(self._segment(ids, chunks), None)], self._vocab)
+            self._built = [*self._built[-1:], (snapshot, chunks, index)]
+            return index
+
+    def _derive(self, old: KeywordIndex, old_chunks: dict, chunks: dict) -> KeywordIndex:
+        """`old` with the chunks only `chunks` holds added and those it lacks masked out."""
+        added = np.asarray(sorted(chunks.keys() - old_chunks.keys()), dtype=np.int64)
+        removed = np.asarray(sorted(old_chunks.keys() - chunks.keys()), dtype=np.int64)
+        for cid in removed:
+            self._rows.pop(int(cid), None)
+        parts = []
+        for part in old.parts:
+            pos = part.segment.positions(removed)
+            if len(pos):
+                live = np.ones(part.segment.n, bool) if part.live is None else part.live.copy()
+                live[pos] = False
+                part = _Part(part.segment, live)
+            if _live_count(part):
+                parts.append(part)
+        if len(added):
+            parts.append(_Part(self._segment(added, chunks), None))
+        if len(parts) > MAX_PARTS or not parts:
+            big, small = parts[:1], parts[1:]
+            small_rows = sum(_live_count(p) for p in small)
+            if not big or small_rows > MERGE_SHARE * _live_count(big[0]):
+                parts = [self._merge(parts, chunks)]
+            else:
+                parts = [*big, self._merge(small, chunks)]
+        return KeywordIndex(parts, self._vocab)
+
+    def _merge(self, parts: list[_Part], chunks: dict) -> _Part:
+        live = [p.segment.ids if p.live is None else p.segment.ids[p.live] for p in parts]
+        ids = np.sort(np.concatenate(live)) if live else np.zeros(0, dtype=np.int64)
+        return _Part(self._segment(ids, chunks), None)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rag.corpus_facts import facts_for, words_of
 from rag.text_utils import MONTH_NAMES, STOPWORDS
 from rag.types import Document
 
@@ -142,12 +143,13 @@ def extract(
             name != "may" and re.search(rf"\b{name}\b", question, re.I)
         ):
             c.months.add(i + 1)
-    known = _metadata_places(documents)
+    known = facts_for(documents).place_counts
     places_known = gazetteer()
     q_lower = question.lower()
+    q_words = words_of(q_lower)
     for name in known:
         # "Kazakhstan's Interior Minister" names an actor, not where a meeting was.
-        if re.search(rf"\b{re.escape(name)}\b(?!['’]s)", q_lower):
+        if _name_words(name) <= q_words and re.search(rf"\b{re.escape(name)}\b(?!['’]s)", q_lower):
             c.places.add(name)
     for gram in _capitalised_ngrams(question):
         g = gram.lower()
@@ -160,17 +162,9 @@ def extract(
     return c
 
 
-def _metadata_places(documents: dict[str, Document]) -> set[str]:
-    names = set()
-    for doc in documents.values():
-        for value in (doc.place, doc.country):
-            if value:
-                names.add(value.lower())
-    return names
-
-
-def _mentions(doc: Document, term: str) -> bool:
-    return re.search(rf"\b{re.escape(term)}\b", doc.text, re.I) is not None
+@lru_cache(maxsize=65_536)
+def _name_words(name: str) -> frozenset[str]:
+    return words_of(name)
 
 
 def resolve(c: Constraints, documents: dict[str, Document]) -> Resolution:
@@ -180,6 +174,7 @@ def resolve(c: Constraints, documents: dict[str, Document]) -> Resolution:
     when no release's metadata has it are releases whose text mentions it allowed, and then the
     answer sentence itself must mention it.
     """
+    facts = facts_for(documents)
     allowed: set[str] | None = set(documents) if c.sources is None else (c.sources & set(documents))
     required: list[str] = []
     satisfied: list[str] = []
@@ -188,9 +183,7 @@ def resolve(c: Constraints, documents: dict[str, Document]) -> Resolution:
     if c.years:
         by_meta = {s for s, d in documents.items() if d.year in c.years}
         if not by_meta:
-            by_meta = {
-                s for s, d in documents.items() if any(_mentions(d, str(y)) for y in c.years)
-            }
+            by_meta = set().union(*(facts.mentioning(str(y)) for y in c.years))
             required += [str(y) for y in c.years]
         else:
             satisfied += [str(y) for y in c.years]
@@ -201,14 +194,14 @@ def resolve(c: Constraints, documents: dict[str, Document]) -> Resolution:
     if c.places:
         # Each place named must fit: a dateline city by metadata; a country (or a city no
         # dateline has) by the release's country field or its text mentioning it.
-        cities = {d.place.lower() for d in documents.values() if d.place}
+        cities = facts.cities
         named_cities = c.places & cities
         by_meta = None
         if named_cities:  # "the Vienna and Tashkent meetings": either city
             by_meta = {s for s, d in documents.items() if d.place.lower() in named_cities}
             satisfied += sorted(named_cities)
         for p in sorted(c.places - cities):
-            docs_p = {s for s, d in documents.items() if d.country.lower() == p or _mentions(d, p)}
+            docs_p = facts.mentioning(p) | facts.by_country.get(p, frozenset())
             by_meta = docs_p if by_meta is None else by_meta & docs_p
         if not by_meta:
             places = ", ".join(sorted(p.title() for p in c.places))
