@@ -1,14 +1,21 @@
-"""Query latency on the BBC index: in-process hybrid search, then `rag serve` under load.
+"""Query latency, cold and warm, on the BBC index and on the seeds: in process, then `rag serve`.
 
     python -m eval.bench latency --data ../shared/data/bbc/bbc_articles.jsonl
 
-The index is built once (through `Engine.index_directory`) into a cache folder per embedding
-backend and reused. Questions are BBC headlines (a fixed random sample). First, in this process:
-`Retriever.search` (hybrid: query embedding + BM25 + FAISS + fusion) and `Engine.search` with and
-without the sentence re-rank. Then a real `rag serve` on 127.0.0.1 and a bounded load client
-(`-n` POST /api/ask per level, each worker sending its next request when the last one returns) at
-concurrency 1, 4 and 16: p50/p95/p99, requests/s and the server's RSS. Each level asks its own
-headlines, none seen before by the server (its caches of query and sentence vectors are cold).
+Per corpus (BBC articles, indexed once through `Engine.index_directory` into a cache folder per
+embedding backend; seeds/ indexed into a temporary folder), with questions nobody asked before
+(BBC headlines, a fixed random sample; for the seeds, eval/qa.jsonl and eval/qa_kinds.jsonl):
+
+- in process, a fresh Engine (every cache empty): `Retriever.search`, then `Engine.search`
+  without and with the sentence re-rank, each over unseen questions (cold) and then over the
+  same questions again (warm); p95/p50 of each;
+- a fresh `rag serve`: POST /api/ask one at a time over unseen questions (cold), the same
+  questions again (warm), the first ask after each of several writes (a 1-chunk document
+  posted, then an unseen question; the ratio to the cold p50 is reported), then concurrency
+  levels (default 1, 8, 32) each over its own unseen questions: p50/p95/p99, requests/s and
+  the server's RSS.
+The load average before and after each corpus is recorded: on a shared machine, read the
+figures with it.
 """
 
 from __future__ import annotations
@@ -91,43 +98,38 @@ def _time_each(
 
 
 def in_process(index_dir: Path, src: Path, backend: str, questions: list[str]) -> dict:
-    """Per-question latencies in this process; every query vector is computed afresh."""
+    """Per-question latencies in a fresh Engine: first sight of each question (cold), then the
+    same questions again (warm)."""
     from rag.config import Settings
     from rag.engine import Engine
 
     engine = Engine(Settings.from_env(index_dir=index_dir, source_dir=src, embed_backend=backend))
+    started = time.perf_counter()
     engine.open()
-    engine.warm_up()
+    opened = time.perf_counter() - started
+    engine.warm_up()  # models, gazetteer, per-release facts; "warm up" is not a question here
     snap, retriever = engine.snapshot, engine.retriever
     forget = retriever._query_vectors.clear  # the LRU of query vectors: measure the model
-    vectors = {q: retriever.embedder.encode([q])[0] for q in questions}
-    return {
-        "chunks": snap.chunk_count,
-        "query_embedding": summary(_time_each(lambda q: retriever.embedder.encode([q]), questions)),
-        "keyword_only": summary(
-            _time_each(lambda q: retriever.search(snap, q, 10, mode="keyword"), questions)
-        ),
-        "dense_only_given_vector": summary(
-            _time_each(
-                lambda q: retriever.search(snap, q, 10, mode="dense", query_vector=vectors[q]),
-                questions,
-            )
-        ),
-        "retriever_hybrid": summary(
-            _time_each(lambda q: retriever.search(snap, q, 10), questions, forget)
-        ),
-        "engine_search_no_rerank": summary(
-            _time_each(lambda q: engine.search(q, 5, rerank=False), questions, forget)
-        ),
-        # The re-rank embeds the candidates' sentences (cached afterwards): first sight here.
-        "engine_search_rerank_cold": summary(
-            _time_each(lambda q: engine.search(q, 5), questions, forget)
-        ),
-        "engine_search_rerank_warm": summary(
-            _time_each(lambda q: engine.search(q, 5), questions, forget)
-        ),
-        "engine_ask_warm": summary(_time_each(engine.ask, questions, forget)),
-    }
+    half = len(questions) // 2
+    hybrid_qs, search_qs = questions[:half], questions[half:]
+    out: dict = {"chunks": snap.chunk_count, "open_s": round(opened, 2)}
+    out["retriever_hybrid"] = summary(
+        _time_each(lambda q: retriever.search(snap, q, 10), hybrid_qs, forget)
+    )
+    for name, rerank in (("engine_search_no_rerank", False), ("engine_search_rerank", True)):
+        qs = search_qs if rerank else hybrid_qs
+        cold = summary(_time_each(lambda q, r=rerank: engine.search(q, 5, rerank=r), qs))
+        warm = summary(_time_each(lambda q, r=rerank: engine.search(q, 5, rerank=r), qs))
+        out[name] = {"cold": cold, "warm": warm, "cold_p95_over_p50": _ratio(cold)}
+    return out
+
+
+def _ratio(s: dict) -> float:
+    return round(s["p95_ms"] / s["p50_ms"], 2) if s["p50_ms"] else float("nan")
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _rss_mb(pid: int) -> dict[str, float]:
@@ -223,34 +225,130 @@ def load(base: str, questions: list[str], n: int, concurrency: int) -> dict:
     }
 
 
-def bench_latency(args: argparse.Namespace) -> dict:
-    from rag.config import Settings
+def after_writes(base: str, questions: list[str], writes: int) -> dict:
+    """The first ask after each write (a 1-chunk document posted), then the next one."""
+    import httpx
 
-    backend = Settings.from_env().embed_backend
-    index_dir, src = ensure_index(args.data, backend)
-    # Disjoint questions for each part, so that no level profits from another's caches.
-    pool = headlines(args.data, args.questions + 10 + args.n * len(args.c), args.seed)
-    questions, warm, rest = (
-        pool[: args.questions],
-        pool[args.questions : args.questions + 10],
-        pool[args.questions + 10 :],
-    )
-    out: dict = {"backend": backend, "questions": len(questions), "question_source": "headlines"}
-    out["in_process"] = in_process(index_dir, src, backend, questions)
-    levels = []
+    first, second = [], []
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for i in range(writes):
+            source = f"bench_write_{os.getpid()}_{i}.txt"
+            r = client.post(
+                "/api/documents",
+                json={
+                    "source": source,
+                    "title": f"Benchmark note {i}",
+                    "text": f"Benchmark note {i}: the write path adds one small document.",
+                },
+            )
+            r.raise_for_status()
+            pair = (questions[2 * i % len(questions)], questions[(2 * i + 1) % len(questions)])
+            for bucket, q in zip((first, second), pair, strict=True):
+                started = time.perf_counter()
+                client.post("/api/ask", json={"question": q}).raise_for_status()
+                bucket.append((time.perf_counter() - started) * 1000)
+        for i in range(writes):
+            client.delete(f"/api/documents/bench_write_{os.getpid()}_{i}.txt")
+    return {"writes": writes, "first_ask": summary(first), "next_ask": summary(second)}
+
+
+def serve_levels(
+    index_dir: Path, src: Path, backend: str, pool: list[str], n: int, levels: list[int]
+) -> dict:
+    """A fresh `rag serve`: cold asks, the same asks warm, asks after writes, concurrency."""
+    cold_qs, pool = pool[:n], pool[n:]
+    write_qs, pool = (pool[:20], pool[20:]) if len(pool) > 20 else (cold_qs, pool)
+    out: dict = {}
     with local_server(index_dir, src, backend) as (base, pid):
-        load(base, warm, 10, 1)
-        for i, c in enumerate(args.c):
-            level = load(base, rest[i * args.n : (i + 1) * args.n], args.n, c)
+        out["cold"] = _strip(load(base, cold_qs, len(cold_qs), 1))
+        out["warm"] = _strip(load(base, cold_qs, len(cold_qs), 1))
+        out["after_write"] = after_writes(base, write_qs, 10)
+        cold_p50 = out["cold"]["p50_ms"]
+        out["after_write"]["first_over_cold_p50"] = round(
+            out["after_write"]["first_ask"]["p50_ms"] / cold_p50, 2
+        )
+        out["after_write"]["first_max_over_cold_p50"] = round(
+            max(out["after_write"]["first_ask"]["p95_ms"], 0) / cold_p50, 2
+        )
+        out["concurrency"] = []
+        for i, c in enumerate(levels):
+            qs = pool[i * n : (i + 1) * n] or cold_qs
+            level = load(base, qs, n, c)
             level.update(_rss_mb(pid))
-            levels.append(level)
+            out["concurrency"].append(level)
             print(
                 f"concurrency {c:>2}: p50 {level['p50_ms']} ms, p95 {level['p95_ms']} ms, "
                 f"p99 {level['p99_ms']} ms, {level['requests_per_s']} req/s, "
                 f"server RSS {level['rss_mb']} MB",
                 file=sys.stderr,
             )
-    out["http"] = levels
+    base_rps = out["concurrency"][0]["requests_per_s"] if out["concurrency"] else 0
+    out["throughput_over_c1"] = {
+        str(level["concurrency"]): round(level["requests_per_s"] / base_rps, 2)
+        for level in out["concurrency"]
+        if base_rps
+    }
+    return out
+
+
+def _strip(level: dict) -> dict:
+    return {k: v for k, v in level.items() if k != "latencies_ms"}
+
+
+def seed_questions() -> list[str]:
+    out = []
+    for name in ("qa.jsonl", "qa_kinds.jsonl"):
+        path = ROOT / "eval" / name
+        for line in path.read_text().splitlines():
+            if line.strip():
+                out.append(json.loads(line)["question"])
+    return list(dict.fromkeys(out))
+
+
+def seeds_index(backend: str) -> tuple[Path, Path]:
+    from rag.config import Settings
+    from rag.engine import Engine
+
+    base = CACHE / f"seeds-{backend}"
+    index_dir, src = base / "index", ROOT / "seeds"
+    settings = Settings.from_env(index_dir=index_dir, source_dir=src, embed_backend=backend)
+    Engine(settings).index_directory(src)
+    return index_dir, src
+
+
+def corpus(name: str, index_dir: Path, src: Path, backend: str, questions: list[str], args) -> dict:
+    """In-process and HTTP figures for one index; `questions` are all unseen, used once each
+    (the seeds have fewer questions than requests: there the levels repeat them)."""
+    print(f"{name}: load average {load_average()}", file=sys.stderr)
+    out: dict = {"load_average_before": load_average()}
+    n_in = min(args.questions, len(questions))
+    out["in_process"] = in_process(index_dir, src, backend, questions[:n_in])
+    rest = questions[n_in:] if len(questions) > n_in + args.n else questions
+    out["http"] = serve_levels(index_dir, src, backend, rest, args.n, args.c)
+    out["load_average_after"] = load_average()
+    return out
+
+
+def bench_latency(args: argparse.Namespace) -> dict:
+    from rag.config import Settings
+
+    backend = Settings.from_env().embed_backend
+    index_dir, src = ensure_index(args.data, backend)
+    needed = args.questions + 20 + args.n * (len(args.c) + 1)
+    pool = headlines(args.data, needed, args.seed)
+    out: dict = {
+        "backend": backend,
+        "questions": args.questions,
+        "question_source": "BBC headlines (unseen by the server); seeds: eval/qa*.jsonl",
+        "cpus": os.cpu_count(),
+    }
+    bbc = corpus("bbc", index_dir, src, backend, pool, args)
+    seed_dir, seed_src = seeds_index(backend)
+    seeds = corpus("seeds", seed_dir, seed_src, backend, seed_questions(), args)
+    out["corpora"] = {"bbc": bbc, "seeds": seeds}
+    # The chart's view (BBC): in-process figures and the concurrency levels.
+    out["in_process"] = bbc["in_process"]
+    out["http"] = bbc["http"]["concurrency"]
     return out
 
 
@@ -258,7 +356,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("latency", help="search latency in process and `rag serve` under load")
     p.add_argument("--data", type=Path, default=Path("../shared/data/bbc/bbc_articles.jsonl"))
     p.add_argument("--questions", type=int, default=200, help="headlines sampled as questions")
-    p.add_argument("-n", type=int, default=200, help="requests per concurrency level")
-    p.add_argument("-c", type=int, nargs="+", default=[1, 4, 16], help="concurrency levels")
+    p.add_argument("-n", type=int, default=100, help="requests per level (cold, warm, each -c)")
+    p.add_argument("-c", type=int, nargs="+", default=[1, 8, 32], help="concurrency levels")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--json", action="store_true")
