@@ -263,17 +263,20 @@ def serve_levels(
         out["cold"] = _strip(load(base, cold_qs, len(cold_qs), 1))
         out["warm"] = _strip(load(base, cold_qs, len(cold_qs), 1))
         out["after_write"] = after_writes(base, write_qs, 10)
-        cold_p50 = out["cold"]["p50_ms"]
-        out["after_write"]["first_over_cold_p50"] = round(
-            out["after_write"]["first_ask"]["p50_ms"] / cold_p50, 2
-        )
-        out["after_write"]["first_max_over_cold_p50"] = round(
-            max(out["after_write"]["first_ask"]["p95_ms"], 0) / cold_p50, 2
-        )
+        first = out["after_write"]["first_ask"]
+        out["after_write"]["questions_unseen"] = write_qs is not cold_qs
+        for base_name in ("cold", "warm"):  # the seeds ask warm questions after writes
+            p50 = out[base_name]["p50_ms"]
+            out["after_write"][f"first_p50_over_{base_name}_p50"] = round(first["p50_ms"] / p50, 2)
+            out["after_write"][f"first_p95_over_{base_name}_p50"] = round(first["p95_ms"] / p50, 2)
         out["concurrency"] = []
         for i, c in enumerate(levels):
-            qs = pool[i * n : (i + 1) * n] or cold_qs
+            qs = pool[i * n : (i + 1) * n]
+            unseen = len(qs) >= n
+            if not unseen:  # a small corpus (the seeds): every level asks the warm questions
+                qs = cold_qs
             level = load(base, qs, n, c)
+            level["questions_unseen"] = unseen
             level.update(_rss_mb(pid))
             out["concurrency"].append(level)
             print(
