@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from eval import bench_backends, bench_ingest, bench_latency, bench_scale, charts
+from eval.squad_data import DEFAULT_SQUAD, split_of
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -117,21 +118,27 @@ def bench_scifact(args: argparse.Namespace) -> dict:
 
 
 def bench_squad(args: argparse.Namespace) -> dict:
-    """Each SQuAD paragraph becomes a document; questions go through Engine.ask."""
+    """Every SQuAD paragraph of the file becomes a document (open retrieval over all of them);
+    the questions of `--split` go through Engine.ask. EM/F1 are the official SQuAD v1.1 ones,
+    an abstention scoring 0. The split keeps the reader's training articles out (see
+    eval.squad_data); a file without those articles (the other half of SQuAD dev) is read whole.
+    """
     import random
 
-    from eval.metrics import contains_any, token_f1
+    from eval.metrics import contains_any, squad_em, squad_f1
+    from eval.squad_data import load_articles
 
-    data = json.loads(args.data.read_text())
+    articles = load_articles(args.data, "all")
     records, questions = [], []
-    for a_i, article in enumerate(data["data"]):
-        for p_i, para in enumerate(article["paragraphs"]):
+    trained_on = args.data.resolve() == DEFAULT_SQUAD.resolve()
+    for a_i, article in enumerate(articles):
+        for p_i, text in enumerate(article.paragraphs):
             pid = f"{a_i:03d}-{p_i:03d}"
-            records.append(
-                {"id": pid, "title": article["title"].replace("_", " "), "text": para["context"]}
-            )
-            for qa in para["qas"]:
-                questions.append((pid, qa["question"], [a["text"] for a in qa["answers"]]))
+            records.append({"id": pid, "title": article.title.replace("_", " "), "text": text})
+        if trained_on and split_of(a_i) != args.split and args.split != "all":
+            continue
+        for q in article.questions:
+            questions.append((f"{a_i:03d}-{q.paragraph:03d}", q.question, list(q.answers)))
     random.Random(args.seed).shuffle(questions)
     if args.sample:
         questions = questions[: args.sample]
@@ -142,10 +149,10 @@ def bench_squad(args: argparse.Namespace) -> dict:
         report,
     ):
         hit1 = hit5 = em = f1 = cited_ok = abstained = 0.0
-        latencies = []
+        latencies, confidences = [], []
         for pid, question, answers in questions:
             gold = f"squad.jsonl:{pid}"
-            hits = engine.search(question, 5)
+            hits = engine.search(question, 5, rerank=False)
             ranked = list(dict.fromkeys(h.chunk.source for h in hits))
             hit1 += bool(ranked) and ranked[0] == gold
             hit5 += gold in ranked
@@ -154,13 +161,16 @@ def bench_squad(args: argparse.Namespace) -> dict:
             if ans.abstained:
                 abstained += 1
                 continue
-            norm = ans.answer.strip().lower().rstrip(".")
-            em += any(norm == a.strip().lower().rstrip(".") for a in answers)
-            f1 += token_f1(ans.answer, answers)
+            right = squad_em(ans.answer, answers)
+            em += right
+            f1 += squad_f1(ans.answer, answers)
             cited_ok += any(contains_any(c.quote, answers) for c in ans.citations)
+            confidences.append((ans.confidence, right))
     n = max(1, len(questions))
     latencies.sort()
     return {
+        "data": str(args.data),
+        "split": args.split if trained_on else "all (no reader training articles in this file)",
         "paragraphs": len(records),
         "questions": len(questions),
         "chunks": report.chunks_total,
@@ -171,7 +181,28 @@ def bench_squad(args: argparse.Namespace) -> dict:
         "token_f1": round(f1 / n, 4),
         "cited_sentence_has_answer": round(cited_ok / n, 4),
         "abstention_rate": round(abstained / n, 4),
+        "reliability": reliability(confidences),
         "ask_p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else 0.0,
+    }
+
+
+def reliability(pairs: list[tuple[float, float]]) -> dict:
+    """Answers per confidence bin and the share right in each; wrong answers at >= 0.9."""
+    bins = []
+    for lo, hi in ((0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
+        sel = [r for c, r in pairs if lo <= c < hi]
+        bins.append(
+            {
+                "confidence": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+                "answers": len(sel),
+                "right": round(sum(sel) / len(sel), 3) if sel else None,
+            }
+        )
+    high = [r for c, r in pairs if c >= 0.9]
+    return {
+        "bins": bins,
+        "answers_at_0.9": len(high),
+        "wrong_share_at_0.9": round(1 - sum(high) / len(high), 3) if high else 0.0,
     }
 
 
@@ -184,7 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunks", type=int, default=300, help="chunk candidates per query")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("squad", help="SQuAD v1.1 answering through Engine.ask")
-    p.add_argument("--data", type=Path, default=Path("../shared/data/squad/dev-v1.1-part-a.json"))
+    p.add_argument("--data", type=Path, default=DEFAULT_SQUAD)
+    p.add_argument(
+        "--split",
+        default="dev",
+        choices=["dev", "calib", "train", "all"],
+        help="for the reader's own file: whose questions to ask (dev: untouched by training)",
+    )
     p.add_argument("--sample", type=int, default=0, help="questions to ask (0 = all)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--json", action="store_true")

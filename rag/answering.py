@@ -1,54 +1,153 @@
-"""Extractive answering: pick the sentence that answers, narrow it to a phrase, cite it verbatim.
+"""Extractive answering: read the retrieved passages, rank candidate spans, cite verbatim.
 
-Every citation's quote is checked against the release text at [start, end) before it is returned.
-When the evidence is weak, or the question's year/place matches no release, the answer abstains
-and lists the closest passages under `related`.
+Retrieval finds the passages (with the question's year/place constraints); the span reader
+(rag.reader) proposes answer spans in the best of them; rag.answer_ranker scores each span with
+a model trained on held-out data, whose probability is the answer's `confidence`. The answer is
+the best span and citation 1 quotes the sentence holding it, checked verbatim against the
+release text at [start, end). When no span is likely enough to be right, or the question's
+year/place matches no release, the answer abstains and lists the closest passages.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import re
 import time
 from dataclasses import dataclass
 
-from rag import phrases as ph
 from rag import query as query_mod
-from rag.evidence import Candidate, EvidenceScorer, candidates
+from rag.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
+from rag.chunking import split_sentences
+from rag.evidence import Candidate
 from rag.followup import resolve_followup
-from rag.narrowing import answer_type, asks_person, narrow, narrow_checked
+from rag.question_analysis import Annotator
+from rag.reader import SpanReader
 from rag.retrieval import Retriever
 from rag.store import Snapshot
 from rag.types import Answer, Citation, Hit
 
-__all__ = ["ABSTAIN_TEXT", "AnswerParams", "Answerer", "answer_type", "narrow"]
+__all__ = ["ABSTAIN_TEXT", "AnswerParams", "Answerer"]
 
 log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The releases don't say."
+MAX_WIDENED_WORDS = 20  # a coordination longer than this is a clause, not an answer
 
 
 @dataclass(frozen=True)
 class AnswerParams:
-    passages: int = 8  # chunks whose sentences compete
-    # Evidence score below which we abstain, and the slope of the logistic that turns the
-    # score into `confidence` (0.5 at the threshold). Fitted on eval/qa.jsonl; see README.
-    threshold: float = 0.49
-    slope: float = 7.5
-    # A phrase whose fit (agent/subject position, closeness to the question's words, kind
-    # bonuses) is below this is not certain enough: the answer is the whole sentence.
-    phrase_certainty: float = 0.5
-    support_ratio: float = 0.9  # other releases stating the same phrase are cited too
+    passages: int = 8  # chunks retrieved for the answer (and listed when abstaining)
+    read: int = 4  # of those, the best ones the span reader reads
+    spans_per_passage: int = 4
+    # Abstain below this confidence; None = the threshold stored with the trained ranker.
+    threshold: float | None = None
+    support_ratio: float = 0.9  # other releases stating the same answer are cited too
 
 
 class Answerer:
     def __init__(
-        self, retriever: Retriever, scorer: EvidenceScorer, params: AnswerParams | None = None
+        self,
+        retriever: Retriever,
+        reader: SpanReader,
+        annotator: Annotator,
+        ranker: AnswerRanker | None = None,
+        params: AnswerParams | None = None,
     ) -> None:
         self.retriever = retriever
-        self.scorer = scorer
+        self.reader = reader
+        self.annotator = annotator
+        self.ranker = ranker or AnswerRanker()
         self.params = params or AnswerParams()
+
+    @property
+    def threshold(self) -> float:
+        if self.params.threshold is not None:
+            return self.params.threshold
+        self.ranker.trained  # noqa: B018 - loads the stored threshold
+        return self.ranker.threshold
+
+    def retrieve(
+        self,
+        snap: Snapshot,
+        question: str,
+        top_k: int,
+        *,
+        filters: dict | None = None,
+        history: list[dict] | None = None,
+        mode: str = "hybrid",
+    ) -> tuple[str, list[Hit], str | None]:
+        """(the resolved question, the passages, the reason no release can answer or None)."""
+        resolved = resolve_followup(question, history or [], snap.documents)
+        constraints = query_mod.extract(resolved, snap.documents, filters)
+        resolution = query_mod.resolve(constraints, snap.documents)
+        text = resolution.retrieval_text(resolved)
+        qvec = self.retriever.embed_query(text) if mode != "keyword" else None
+        if resolution.unmet:
+            hits = self.retriever.search(snap, resolved, top_k, mode=mode)
+            return resolved, hits, resolution.unmet
+        hits = self.retriever.search(
+            snap,
+            text,
+            max(top_k, self.params.passages),
+            mode=mode,
+            sources=resolution.allowed,
+            query_vector=qvec,
+        )
+        return resolved, hits, None
+
+    def candidates(self, resolved: str, hits: list[Hit]) -> list[SpanCandidate]:
+        """Spans the reader proposes in the best passages, featurised and scored, best first."""
+        read = hits[: self.params.read]
+        spans = self.reader.read(
+            resolved, [h.chunk.text for h in read], top_n=self.params.spans_per_passage
+        )
+        best: dict[tuple[str, int, int], SpanCandidate] = {}
+        for sp in spans:
+            hit = read[sp.passage]
+            start, end = hit.chunk.start + sp.start, hit.chunk.start + sp.end
+            key = (hit.chunk.source, start, end)
+            if key in best and best[key].span.score >= sp.score:
+                continue
+            text = hit.document.text[start:end]
+            best[key] = SpanCandidate(hit, sp.passage, start, end, text, sp)
+        cands = list(best.values())
+        analysis = self.annotator.analyse(resolved)
+        featurize(analysis, cands, self.annotator, self.sentence_of)
+        self.ranker.score(cands)
+        cands.sort(key=lambda c: -c.rank_score)
+        return cands
+
+    def widen_to_coordination(self, cand: SpanCandidate) -> None:
+        """When the span is one item of a coordinated list ("Belgium, Norway" of "Belgium,
+        Norway, the Russian Federation and Japan"; "senior" of "senior and middle management"),
+        the answer is the whole coordination, read off spaCy's parse of the sentence."""
+        s0, s1 = self.sentence_of(cand)
+        doc = self.annotator.parse(cand.doc.text[s0:s1])
+        inside = [t for t in doc if cand.start <= s0 + t.idx < cand.end]
+        if not inside:
+            return
+        root = min(inside, key=lambda t: len(list(t.ancestors)))
+        while root.dep_ == "conj" and root.head.i != root.i:
+            root = root.head
+        items = [root, *root.conjuncts]
+        if len(items) < 2:
+            return
+        left = min(t.left_edge.idx for t in items)
+        right = max(t.right_edge.idx + len(t.right_edge) for t in items)
+        start, end = s0 + min(left, cand.start - s0), s0 + max(right, cand.end - s0)
+        text = cand.doc.text[start:end]
+        if len(text.split()) > MAX_WIDENED_WORDS:
+            return
+        cand.start, cand.end, cand.text = start, end, text
+
+    @staticmethod
+    def sentence_of(cand: SpanCandidate) -> tuple[int, int]:
+        """The document offsets of the sentence(s) holding the span, within its chunk."""
+        chunk = cand.hit.chunk
+        sents = split_sentences(cand.doc.text, chunk.start, chunk.end)
+        covering = [s for s in sents if s.end > cand.start and s.start < cand.end]
+        if not covering:
+            return chunk.start, chunk.end
+        return covering[0].start, covering[-1].end
 
     def ask(
         self,
@@ -61,101 +160,51 @@ class Answerer:
         mode: str = "hybrid",
     ) -> Answer:
         t0 = time.perf_counter()
-        resolved = resolve_followup(question, history or [], snap.documents)
-        constraints = query_mod.extract(resolved, snap.documents, filters)
-        resolution = query_mod.resolve(constraints, snap.documents)
-        text = resolution.retrieval_text(resolved)
-        qvec = self.retriever.embed_query(text)
-        if resolution.unmet:
-            hits = self.retriever.search(snap, resolved, top_k, mode=mode, query_vector=qvec)
-            t1 = time.perf_counter()
-            return self._abstain(
-                question,
-                resolved,
-                hits,
-                0.0,
-                resolution.unmet,
-                {"retrieve": (t1 - t0) * 1000, "answer": 0.0},
-            )
-        hits = self.retriever.search(
-            snap,
-            text,
-            max(top_k, self.params.passages),
-            mode=mode,
-            sources=resolution.allowed,
-            query_vector=qvec,
+        resolved, hits, unmet = self.retrieve(
+            snap, question, top_k, filters=filters, history=history, mode=mode
         )
         t1 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000}
-        cands = candidates(hits)
-        if not cands:
-            timings["answer"] = (time.perf_counter() - t1) * 1000
+        if unmet:
+            return self._abstain(question, resolved, hits, 0.0, unmet, timings)
+        if not hits:
             return self._abstain(
                 question, resolved, hits, 0.0, "nothing relevant was found", timings
             )
-        kind = answer_type(resolved)
-        # "how long/many/much" name the answer's type (narrow() uses it), not its content.
-        evidence_text = re.sub(r"\bhow (long|many|much)\b", "how", text, flags=re.I)
-        self.scorer.score(snap, evidence_text, self.scorer.query_vector(text, qvec), cands)
-        w_type = self.scorer.params.w_type
-        for cand in cands:
-            if kind == ph.SENTENCE:
-                cand.score += w_type
-            else:
-                found, fit, unsure = narrow_checked(
-                    cand.text, resolved, kind, cand.doc, cand.anchors or []
-                )
-                if found is not None:
-                    cand.fit = fit
-                    cand.ambiguous = unsure
-                    cand.phrase = ph.Phrase(
-                        cand.start + found.start, cand.start + found.end, found.text, found.kind
-                    )
-                    cand.score += w_type * (0.5 + 0.5 * fit)
-            if resolution.required_terms and not any(
-                r in cand.text for r in resolution.required_terms
-            ):
-                cand.score *= 0.6
-        if kind in (ph.NUMBER, ph.DATE) or asks_person(resolved):
-            # A sentence without a number (date, name) cannot answer "how many" ("when",
-            # "who was the minister").
-            cands = [c for c in cands if c.phrase is not None]
-            if not cands:
-                timings["answer"] = (time.perf_counter() - t1) * 1000
-                what = {ph.NUMBER: "number", ph.DATE: "date"}.get(kind, "name")
-                return self._abstain(
-                    question, resolved, hits, 0.0, f"no passage gives a {what} for it", timings
-                )
-        cands.sort(key=lambda c: -c.score)
-        best = cands[0]
-        confidence = 1 / (1 + math.exp(-self.params.slope * (best.score - self.params.threshold)))
-        if best.score < self.params.threshold:
-            timings["answer"] = (time.perf_counter() - t1) * 1000
-            return self._abstain(
-                question, resolved, hits, confidence, "no passage answers it well enough", timings
-            )
-        if best.phrase is not None and (best.fit < self.params.phrase_certainty or best.ambiguous):
-            best.phrase = None
-        answer_text = best.phrase.text if best.phrase else best.text
-        chosen = [best]
-        if best.phrase:
-            # Other releases that state the same phrase almost as strongly also support it.
-            for c in cands[1:]:
-                if (
-                    c.doc.source not in {x.doc.source for x in chosen}
-                    and c.score >= self.params.support_ratio * best.score
-                    and best.phrase.text.lower() in c.text.lower()
-                ):
-                    chosen.append(c)
-        citations = self._citations(chosen)
+        cands = self.candidates(resolved, hits)
         timings["answer"] = (time.perf_counter() - t1) * 1000
+        if not cands:
+            return self._abstain(
+                question, resolved, hits, 0.0, "no passage holds an answer", timings
+            )
+        best = cands[0]
+        if best.prob < self.threshold:
+            return self._abstain(
+                question, resolved, hits, best.prob, "no passage answers it well enough", timings
+            )
+        self.widen_to_coordination(best)
+        chosen = [best]
+        norm = normalise_answer(best.text)
+        for c in cands[1:]:
+            # Other releases that state the same answer almost as surely also support it.
+            if (
+                c.doc.source not in {x.doc.source for x in chosen}
+                and c.prob >= self.params.support_ratio * best.prob
+                and normalise_answer(c.text) == norm
+            ):
+                chosen.append(c)
+        quotes = []
+        for c in chosen:
+            s0, s1 = self.sentence_of(c)
+            quotes.append(Candidate(c.doc, c.hit, c.hit_rank, s0, s1, c.doc.text[s0:s1], c.prob))
+        citations = self._citations(quotes)
         if not citations:  # only if offsets were corrupt: never answer uncited
             return self._abstain(question, resolved, hits, 0.0, "citation check failed", timings)
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
-            answer=answer_text,
+            answer=best.text.strip(),
             abstained=False,
-            confidence=confidence,
+            confidence=best.prob,
             citations=citations,
             timings_ms=timings,
             question=question,

@@ -179,6 +179,11 @@ class SentenceSupport(BaseModel):
     missing: list[str] = Field(description="its terms no cited passage contains")
 
 
+class AnswerItem(BaseModel):
+    text: str = Field(examples=["Tashkent workshop (2008-11-20, Tashkent)"])
+    citations: list[int] = Field(description="the `n` of each citation supporting the item")
+
+
 class AskResponse(BaseModel):
     answer: str = Field(examples=["Belgium, Norway, the Russian Federation and Japan"])
     abstained: bool
@@ -188,6 +193,14 @@ class AskResponse(BaseModel):
         default_factory=list, description="closest passages, given when the answer abstains"
     )
     timings_ms: dict[str, float] = Field(examples=[{"retrieve": 9.1, "answer": 4.2, "total": 13.3}])
+    kind: Literal["fact", "yes_no", "list", "collection"] = Field(
+        default="fact",
+        description="fact: a short span; yes_no: answer starts with Yes or No; list/collection: "
+        "a summary line in `answer` and one entry per item in `items`",
+    )
+    items: list[AnswerItem] | None = Field(
+        default=None, description="for list and collection answers: each item with its citations"
+    )
     mode: Literal["extractive", "generated", "fallback"] = Field(
         default="extractive",
         description="generated: written by the configured LLM and checked sentence by sentence; "

@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.chunking import split_sentences
-from rag.text_utils import MONTH_NAMES, STOPWORDS, stem
+from rag.text_utils import MONTH_NAMES, STOPWORDS, human_date, stem
 from rag.types import Hit
 
 # [1], [1, 2], [1][2], [Passage 1]
@@ -92,14 +92,6 @@ class Check:
     missing: list[str] = field(default_factory=list)
     # passage n -> (start, end) in its document's text: the window that supports the claim
     windows: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-
-def human_date(iso: str) -> str:
-    """'2008-07-17' -> '17 July 2008' (as releases write dates); other text unchanged."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return iso or ""
-    return f"{int(m.group(3))} {MONTH_NAMES[int(m.group(2)) - 1].title()} {m.group(1)}"
 
 
 def split_generated(text: str) -> list[GeneratedSentence]:

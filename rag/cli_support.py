@@ -5,7 +5,6 @@ asked of a running server (`rag ask --server URL`)."""
 from __future__ import annotations
 
 import argparse
-import calendar
 import math
 import re
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
+from rag.text_utils import human_date
 
 MAX_TOP_K = 20  # the API's limit for top_k (rag.api_models)
 
@@ -180,13 +180,6 @@ def snippet(text: str, query: str, limit: int = 300) -> str:
     before = "… " if best > 0 else ""
     after = " …" if cut or best < len(sentences) - 1 else ""
     return f"{before}{sentence}{after}"
-
-
-def human_date(iso: str) -> str:
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return iso or ""
-    return f"{int(m.group(3))} {calendar.month_name[int(m.group(2))]} {m.group(1)}"
 
 
 def ask_server(

@@ -14,12 +14,16 @@ from rag import corpus_facts
 from rag import query as query_mod
 from rag.answering import Answerer
 from rag.chunking import chunk_document
+from rag.collection import CollectionQuestions
 from rag.config import Settings
 from rag.embedding import Embedder, make_embedder
 from rag.errors import IndexMissing, NotFound, VectorBackendUnavailable
 from rag.evidence import EvidenceScorer
 from rag.generation import Generator
 from rag.ingest import Loaded, Skipped, iter_source_dir
+from rag.question_analysis import Annotator
+from rag.question_kinds import KindsAnswerer
+from rag.reader import SpanReader
 from rag.retrieval import RetrievalParams, Retriever
 from rag.store import IndexSpec, Snapshot, Store, Upsert
 from rag.types import Document, Hit
@@ -129,7 +133,12 @@ class Engine:
         self.evidence_embedder = evidence_embedder
         same = evidence_embedder is self.embedder
         self.scorer = EvidenceScorer(self.evidence_embedder, shares_query_vectors=same)
-        self.answerer = Answerer(self.retriever, self.scorer)
+        # Its own MiniLM + trained weights, whatever model embeds the index.
+        self.reader = SpanReader(backend=settings.reader_backend)
+        self.annotator = Annotator(self.evidence_embedder)
+        self.answerer = Answerer(self.retriever, self.reader, self.annotator)
+        self.collection = CollectionQuestions(self.annotator, self.store)
+        self.kinds = KindsAnswerer(self.answerer)
         # Optional LLM answers (RAG_LLM_BASE_URL), cited with the extractive path's citations.
         self.generator: Generator | None = (
             Generator(settings, self.answerer._citations) if settings.llm_base_url else None
@@ -166,6 +175,8 @@ class Engine:
             if warm is not None:
                 warm()
         query_mod.load_gazetteer()
+        self.reader.warm_up()
+        self.annotator.warm_up()
         if self._snapshot is not None:
             self._prepare(self._snapshot, words=True)
             self.search("warm up", 1)
@@ -436,14 +447,34 @@ class Engine:
         """The extractive answer, then (with an LLM configured and `generate`) the checked
         generated one; the LLM call runs outside the read lock, on the passages already found."""
         with self._rw.read():
-            answer = self.answerer.ask(
-                self.snapshot,
-                question,
-                top_k or self.settings.top_k,
-                filters=filters,
-                history=history,
-                mode=mode,
-            )
+            snap = self.snapshot
+            about_collection = None if history else self.collection.parse(question, snap, filters)
+            kind = self.annotator.analyse(question).kind if about_collection is None else ""
+            answer = None
+            if about_collection is not None:
+                answer = self.collection.answer(about_collection, snap, question)
+            elif kind == "yes_no":
+                answer = self.kinds.yes_no(
+                    snap,
+                    question,
+                    top_k or self.settings.top_k,
+                    filters=filters,
+                    history=history,
+                    mode=mode,
+                )
+            elif kind == "list":
+                answer = self.kinds.listing(
+                    snap, question, filters=filters, history=history, mode=mode
+                )
+            if answer is None:
+                answer = self.answerer.ask(
+                    snap,
+                    question,
+                    top_k or self.settings.top_k,
+                    filters=filters,
+                    history=history,
+                    mode=mode,
+                )
         if generate and self.generator is not None and self.generator.applies(answer):
             answer = self.generator.answer(answer)
         return answer

@@ -94,7 +94,11 @@ def reply_text(answer: Answer) -> str:
     """The answer, then its sources as a numbered list with the quoted sentence."""
     if not answer.citations:
         return answer.answer
-    lines = [answer.answer, "", "Sources:"]
+    lines = [answer.answer]
+    lines += [
+        f"- {i['text']} " + "".join(f"[{n}]" for n in i["citations"]) for i in answer.items or []
+    ]
+    lines += ["", "Sources:"]
     for c in answer.citations:
         where = ", ".join(p for p in (c.date, c.place) if p)
         quote = " ".join(c.quote.split())

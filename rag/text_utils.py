@@ -165,6 +165,14 @@ MONTH_NAMES = (
 WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
 
+def human_date(iso: str) -> str:
+    """ "2014-12-03" -> "3 December 2014" (other strings unchanged)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return iso
+    return f"{int(m.group(3))} {MONTH_NAMES[int(m.group(2)) - 1].capitalize()} {m.group(1)}"
+
+
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match funded/funding/funds, experts/expert."""
     w = word.lower().replace("’", "'")

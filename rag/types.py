@@ -118,6 +118,9 @@ class Answer:
     resolved_question: str = ""
     # "extractive" | "generated" (LLM, claim-checked) | "fallback" (LLM failed or unsupported)
     mode: str = "extractive"
+    # "fact" | "yes_no" | "list" | "collection"; lists and collections also fill `items`.
+    kind: str = "fact"
+    items: list[dict[str, Any]] | None = None
     warning: str | None = None
     sentences: list[dict[str, Any]] = field(default_factory=list)  # per generated sentence
     # The passages the answerer considered (for the generator); not part of the response.
@@ -131,6 +134,8 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "related": self.related,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "kind": self.kind,
+            **({"items": self.items} if self.items is not None else {}),
             "mode": self.mode,
             "warning": self.warning,
             "sentences": self.sentences,

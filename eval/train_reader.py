@@ -1,0 +1,241 @@
+"""Train the span reader: LoRA updates to the packaged MiniLM plus a start/end head.
+
+    python -m eval.train_reader [--data ../shared/data/squad/dev-v1.1-part-a.json]
+
+Deterministic (fixed seeds, one fixed batch order). Trains on the `train` articles of
+eval.squad_data only; writes rag/models/reader.safetensors and prints dev-split span EM/F1
+with the gold paragraph given (the open-retrieval figures come from `python -m eval.bench squad`).
+Each question is trained on its own paragraph and, for every second question, on another
+paragraph of the same article labelled "no answer" ([CLS]), so the reader learns to say when a
+passage does not answer: what retrieval over many releases needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from eval.metrics import squad_em, squad_f1
+from eval.squad_data import DEFAULT_SQUAD, load_articles
+from rag.config import DEFAULT_MODEL
+from rag.embedding import resolve_model_path
+from rag.reader import LORA_TARGETS, MAX_LENGTH, READER_WEIGHTS, STRIDE, SpanReader
+
+log = logging.getLogger("train_reader")
+
+
+def _lora_layers(model, rank: int, alpha: float):
+    import torch
+    from torch import nn
+
+    class LoRALinear(nn.Module):
+        def __init__(self, base: nn.Linear) -> None:
+            super().__init__()
+            self.base = base
+            self.lora_a = nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(rank * 8))
+            self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+            self.scale = alpha / rank
+
+        def forward(self, x):
+            return self.base(x) + (x @ self.lora_a.T @ self.lora_b.T) * self.scale
+
+    wrapped = {}
+    for name, module in list(model.named_modules()):
+        if any(name.endswith(t) for t in LORA_TARGETS) and isinstance(module, nn.Linear):
+            parent = model.get_submodule(name.rsplit(".", 1)[0])
+            layer = LoRALinear(module)
+            setattr(parent, name.rsplit(".", 1)[1], layer)
+            wrapped[name] = layer
+    return wrapped
+
+
+def build_features(tokenizer, articles, rng: random.Random):
+    """(input_ids, attention, token_type, start, end) per window, answers as token positions."""
+    feats = []
+    for art in articles:
+        for qi, q in enumerate(art.questions):
+            pairs = [(art.paragraphs[q.paragraph], q.answer_starts[0], q.answers[0])]
+            if qi % 2 == 0 and len(art.paragraphs) > 1:
+                other = rng.choice([i for i in range(len(art.paragraphs)) if i != q.paragraph])
+                pairs.append((art.paragraphs[other], -1, ""))
+            for context, a_start, a_text in pairs:
+                enc = tokenizer(
+                    q.question,
+                    context,
+                    truncation="only_second",
+                    max_length=MAX_LENGTH,
+                    stride=STRIDE,
+                    return_overflowing_tokens=True,
+                    return_offsets_mapping=True,
+                )
+                for w in range(len(enc["input_ids"])):
+                    seq = enc.sequence_ids(w)
+                    offs = enc["offset_mapping"][w]
+                    start = end = 0
+                    if a_start >= 0:
+                        a_end = a_start + len(a_text)
+                        ctx = [i for i, s in enumerate(seq) if s == 1]
+                        if offs[ctx[0]][0] <= a_start and offs[ctx[-1]][1] >= a_end:
+                            start = next(i for i in ctx if offs[i][1] > a_start)
+                            end = next(i for i in reversed(ctx) if offs[i][0] < a_end)
+                    feats.append(
+                        (
+                            enc["input_ids"][w],
+                            enc["token_type_ids"][w],
+                            start,
+                            end,
+                        )
+                    )
+    return feats
+
+
+def _batches(feats, batch_size: int, rng: random.Random):
+    order = sorted(range(len(feats)), key=lambda i: len(feats[i][0]))
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(feats, idx):
+    import torch
+
+    width = max(len(feats[i][0]) for i in idx)
+    ids = torch.zeros((len(idx), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for r, i in enumerate(idx):
+        n = len(feats[i][0])
+        ids[r, :n] = torch.tensor(feats[i][0])
+        types[r, :n] = torch.tensor(feats[i][1])
+        mask[r, :n] = 1
+    starts = torch.tensor([feats[i][2] for i in idx])
+    ends = torch.tensor([feats[i][3] for i in idx])
+    return ids, types, mask, starts, ends
+
+
+def train(args: argparse.Namespace) -> dict:
+    import torch
+    from safetensors.torch import save_file
+    from transformers import AutoModel, AutoTokenizer
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    path = resolve_model_path(DEFAULT_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModel.from_pretrained(path, add_pooling_layer=False)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    lora = _lora_layers(model, args.rank, args.alpha)
+    head = torch.nn.Linear(model.config.hidden_size, 2)
+    params = [p for m in lora.values() for p in (m.lora_a, m.lora_b)] + list(head.parameters())
+    train_articles = load_articles(args.data, "train")
+    if args.limit:
+        train_articles = train_articles[: args.limit]
+    feats = build_features(tokenizer, train_articles, rng)
+    steps = args.epochs * math.ceil(len(feats) / args.batch_size)
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
+    )
+    log.info("%d windows from %d articles; %d steps", len(feats), len(train_articles), steps)
+    model.train()
+    t0 = time.perf_counter()
+    step = 0
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for epoch in range(args.epochs):
+        for idx in _batches(feats, args.batch_size, rng):
+            ids, types, mask, starts, ends = _collate(feats, idx)
+            hidden = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
+            logits = head(hidden.last_hidden_state)
+            logits = logits.masked_fill(mask[..., None] == 0, -1e4)
+            loss = (loss_fn(logits[..., 0], starts) + loss_fn(logits[..., 1], ends)) / 2
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            if step % 20 == 0 or step == steps:
+                rate = step / (time.perf_counter() - t0)
+                log.info(
+                    "epoch %d step %d/%d loss %.3f (%.2f steps/s, %.0f s left)",
+                    epoch + 1,
+                    step,
+                    steps,
+                    loss.item(),
+                    rate,
+                    (steps - step) / rate,
+                )
+    tensors = {}
+    for name, layer in lora.items():
+        tensors[f"{name}.lora_a"] = layer.lora_a.detach().to(torch.float16).contiguous()
+        tensors[f"{name}.lora_b"] = layer.lora_b.detach().to(torch.float16).contiguous()
+    tensors["qa_head.weight"] = head.weight.detach().to(torch.float16).contiguous()
+    tensors["qa_head.bias"] = head.bias.detach().to(torch.float16).contiguous()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"rank": str(args.rank), "alpha": str(args.alpha), "base": DEFAULT_MODEL}
+    save_file(tensors, str(out), metadata=meta)
+    seconds = time.perf_counter() - t0
+    result = {
+        "windows": len(feats),
+        "train_questions": sum(len(a.questions) for a in train_articles),
+        "steps": steps,
+        "train_seconds": round(seconds, 1),
+        "bytes": out.stat().st_size,
+    }
+    result.update(evaluate_given_paragraph(args.data, out, args.eval_limit))
+    return result
+
+
+def evaluate_given_paragraph(data: Path, weights: Path, limit: int = 0) -> dict:
+    """Dev-split EM/F1 when the reader is handed the gold paragraph (the SQuAD paper's setting)."""
+    reader = SpanReader(weights=weights)
+    em = f1 = n = 0.0
+    for art in load_articles(data, "dev"):
+        for q in art.questions:
+            spans = reader.read(q.question, [art.paragraphs[q.paragraph]], top_n=1)
+            pred = spans[0].text if spans else ""
+            em += squad_em(pred, q.answers)
+            f1 += squad_f1(pred, q.answers)
+            n += 1
+            if limit and n >= limit:
+                break
+        if limit and n >= limit:
+            break
+    return {
+        "dev_given_paragraph_em": round(em / n, 4),
+        "dev_given_paragraph_f1": round(f1 / n, 4),
+        "dev_questions": int(n),
+    }
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_SQUAD)
+    ap.add_argument("--out", type=Path, default=READER_WEIGHTS)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--alpha", type=float, default=32.0)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--limit", type=int, default=0, help="train on the first N train articles")
+    ap.add_argument("--eval-limit", type=int, default=0, help="score only N dev questions")
+    args = ap.parse_args()
+    np.random.seed(args.seed)
+    result = train(args)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

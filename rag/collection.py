@@ -1,0 +1,240 @@
+"""Questions about the collection itself, answered from document metadata and full-text counts
+with SQL over the store: "Which is the most recent release?", "How many releases mention
+Afghanistan?", "List the releases from 2008.", "What was released in July 2010?".
+
+A question is about the collection when the noun it asks about (the head of its wh-phrase or
+the object of an imperative), or its main verb ("what was *released*"), is close in MiniLM space
+to what the collection holds (COLLECTION_NOUNS: the product's own vocabulary, not words of any
+question). Recency comes from a superlative ("latest", "most recent", "oldest"), placed by
+similarity to "newest" against "oldest". What a release must mention is the question's named
+entities or, failing that, its remaining content nouns.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag import query as query_mod
+from rag.chunking import split_sentences
+from rag.store import Snapshot, Store
+from rag.text_utils import human_date
+from rag.types import Answer, Citation, Document
+
+log = logging.getLogger(__name__)
+
+# What the collection holds and how it came to be, in the product's own words.
+COLLECTION_NOUNS = (
+    "press release",
+    "release",
+    "news article",
+    "article",
+    "document",
+    "report",
+    "publish",
+)
+COLLECTION_SIMILARITY = 0.6
+MAX_ITEMS = 50
+
+
+@dataclass
+class CollectionQuery:
+    op: str  # "newest" | "oldest" | "count" | "list"
+    terms: list[str] = field(default_factory=list)  # phrases a release must mention
+    constraints: query_mod.Constraints | None = None
+
+
+class CollectionQuestions:
+    def __init__(self, annotator, store: Store) -> None:
+        self.annotator = annotator
+        self.store = store
+        self._anchor: np.ndarray | None = None
+        self._recency: np.ndarray | None = None
+
+    # -- recognising ---------------------------------------------------------------------------
+    def _similar(self, words: list[str]) -> np.ndarray:
+        emb = self.annotator.embedder
+        if self._anchor is None:
+            self._anchor = emb.encode(list(COLLECTION_NOUNS))
+            self._recency = emb.encode(["newest latest most recent", "oldest earliest first"])
+        if not words:
+            return np.zeros(0)
+        return (emb.encode(words) @ self._anchor.T).max(axis=1) if words else np.zeros(0)
+
+    def parse(self, question: str, snap: Snapshot, filters: dict | None) -> CollectionQuery | None:
+        if self.annotator.embedder is None:
+            return None
+        doc = self.annotator.parse(question.strip())
+        tokens = [t for t in doc if not t.is_space and not t.is_punct]
+        if not tokens:
+            return None
+        wh = next((t for t in tokens if t.tag_ in ("WDT", "WP", "WRB")), None)
+        root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[0])
+        nouns = [t for t in tokens if t.pos_ == "NOUN"]
+        superlative = [t for t in tokens if t.tag_ in ("JJS", "RBS")]
+        # The word the question asks about: its first common nouns, the words right after the
+        # wh-word (a tagger may read "releases" there as a verb), the main verb ("what was
+        # released").
+        after_wh = [t for t in tokens if wh is not None and wh.i < t.i <= wh.i + 2]
+        focus = list(dict.fromkeys([*nouns[:2], *after_wh, root]))
+        if not nouns and superlative and wh is not None:
+            # "Which is the oldest?": nothing but the collection to be oldest in.
+            constraints = query_mod.extract(question, snap.documents, filters)
+            op = self._recency_op(superlative[0])
+            return CollectionQuery(op, [], constraints)
+        sims = self._similar([t.lemma_.lower() for t in focus])
+        if float(sims.max()) < COLLECTION_SIMILARITY:
+            return None
+        about = focus[int(sims.argmax())]
+        imperative = wh is None and tokens[0].tag_ == "VB"
+        if wh is None and not imperative:
+            return None  # a yes/no question about releases is not a listing
+        constraints = query_mod.extract(question, snap.documents, filters)
+        terms = self._terms(doc, about, constraints)
+        if superlative and not terms:
+            return CollectionQuery(self._recency_op(superlative[0]), [], constraints)
+        if wh is not None and wh.lower_ == "how":
+            # "How many releases mention X": the counted noun must be the releases themselves
+            # ("how many participating States ..." asks the releases, not about them).
+            counted = next(
+                (t for t in tokens if t.i > wh.i + 1 and t.pos_ in ("NOUN", "VERB")), None
+            )
+            if counted is None or counted.i != about.i:
+                return None
+            return CollectionQuery("count", terms, constraints)
+        if terms or not constraints.empty():
+            return CollectionQuery("list", terms, constraints)
+        return None
+
+    def _recency_op(self, superlative) -> str:
+        """ "newest" or "oldest", by the superlative phrase's similarity to each."""
+        self._similar([])
+        words = [superlative.text]
+        if superlative.tag_ == "RBS":  # "most recent": the adjective it grades
+            words.append(superlative.head.text)
+        vec = self.annotator.embedder.encode([" ".join(words)])[0]
+        newest, oldest = (self._recency @ vec).tolist()
+        return "newest" if newest >= oldest else "oldest"
+
+    @staticmethod
+    def _terms(doc, about, constraints: query_mod.Constraints) -> list[str]:
+        """What the releases must mention: entities the metadata constraints did not take."""
+        taken = {p.lower() for p in constraints.places} | {str(y) for y in constraints.years}
+        ents = [
+            e.text
+            for e in doc.ents
+            if e.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")
+            and e.text.lower() not in taken
+        ]
+        if ents:
+            return ents
+        skip = {about.i}
+        return [
+            t.text
+            for t in doc
+            if t.pos_ in ("NOUN", "PROPN")
+            and t.i not in skip
+            and t.dep_ in ("dobj", "pobj")
+            and t.head.lemma_ in ("mention", "about", "on", "discuss", "cover")
+        ]
+
+    # -- answering -----------------------------------------------------------------------------
+    def answer(self, query: CollectionQuery, snap: Snapshot, question: str) -> Answer:
+        c = query.constraints or query_mod.Constraints()
+        # A place some release is from (dateline, country) filters by metadata; any other place
+        # the question names is something the releases must mention.
+        known = {x.lower() for d in snap.documents.values() for x in (d.place, d.country) if x}
+        places = sorted(p for p in c.places if p.lower() in known)
+        unknown = [p for p in sorted(c.places) if p.lower() not in known]
+        mentions = list({t.lower(): t for t in [*unknown, *query.terms]}.values())
+        query.terms = mentions
+        rows = self.store.documents_where(
+            years=sorted(c.years),
+            months=sorted(c.months),
+            places=places,
+            sources=sorted(c.sources) if c.sources else None,
+            mentions=mentions,
+        )
+        if query.op in ("newest", "oldest"):
+            dated = [r for r in rows if r[1]]
+            dated.sort(key=lambda r: r[1], reverse=query.op == "newest")
+            rows = dated[:1]
+        docs = [snap.documents[s] for s, _ in rows if s in snap.documents][:MAX_ITEMS]
+        items, citations = [], []
+        for doc in docs:
+            cite = _citation(snap, doc, len(citations) + 1, query.terms)
+            if cite is None:
+                continue
+            citations.append(cite)
+            when = ", ".join(x for x in (human_date(doc.date), doc.place) if x)
+            items.append(
+                {"text": f"{doc.title} ({when})" if when else doc.title, "citations": [cite.n]}
+            )
+        what = f" mentioning {', '.join(query.terms)}" if query.terms else ""
+        if query.op == "count":
+            head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}."
+        elif query.op in ("newest", "oldest"):
+            head = (
+                f"The {'most recent' if query.op == 'newest' else 'oldest'} release: "
+                f"{items[0]['text']}."
+                if items
+                else ""
+            )
+        else:
+            head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}:"
+        if not items:
+            return Answer(
+                answer="The releases don't say. (no release matches.)",
+                abstained=True,
+                confidence=0.0,
+                kind="collection",
+                items=[],
+                question=question,
+                resolved_question=question,
+            )
+        return Answer(
+            answer=head,
+            abstained=False,
+            confidence=1.0,  # read off the metadata, not inferred
+            citations=citations,
+            kind="collection",
+            items=items,
+            question=question,
+            resolved_question=question,
+        )
+
+
+def _citation(snap: Snapshot, doc: Document, n: int, terms: list[str]) -> Citation | None:
+    """The sentence that mentions the first term, else the release's first sentence."""
+    sents = split_sentences(doc.text)
+    if not sents:
+        return None
+    chosen = sents[0]
+    lowered = [t.lower() for t in terms]
+    for s in sents:
+        if lowered and any(t in doc.text[s.start : s.end].lower() for t in lowered):
+            chosen = s
+            break
+    quote = doc.text[chosen.start : chosen.end]
+    chunk_id = next(
+        (
+            snap.chunks[i].chunk_id
+            for i in snap.ids_by_source.get(doc.source, [])
+            if i in snap.chunks and snap.chunks[i].start <= chosen.start < snap.chunks[i].end
+        ),
+        "",
+    )
+    return Citation(
+        n=n,
+        source=doc.source,
+        title=doc.title,
+        date=doc.date,
+        place=doc.place,
+        chunk_id=chunk_id,
+        start=chosen.start,
+        end=chosen.end,
+        quote=quote,
+        score=1.0,
+    )

@@ -1,0 +1,241 @@
+"""Yes/no questions and list questions, built on the fact reader (rag.answering).
+
+Yes/no: the question's focus (its named entity or number that no metadata constraint took, e.g.
+"Japan" in "Did Japan fund the Astana meeting?") is replaced by a wh-word of its entity type,
+giving the fact question the releases can answer ("Who did fund the Astana meeting?"). The
+reader answers it; the answer is "Yes" when the answer span (or a span of the same sentence the
+ranker nearly as much believes) contains the focus, "No" when a confident answer fills the same
+slot with something else ("Norway and Belgium"), and "The releases don't say" otherwise. The
+deciding sentence is quoted and cited.
+
+Lists: the question is read against the best passage of each of many retrieved releases (not
+only the top passages), and every release whose best span is likely enough becomes an item:
+the span, with the release's title, date and place, and its own citation; items with the same
+text are merged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from rag.answer_ranker import SpanCandidate, normalise_answer
+from rag.answering import ABSTAIN_TEXT, Answerer
+from rag.evidence import Candidate
+from rag.store import Snapshot
+from rag.text_utils import human_date
+from rag.types import Answer, Hit
+
+log = logging.getLogger(__name__)
+
+_WH_FOR_LABEL = {
+    "PERSON": "who",
+    "ORG": "who",
+    "NORP": "who",
+    "GPE": "where",
+    "LOC": "where",
+    "FAC": "where",
+    "DATE": "when",
+    "TIME": "when",
+    "CARDINAL": "how many",
+    "QUANTITY": "how much",
+    "MONEY": "how much",
+    "PERCENT": "how much",
+}
+LIST_RELEASES = 12  # releases whose best passage is read for a list question
+LIST_POOL = 60  # passages retrieved to find them
+
+
+def _focus(doc, taken: set[str]):
+    """The entity a yes/no question asks about. Entities in noun phrases that name the event
+    (those holding a year or place the releases' metadata knows: "the 2009 OSCE meeting in
+    Astana") are not it. Of the rest: the subject's ("Did *Japan* fund ...?", "Did *more than
+    150* experts attend ...?"), else the last one ("... financed by *Japan*?", "... held in
+    *November 2014*?")."""
+
+    def is_taken(span) -> bool:  # "Astana", "2008"; not "November 2014"
+        words = [t.lower_ for t in span if not t.is_punct]
+        return bool(words) and all(w in taken for w in words)
+
+    chunks = list(doc.noun_chunks)
+    options = []
+    for ent in doc.ents:
+        if is_taken(ent):
+            continue
+        chunk = next((c for c in chunks if c.start <= ent.start < c.end), None)
+        if chunk is not None and any(is_taken(e) for e in chunk.ents if e != ent):
+            continue  # "the 2009 *OSCE* meeting": part of the event's description
+        options.append((ent, chunk))
+    if not options:
+        return None
+    for ent, chunk in options:
+        head = chunk.root if chunk is not None else ent.root
+        while head.dep_ in ("poss", "compound", "nummod", "amod") and head.head.i != head.i:
+            head = head.head
+        if head.dep_ in ("nsubj", "nsubjpass"):
+            return ent
+    return options[-1][0]
+
+
+def wh_question(doc, focus) -> str:
+    """ "Did Japan fund the Astana meeting?" -> "Who did fund the Astana meeting?";
+    "Did more than 150 experts attend?" -> "How many experts did attend?" """
+    wh = _WH_FOR_LABEL.get(focus.label_, "what")
+    if focus.label_ == "GPE" and focus.root.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj"):
+        # A country as an actor ("Did Japan fund ...", "... financed by Japan") is a "who";
+        # after "in"/"at" it is a place.
+        wh = "where" if focus.root.head.lower_ in ("in", "at") else "who"
+    chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
+    if focus.root.dep_ == "poss":
+        wh = "whose"  # "Did Afghanistan's minister attend?" -> "Whose minister did attend?"
+    rest_of_chunk = [
+        t.text
+        for t in chunk
+        if not (focus.start <= t.i < focus.end) and t.pos_ != "DET" and t.tag_ != "POS"
+    ]
+    front = " ".join([wh.capitalize(), *rest_of_chunk])
+    words = []
+    for t in doc:
+        if chunk.start <= t.i < chunk.end or t.is_punct:
+            continue
+        words.append(t.text if t.i else t.lower_)
+    return f"{front} {' '.join(words)}?"
+
+
+class KindsAnswerer:
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+
+    # -- yes / no ------------------------------------------------------------------------------
+    def yes_no(self, snap: Snapshot, question: str, top_k: int, **kwargs) -> Answer | None:
+        t0 = time.perf_counter()
+        a = self.answerer
+        doc = a.annotator.parse(question.strip())
+        taken = {
+            w
+            for d_ in snap.documents.values()
+            for x in (d_.place, d_.country, d_.date[:4])
+            for w in x.lower().split()
+            if x
+        }
+        focus = _focus(doc, taken)
+        if focus is None:
+            return None  # nothing to compare: answered as a fact question
+        # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
+        asked = wh_question(doc, focus)
+        resolved, hits, unmet = a.retrieve(snap, asked, top_k, **kwargs)
+        timings = {"retrieve": (time.perf_counter() - t0) * 1000}
+        if unmet or not hits:
+            return self._declined(
+                question, resolved, hits, 0.0, unmet or "nothing relevant", timings
+            )
+        cands = a.candidates(asked, hits)
+        timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
+        if not cands:
+            return self._declined(
+                question, resolved, hits, 0.0, "no passage holds an answer", timings
+            )
+        best = cands[0]
+        target = normalise_answer(focus.text)
+        sentence = a.sentence_of(best)
+        same_sentence = [
+            c
+            for c in cands
+            if c.doc.source == best.doc.source
+            and a.sentence_of(c) == sentence
+            and c.prob >= 0.5 * best.prob
+        ]
+        stated = any(target and target in normalise_answer(c.text) for c in same_sentence)
+        if stated:
+            verdict = "Yes"
+        elif best.prob >= a.threshold and best.label not in ("", "NONE"):
+            verdict = "No"
+        else:
+            return self._declined(
+                question, resolved, hits, best.prob, "no passage answers it well enough", timings
+            )
+        return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _declined(self, *args) -> Answer:
+        answer = self.answerer._abstain(*args)
+        answer.kind = "yes_no"
+        return answer
+
+    def _answer(self, verdict, best: SpanCandidate, question, resolved, hits, timings) -> Answer:
+        s0, s1 = self.answerer.sentence_of(best)
+        quote = Candidate(
+            best.doc, best.hit, best.hit_rank, s0, s1, best.doc.text[s0:s1], best.prob
+        )
+        citations = self.answerer._citations([quote])
+        timings["total"] = timings["retrieve"] + timings["answer"]
+        return Answer(
+            answer=f"{verdict}. {quote.text}",
+            abstained=False,
+            confidence=best.prob,
+            citations=citations,
+            kind="yes_no",
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits,
+        )
+
+    # -- lists ---------------------------------------------------------------------------------
+    def listing(self, snap: Snapshot, question: str, **kwargs) -> Answer | None:
+        t0 = time.perf_counter()
+        a = self.answerer
+        resolved, hits, unmet = a.retrieve(snap, question, LIST_POOL, **kwargs)
+        timings = {"retrieve": (time.perf_counter() - t0) * 1000}
+        if unmet or not hits:
+            return a._abstain(question, resolved, hits, 0.0, unmet or "nothing relevant", timings)
+        per_release: dict[str, Hit] = {}
+        for h in hits:
+            per_release.setdefault(h.chunk.source, h)
+            if len(per_release) >= LIST_RELEASES:
+                break
+        if len(per_release) < 2:
+            return None  # one release: a fact answer (its span may itself be the list)
+        found: list[SpanCandidate] = []
+        for hit in per_release.values():
+            cands = a.candidates(resolved, [hit])
+            if cands and cands[0].prob >= a.threshold:
+                found.append(cands[0])
+        timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
+        if len({c.doc.source for c in found}) < 2:
+            return None  # at most one release answers: the fact answer says it best
+        found.sort(key=lambda c: (c.doc.date, c.doc.source))
+        quotes, items, index = [], [], {}
+        for c in found:
+            s0, s1 = a.sentence_of(c)
+            quotes.append(Candidate(c.doc, c.hit, c.hit_rank, s0, s1, c.doc.text[s0:s1], c.prob))
+        citations = a._citations(quotes)
+        by_quote = {(x.source, x.start): x.n for x in citations}
+        for c, q in zip(found, quotes, strict=True):
+            n = by_quote.get((q.doc.source, q.start))
+            if n is None:
+                continue
+            key = normalise_answer(c.text)
+            when = ", ".join(x for x in (human_date(c.doc.date), c.doc.place) if x)
+            label = f"{c.text.strip()} — {c.doc.title}" + (f" ({when})" if when else "")
+            if key in index:
+                items[index[key]]["citations"].append(n)
+                continue
+            index[key] = len(items)
+            items.append({"text": label, "citations": [n]})
+        timings["total"] = timings["retrieve"] + timings["answer"]
+        names = "; ".join(i["text"].split(" — ")[0] for i in items)
+        return Answer(
+            answer=f"{len(items)} found: {names}",
+            abstained=False,
+            confidence=min(c.prob for c in found),
+            citations=citations,
+            kind="list",
+            items=items,
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits[:8],
+        )
+
+
+__all__ = ["ABSTAIN_TEXT", "KindsAnswerer", "wh_question"]

@@ -1,0 +1,86 @@
+"""Question analysis from spaCy's parse and the answer-type model learned from SQuAD."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question_analysis import Annotator, question_key
+from rag.question_kinds import _focus, wh_question
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator()  # no embedder: unseen head nouns get no type, known keys still do
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Did Japan fund the Astana meeting?", "yes_no"),
+        ("Was the 2008 Vienna conference financed by Japan?", "yes_no"),
+        ("Has the bank raised its interest rate?", "yes_no"),
+        ("Which meetings did Norway help fund?", "list"),
+        ("List the releases from 2008.", "list"),
+        ("Who funded the 2008 Vienna conference?", "fact"),
+        ("Which company bought the brewery?", "fact"),
+        ("How many people attended?", "fact"),
+    ],
+)
+def test_kind(annotator: Annotator, question: str, kind: str) -> None:
+    assert annotator.analyse(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("Who sold the shares?", "who"),
+        ("When did the strike end?", "when"),
+        ("How many jobs will go?", "how many"),
+        ("How much did the club pay for him?", "how much"),
+        ("In what year was the law passed?", "noun:year"),
+        ("Which European judicial co-operation body was represented?", "noun:body"),
+        ("What is the population of Tajikistan?", "noun:population"),
+        ("What did the minister say?", "what"),
+    ],
+)
+def test_question_key(annotator: Annotator, question: str, key: str) -> None:
+    assert question_key(annotator.parse(question))[0] == key
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("Who scored the winning goal for Chelsea?", "PERSON"),
+        ("When did the firm announce the merger?", "DATE"),
+        ("How many jobs will the carmaker cut?", "CARDINAL"),
+        ("In what year did the band form?", "DATE"),
+        ("Which city will host the games?", "GPE"),
+    ],
+)
+def test_expected_answer_type_is_learned(annotator: Annotator, question: str, label: str) -> None:
+    expected = annotator.analyse(question).expected
+    assert max(expected, key=expected.get) == label
+
+
+@pytest.mark.model
+def test_an_unseen_head_noun_borrows_the_type_of_similar_nouns() -> None:
+    from rag.embedding import make_embedder
+
+    annotator = Annotator(make_embedder("all-MiniLM-L6-v2", 64, "onnx"))
+    key = "noun:footballer"  # not a head noun of any training question
+    assert key not in annotator._types()
+    expected = annotator.type_distribution(key)
+    assert max(expected, key=expected.get) == "PERSON"
+
+
+@pytest.mark.parametrize(
+    ("question", "taken", "rewritten"),
+    [
+        ("Did Japan fund the Astana meeting?", {"astana"}, "Who did fund the Astana meeting?"),
+        ("Was the conference financed by Japan?", set(), "Who was the conference financed by?"),
+        ("Did the workshop open on 20 November?", set(), "When did the workshop open on?"),
+    ],
+)
+def test_yes_no_question_becomes_a_wh_question(annotator, question, taken, rewritten) -> None:
+    doc = annotator.parse(question)
+    assert wh_question(doc, _focus(doc, taken)) == rewritten

@@ -1,0 +1,87 @@
+"""The span reader and the answer path on text nobody tuned for (made-up news, not the seeds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.embedding import FakeEmbedder
+from rag.engine import Engine
+from rag.reader import SpanReader
+from rag.types import Document
+
+pytestmark = pytest.mark.model
+
+NEWS = (
+    "GLASGOW, 14 March 2023 - Shares in Brightwater Foods rose 12% on Tuesday after the "
+    "Glasgow-based company agreed to buy the dairy firm Meadowgate for £48m. Chief executive "
+    "Alison Reid said the deal would create 300 jobs over the next two years.\n"
+    "Meadowgate, founded in 1987 by the farmer Tom Ellis, supplies cheese to supermarkets "
+    "across northern England."
+)
+
+
+QUESTIONS = [
+    ("Who leads Brightwater Foods?", "Alison Reid"),
+    ("How much is Brightwater paying for Meadowgate?", "£48m"),
+    ("How many jobs will the acquisition bring?", "300"),
+    ("When was Meadowgate set up?", "1987"),
+    ("Who started Meadowgate?", "Tom Ellis"),
+    ("Where is Brightwater Foods based?", "Glasgow"),
+]
+
+
+def test_reader_finds_spans_in_text_it_never_saw() -> None:
+    reader = SpanReader()
+    right = 0
+    for question, expected in QUESTIONS:
+        spans = reader.read(question, [NEWS])
+        assert NEWS[spans[0].start : spans[0].end] == spans[0].text
+        assert abs(sum(s.prob for s in spans) - 1.0) < 1e-6
+        right += expected in spans[0].text
+    # Measured 5 of 6 (the price question takes "12%"); SQuAD dev given the paragraph: EM 0.49.
+    assert right >= 5
+
+
+@pytest.fixture(scope="module")
+def news_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """An index of two made-up releases (fake embedder: retrieval by BM25; real reader)."""
+    tmp = tmp_path_factory.mktemp("news")
+    settings = Settings(index_dir=tmp / "index", source_dir=Path(tmp), embed_model="fake")
+    engine = Engine(settings, embedder=FakeEmbedder())
+    other = (
+        "LEEDS, 2 May 2023 - The city council approved a new cycling lane along the river. "
+        "Councillor Priya Shah said construction would start in June."
+    )
+    engine.add_documents(
+        [
+            Document(source="brightwater.txt", title="Brightwater buys Meadowgate", text=NEWS),
+            Document(source="leeds.txt", title="Leeds approves cycle lane", text=other),
+        ]
+    )
+    return engine.open()
+
+
+def test_answer_cites_the_sentence_holding_the_span(news_engine: Engine) -> None:
+    answer = news_engine.ask("Who is the chief executive of Brightwater Foods?")
+    assert not answer.abstained and "Alison Reid" in answer.answer
+    cite = answer.citations[0]
+    assert cite.source == "brightwater.txt"
+    assert cite.quote.startswith("Chief executive Alison Reid said")
+    doc, _ = news_engine.get_document(cite.source)
+    assert doc.text[cite.start : cite.end] == cite.quote
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: the reader takes the dateline's date")
+def test_the_other_release_answers_its_own_question(news_engine: Engine) -> None:
+    answer = news_engine.ask("When will work on the Leeds cycle lane begin?")
+    assert not answer.abstained and "June" in answer.answer
+    assert [c.source for c in answer.citations] == ["leeds.txt"]
+
+
+def test_a_question_the_releases_do_not_answer_is_declined(news_engine: Engine) -> None:
+    answer = news_engine.ask("What is the population of Peru?")
+    assert answer.abstained and not answer.citations
