@@ -163,9 +163,10 @@ def bench_squad(args: argparse.Namespace) -> dict:
                 continue
             right = squad_em(ans.answer, answers)
             em += right
-            f1 += squad_f1(ans.answer, answers)
+            f1_q = squad_f1(ans.answer, answers)
+            f1 += f1_q
             cited_ok += any(contains_any(c.quote, answers) for c in ans.citations)
-            confidences.append((ans.confidence, right))
+            confidences.append((ans.confidence, right, float(f1_q >= 0.5)))
     n = max(1, len(questions))
     latencies.sort()
     return {
@@ -186,23 +187,26 @@ def bench_squad(args: argparse.Namespace) -> dict:
     }
 
 
-def reliability(pairs: list[tuple[float, float]]) -> dict:
-    """Answers per confidence bin and the share right in each; wrong answers at >= 0.9."""
+def reliability(rows: list[tuple[float, float, float]]) -> dict:
+    """Answers per confidence bin, the share right in each (exact match, and F1 >= 0.5: what
+    `confidence` is trained to predict), and the share wrong at confidence >= 0.9."""
     bins = []
     for lo, hi in ((0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
-        sel = [r for c, r in pairs if lo <= c < hi]
+        sel = [(em, ok) for c, em, ok in rows if lo <= c < hi]
         bins.append(
             {
                 "confidence": f"{lo:.1f}-{min(hi, 1.0):.1f}",
                 "answers": len(sel),
-                "right": round(sum(sel) / len(sel), 3) if sel else None,
+                "exact": round(sum(e for e, _ in sel) / len(sel), 3) if sel else None,
+                "f1_0.5": round(sum(o for _, o in sel) / len(sel), 3) if sel else None,
             }
         )
-    high = [r for c, r in pairs if c >= 0.9]
+    high = [(em, ok) for c, em, ok in rows if c >= 0.9]
     return {
         "bins": bins,
         "answers_at_0.9": len(high),
-        "wrong_share_at_0.9": round(1 - sum(high) / len(high), 3) if high else 0.0,
+        "not_exact_at_0.9": round(1 - sum(e for e, _ in high) / len(high), 3) if high else 0.0,
+        "wrong_at_0.9": round(1 - sum(o for _, o in high) / len(high), 3) if high else 0.0,
     }
 
 

@@ -13,12 +13,14 @@ entities or, failing that, its remaining content nouns.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag import query as query_mod
 from rag.chunking import split_sentences
+from rag.question_analysis import question_key
 from rag.store import Snapshot, Store
 from rag.text_utils import human_date
 from rag.types import Answer, Citation, Document
@@ -35,7 +37,7 @@ COLLECTION_NOUNS = (
     "report",
     "publish",
 )
-COLLECTION_SIMILARITY = 0.6
+COLLECTION_SIMILARITY = 0.65
 MAX_ITEMS = 50
 
 
@@ -74,16 +76,30 @@ class CollectionQuestions:
         root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[0])
         nouns = [t for t in tokens if t.pos_ == "NOUN"]
         superlative = [t for t in tokens if t.tag_ in ("JJS", "RBS")]
-        # The word the question asks about: its first common nouns, the words right after the
-        # wh-word (a tagger may read "releases" there as a verb), the main verb ("what was
-        # released").
-        after_wh = [t for t in tokens if wh is not None and wh.i < t.i <= wh.i + 2]
-        focus = list(dict.fromkeys([*nouns[:2], *after_wh, root]))
+        # The word the question asks about: the head of its wh-phrase ("which *releases*",
+        # "how many *articles*"; a tagger may read "releases" there as a verb, so the words
+        # right after the wh-word count too), an imperative's object ("List the *releases*"),
+        # the main verb ("what was *released*"), or, with a superlative, its nouns ("the most
+        # recent of the *releases*"). Not any noun: "the *reports* denying ..." is content.
+        _, head, _ = question_key(doc)
+        after_wh = [
+            t
+            for t in tokens
+            if wh is not None
+            and wh.i < t.i <= wh.i + 4
+            and (t.pos_ in ("NOUN", "PROPN") or t.i == wh.i + 1)  # "Which <verb>": a misread noun
+        ]
+        asks_verb = wh is not None and wh.head.i == root.i and wh.dep_ in ("nsubj", "nsubjpass")
+        focus = [t for t in (head, *after_wh, root if asks_verb else None) if t is not None]
+        if superlative:
+            focus += nouns[:2]
+        focus = [t for t in dict.fromkeys(focus) if t.pos_ in ("NOUN", "VERB", "PROPN")]
         if not nouns and superlative and wh is not None:
             # "Which is the oldest?": nothing but the collection to be oldest in.
             constraints = query_mod.extract(question, snap.documents, filters)
-            op = self._recency_op(superlative[0])
-            return CollectionQuery(op, [], constraints)
+            return CollectionQuery(self._recency_op(superlative[0]), [], constraints)
+        if not focus:
+            return None
         sims = self._similar([t.lemma_.lower() for t in focus])
         if float(sims.max()) < COLLECTION_SIMILARITY:
             return None
@@ -142,6 +158,7 @@ class CollectionQuestions:
 
     # -- answering -----------------------------------------------------------------------------
     def answer(self, query: CollectionQuery, snap: Snapshot, question: str) -> Answer:
+        t0 = time.perf_counter()
         c = query.constraints or query_mod.Constraints()
         # A place some release is from (dateline, country) filters by metadata; any other place
         # the question names is something the releases must mention.
@@ -201,6 +218,7 @@ class CollectionQuestions:
             citations=citations,
             kind="collection",
             items=items,
+            timings_ms={"answer": (ms := (time.perf_counter() - t0) * 1000), "total": ms},
             question=question,
             resolved_question=question,
         )

@@ -82,3 +82,22 @@ def test_list_across_releases_cites_each_release(real_engine) -> None:
     numbers = [n for item in answer.items for n in item["citations"]]
     assert sorted(numbers) == sorted({c.n for c in answer.citations})
     _verbatim(real_engine, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which newspaper reported that the minister had resigned?",
+        "What is her world ranking in the reports denying she had withdrawn?",
+        "How many participating States did the OSCE have according to its press releases?",
+        "Who funded the 2008 Vienna conference?",
+    ],
+)
+def test_a_content_question_is_not_taken_for_one_about_the_collection(real_engine, question):
+    assert real_engine.collection.parse(question, real_engine.snapshot, None) is None
+
+
+def test_how_many_releases_are_from_a_place(real_engine) -> None:
+    answer = real_engine.ask("How many of the releases are datelined Vienna?")
+    assert answer.kind == "collection" and answer.answer.startswith("2 releases")
+    assert all(c.place == "Vienna" for c in answer.citations)
