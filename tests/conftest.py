@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -48,7 +49,13 @@ def fake_settings(tmp_path: Path, seeds_copy: Path, vector_backend: str) -> Sett
 
 @pytest.fixture
 def fake_engine(fake_settings: Settings) -> Engine:
-    return Engine(fake_settings, embedder=FakeEmbedder())
+    """An engine whose retrieval embeds with the fake embedder (the span reader is the real
+    one). It answers with any confidence: these engines test the API, storage and generation
+    mechanics, which need answers; abstention on weak evidence is tested with the real models
+    (test_answering, test_reader, `rag eval`)."""
+    engine = Engine(fake_settings, embedder=FakeEmbedder())
+    engine.answerer.params = dataclasses.replace(engine.answerer.params, threshold=0.0)
+    return engine
 
 
 @pytest.fixture(scope="session")

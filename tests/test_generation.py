@@ -60,6 +60,11 @@ def llm_settings(fake_settings: Settings) -> Settings:
     return dataclasses.replace(fake_settings, llm_base_url="http://llm.test/v1", llm_timeout=10)
 
 
+def answer_any_confidence(engine: Engine) -> None:
+    """These tests are about generation, which needs an extractive answer to start from."""
+    engine.answerer.params = dataclasses.replace(engine.answerer.params, threshold=0.0)
+
+
 def funding_passage(engine: Engine) -> int:
     """The number the prompt gives the passage that names the Vienna funders."""
     assert engine.generator is not None
@@ -71,6 +76,7 @@ def funding_passage(engine: Engine) -> int:
 def make_engine(llm_settings: Settings) -> Iterator[Callable[..., tuple[Engine, list[float]]]]:
     """An engine over seeds/ whose LLM is a FakeLLM; returns (engine, backoff sleeps)."""
     engine = Engine(llm_settings, embedder=FakeEmbedder())
+    answer_any_confidence(engine)
     engine.index_directory(llm_settings.source_dir)
 
     def make(llm: Handler, **overrides: object) -> tuple[Engine, list[float]]:
@@ -180,6 +186,7 @@ def test_unreachable_server_over_http_is_not_a_5xx(llm_settings: Settings) -> No
         llm_settings, llm_base_url=f"http://127.0.0.1:{port}/v1", llm_retries=1
     )
     engine = Engine(settings, embedder=FakeEmbedder())
+    answer_any_confidence(engine)
     with TestClient(create_app(settings, engine=engine)) as client:
         wait_ready(client)
         r = client.post("/api/ask", json={"question": VIENNA_Q})
