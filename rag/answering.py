@@ -10,6 +10,7 @@ year/place matches no release, the answer abstains and lists the closest passage
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from rag.question_analysis import Annotator
 from rag.reader import SpanReader
 from rag.retrieval import Retriever
 from rag.store import Snapshot
+from rag.text_utils import human_date
 from rag.types import Answer, Citation, Hit
 
 __all__ = ["ABSTAIN_TEXT", "AnswerParams", "Answerer"]
@@ -41,6 +43,25 @@ class AnswerParams:
     # Abstain below this confidence; None = the threshold stored with the trained ranker.
     threshold: float | None = None
     support_ratio: float = 0.9  # other releases stating the same answer are cited too
+
+
+# Deictic day words, resolved against the release's own date (as temporal taggers anchor them to
+# the document creation time): a release dated 20 November 2008 that says a workshop "opened
+# today" says it opened on 20 November 2008.
+_DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def anchored_date(cand: SpanCandidate) -> str:
+    """The answer text, with "today"/"yesterday"/"tomorrow" read as a date of the release."""
+    text = cand.text.strip()
+    offset = _DEICTIC_DAYS.get(text.strip(".,;: ").lower())
+    if offset is None or not cand.doc.date:
+        return text
+    try:
+        day = datetime.date.fromisoformat(cand.doc.date) + datetime.timedelta(days=offset)
+    except ValueError:
+        return text
+    return human_date(day.isoformat())
 
 
 class Answerer:
@@ -133,6 +154,9 @@ class Answerer:
             return
         left = min(t.left_edge.idx for t in items)
         right = max(t.right_edge.idx + len(t.right_edge) for t in items)
+        if root.dep_ in ("amod", "compound", "nummod") and root.head.i > root.i:
+            # Coordinated modifiers name kinds of their noun: "senior and middle *management*".
+            right = max(right, root.head.idx + len(root.head))
         start, end = s0 + min(left, cand.start - s0), s0 + max(right, cand.end - s0)
         text = cand.doc.text[start:end]
         if len(text.split()) > MAX_WIDENED_WORDS:
@@ -183,6 +207,7 @@ class Answerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         self.widen_to_coordination(best)
+        answer_text = anchored_date(best)
         chosen = [best]
         norm = normalise_answer(best.text)
         for c in cands[1:]:
@@ -202,7 +227,7 @@ class Answerer:
             return self._abstain(question, resolved, hits, 0.0, "citation check failed", timings)
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
-            answer=best.text.strip(),
+            answer=answer_text,
             abstained=False,
             confidence=best.prob,
             citations=citations,

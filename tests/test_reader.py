@@ -85,3 +85,27 @@ def test_the_other_release_answers_its_own_question(news_engine: Engine) -> None
 def test_a_question_the_releases_do_not_answer_is_declined(news_engine: Engine) -> None:
     answer = news_engine.ask("What is the population of Peru?")
     assert answer.abstained and not answer.citations
+
+
+def test_today_in_a_dated_release_is_read_as_its_date() -> None:
+    from rag.answer_ranker import SpanCandidate
+    from rag.answering import anchored_date
+    from rag.reader import Span
+    from rag.types import Chunk, Hit
+
+    doc = Document(source="d.txt", title="T", text="The plant opened today.", date="2023-03-14")
+    chunk = Chunk("d.txt#0", "d.txt", 0, 0, len(doc.text), doc.text, doc.text, 5)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+    today = SpanCandidate(hit, 0, 17, 22, "today", Span(0, 17, 22, "today", 1.0, 0.0))
+    assert anchored_date(today) == "14 March 2023"
+    other = SpanCandidate(hit, 0, 4, 9, "plant", Span(0, 4, 9, "plant", 1.0, 0.0))
+    assert anchored_date(other) == "plant"
+    undated = SpanCandidate(
+        Hit(chunk=chunk, document=Document(source="u.txt", title="T", text=doc.text), score=1.0),
+        0,
+        17,
+        22,
+        "today",
+        Span(0, 17, 22, "today", 1.0, 0.0),
+    )
+    assert anchored_date(undated) == "today"
