@@ -24,7 +24,7 @@ OUT = ROOT / "docs" / "benchmarks.md"
 KNOWN = {
     "latest.json": ("Fixed Q&A set (seeds/)", "rag eval --save"),
     "llm.json": ("Generated answers (LLM) on the fixed Q&A set", "python -m eval --llm ..."),
-    "squad.json": ("Answering: SQuAD", "python -m eval.bench squad"),
+    "squad.json": ("Answering: SQuAD", "python -m eval.bench squad --split dev --sample 500"),
     "scifact.json": ("Retrieval quality: SciFact", "python -m eval.bench scifact"),
     "scifact-onnx-int8.json": ("Retrieval quality: SciFact, onnx-int8", "python -m eval.bench"),
     "scifact-torch.json": ("Retrieval quality: SciFact, torch", "python -m eval.bench"),
