@@ -31,6 +31,28 @@ class Embedder(Protocol):
         ...
 
 
+def transformers_auto(name: str):
+    """`AutoTokenizer` or `AutoModel`, imported from its own module.
+
+    transformers resolves these names lazily through its package `__init__`; once, in a fresh
+    virtualenv, the first such lookup raised "cannot import name 'AutoTokenizer'" while later
+    ones worked. Importing the defining module directly avoids the lazy path, and one retry
+    covers a first import that fails on its own.
+    """
+    import importlib
+
+    module = {"AutoTokenizer": "tokenization_auto", "AutoModel": "modeling_auto"}[name]
+    for attempt in (1, 2):
+        try:
+            return getattr(importlib.import_module(f"transformers.models.auto.{module}"), name)
+        except ImportError:
+            if attempt == 2:
+                raise
+            log.warning("importing transformers' %s failed once; retrying", name)
+            importlib.invalidate_caches()
+    raise AssertionError("unreachable")
+
+
 def resolve_model_path(name: str) -> str:
     """The packaged all-MiniLM-L6-v2 for its name; any other value is a local path or name."""
     if name in _PACKAGED_NAMES:

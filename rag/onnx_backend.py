@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedding import resolve_model_path
+from rag.embedding import resolve_model_path, transformers_auto
 
 log = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -170,7 +170,8 @@ class OnnxEmbedder:
                 if self._session is None:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     import onnxruntime as ort
-                    from transformers import AutoTokenizer
+
+                    AutoTokenizer = transformers_auto("AutoTokenizer")
 
                     path = resolve_model_path(self.base_name)
                     pooling = json.loads((Path(path) / "1_Pooling" / "config.json").read_text())

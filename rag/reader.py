@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import DEFAULT_MODEL
-from rag.embedding import resolve_model_path
+from rag.embedding import resolve_model_path, transformers_auto
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,9 @@ def _torch_model(model_name: str, weights: Path):
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from safetensors import safe_open
-    from transformers import AutoModel, AutoTokenizer
 
+    AutoTokenizer = transformers_auto("AutoTokenizer")
+    AutoModel = transformers_auto("AutoModel")
     path = resolve_model_path(model_name)
     log.info("loading span reader %s + %s", path, weights.name)
     tokenizer = AutoTokenizer.from_pretrained(path)
@@ -177,7 +178,8 @@ def _load(model_name: str, weights: Path, backend: str) -> tuple:
 
         return tokenizer, run_torch
     import onnxruntime as ort
-    from transformers import AutoTokenizer
+
+    AutoTokenizer = transformers_auto("AutoTokenizer")
 
     onnx = _onnx_file(model_name, weights, backend == "onnx-int8")
     options = ort.SessionOptions()

@@ -51,6 +51,19 @@ VIENNA_Q = "Who funded the 2008 Vienna conference?"
 VIENNA_FUNDERS = "Belgium, Norway, the Russian Federation and Japan"
 VIENNA_QUOTE = "It was financed by Belgium, Norway, the Russian Federation and Japan."
 VIENNA_TITLE = "International co-operation to fight drug trafficking focus of OSCE experts meeting"
+# The question the real server answers in these tests (confidence 0.83 with the trained reader).
+TASHKENT_Q = "How many experts attended the 2008 Tashkent workshop?"
+TASHKENT_ANSWER = "90"
+TASHKENT_QUOTE = (
+    "The two-day event brought together more than 90 experts from OSCE participating States, "
+    "the Organization's Partners for Co-operation, including Afghanistan, and international "
+    "organizations."
+)
+TASHKENT_TITLE = (
+    "OSCE holds regional workshop on combating illicit drugs trafficking in Central Asia"
+)
+FOLLOW_UP = "And how many attended the one in Astana?"  # -> "seven", the Astana release
+ASTANA_Q = "How many Deputy Interior Ministers attended the Astana meeting?"  # -> "seven"
 BERLIN_Q = "Who funded the 2012 Berlin conference?"
 STREAM = "**/api/ask/stream"
 XSS_SOURCE = "900_zanzibar_markup.txt"
@@ -169,20 +182,20 @@ def test_answer_evidence_sources_and_followup(browser: Browser, server: Server) 
     page, dialogs = open_page(browser, server)
     shot(page, "1280-light-empty.png")
     with page.expect_response(STREAM) as streamed:
-        ask(page, VIENNA_Q)
+        ask(page, TASHKENT_Q)
     assert streamed.value.headers["content-type"].startswith("text/event-stream")
     answer = last_answer(page)
     text = answer.locator(".answer-text")
-    expect(text).to_contain_text(VIENNA_FUNDERS)
+    expect(text).to_contain_text(TASHKENT_ANSWER)
     expect(text).to_have_attribute("aria-live", "polite")
     # The supporting sentence under the answer, and an inline numbered marker in the answer.
-    expect(answer.locator(".support-quote")).to_have_text(f"“{VIENNA_QUOTE}”")
+    expect(answer.locator(".support-quote")).to_have_text(f"“{TASHKENT_QUOTE}”")
     marker = text.locator(".cite-marker")
     expect(marker).to_have_text("1")
     # Source cards lead with the full title, then the date and place; no file names shown.
     card = answer.locator(".source-card").first
-    expect(card.locator(".source-title")).to_have_text(VIENNA_TITLE)
-    expect(card.locator(".source-meta")).to_have_text("17 July 2008 · Vienna")
+    expect(card.locator(".source-title")).to_have_text(TASHKENT_TITLE)
+    expect(card.locator(".source-meta")).to_have_text("20 November 2008 · Tashkent")
     clipped = card.locator(".source-title").evaluate("e => e.scrollWidth > e.clientWidth")
     assert not clipped, "the source title is cut"
     expect(answer).not_to_contain_text(".txt")
@@ -195,8 +208,8 @@ def test_answer_evidence_sources_and_followup(browser: Browser, server: Server) 
     expect(preview).to_be_hidden()
     marker.hover()
     expect(preview).to_be_visible()
-    expect(preview).to_contain_text(VIENNA_QUOTE)
-    expect(preview).to_contain_text(VIENNA_TITLE)
+    expect(preview).to_contain_text(TASHKENT_QUOTE)
+    expect(preview).to_contain_text(TASHKENT_TITLE)
     expect(marker).to_have_attribute("aria-expanded", "true")
     shot(page, "1280-light-answer-preview.png")
     page.mouse.move(5, 5)
@@ -211,25 +224,25 @@ def test_answer_evidence_sources_and_followup(browser: Browser, server: Server) 
     card.click()
     panel = page.locator("#doc-panel")
     expect(panel).to_be_visible()
-    expect(page.locator("#doc-title")).to_have_text(VIENNA_TITLE)
-    expect(page.locator("#doc-meta")).to_have_text("17 July 2008 · Vienna")
+    expect(page.locator("#doc-title")).to_have_text(TASHKENT_TITLE)
+    expect(page.locator("#doc-meta")).to_have_text("20 November 2008 · Tashkent")
     mark = panel.locator("mark")
     expect(mark).to_have_count(1)
-    expect(mark).to_contain_text("It was financed by Belgium")
+    expect(mark).to_contain_text("The two-day event brought together")
     expect(mark).to_be_in_viewport()
-    expect(panel.locator("#doc-text")).to_contain_text("VIENNA, 17 July 2008")
+    expect(panel.locator("#doc-text")).to_contain_text("TASHKENT, 20 November 2008")
     shot(page, "1280-light-document.png")
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(card).to_be_focused()
 
     with page.expect_request(STREAM) as sent:
-        ask(page, "And who funded the one in Astana?")
+        ask(page, FOLLOW_UP)
     history = json.loads(sent.value.post_data or "{}")["history"]
     assert [m["role"] for m in history] == ["user", "assistant"]
-    assert history[0]["content"] == VIENNA_Q and VIENNA_FUNDERS in history[1]["content"]
+    assert history[0]["content"] == TASHKENT_Q and TASHKENT_ANSWER in history[1]["content"]
     followup = last_answer(page)
-    expect(followup.locator(".answer-text")).to_contain_text("Norway and Belgium")
+    expect(followup.locator(".answer-text")).to_contain_text("seven")
     expect(followup.locator(f'.source-card[data-source="{ASTANA}"]')).to_have_count(1)
     shot(page, "1280-light-conversation.png")
 
@@ -241,19 +254,19 @@ def test_answer_evidence_sources_and_followup(browser: Browser, server: Server) 
 
 def test_conversation_survives_a_reload(browser: Browser, server: Server) -> None:
     page, _ = open_page(browser, server)
-    ask(page, VIENNA_Q)
+    ask(page, TASHKENT_Q)
     page.reload()
     answer = last_answer(page)
-    expect(page.locator(".message.user .bubble")).to_have_text([VIENNA_Q])
-    expect(answer.locator(".answer-text")).to_contain_text(VIENNA_FUNDERS)
-    expect(answer.locator(".support-quote")).to_contain_text(VIENNA_QUOTE)
+    expect(page.locator(".message.user .bubble")).to_have_text([TASHKENT_Q])
+    expect(answer.locator(".answer-text")).to_contain_text(TASHKENT_ANSWER)
+    expect(answer.locator(".support-quote")).to_contain_text(TASHKENT_QUOTE)
     expect(page.locator("#empty-state")).to_be_hidden()
     # The restored turns are the history of the next question.
     with page.expect_request(STREAM) as sent:
-        ask(page, "And who funded the one in Astana?")
+        ask(page, FOLLOW_UP)
     history = json.loads(sent.value.post_data or "{}")["history"]
-    assert history[0] == {"role": "user", "content": VIENNA_Q}
-    expect(last_answer(page).locator(".answer-text")).to_contain_text("Norway and Belgium")
+    assert history[0] == {"role": "user", "content": TASHKENT_Q}
+    expect(last_answer(page).locator(".answer-text")).to_contain_text("seven")
     page.reload()
     expect(page.locator(".message.assistant")).to_have_count(2)
 
@@ -280,9 +293,9 @@ def test_phone_width_touch_and_example_question(browser: Browser, server: Server
     assert room > 0, f"the placeholder is {-room:.0f} px wider than the box"
     expect(page.locator("#composer-hint")).to_be_visible()
     expect(page.locator("#composer-hint .keys-hint")).to_be_hidden()
-    page.get_by_role("button", name=VIENNA_Q).click()
+    page.get_by_role("button", name=TASHKENT_Q).click()
     answer = last_answer(page)
-    expect(answer.locator(".answer-text")).to_contain_text(VIENNA_FUNDERS)
+    expect(answer.locator(".answer-text")).to_contain_text(TASHKENT_ANSWER)
     expect(answer).not_to_have_class(STREAMING)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 375, f"the page scrolls sideways at 375 px ({scroll_width} px wide)"
@@ -291,13 +304,13 @@ def test_phone_width_touch_and_example_question(browser: Browser, server: Server
     # A tap on the marker shows the quote (no hover on touch).
     answer.locator(".answer-text .cite-marker").tap()
     preview = page.locator("#quote-preview")
-    expect(preview).to_contain_text(VIENNA_QUOTE)
+    expect(preview).to_contain_text(TASHKENT_QUOTE)
     preview_box = preview.bounding_box()
     assert preview_box and preview_box["x"] >= 0 and preview_box["x"] + preview_box["width"] <= 375
     shot(page, "375-light-answer-preview.png")
     preview.get_by_role("button", name="Open the release").tap()
     mark = page.locator("#doc-panel mark")
-    expect(mark).to_contain_text("It was financed by Belgium")
+    expect(mark).to_contain_text("The two-day event brought together")
     expect(mark).to_be_in_viewport()
     shot(page, "375-light-document.png")
     page.get_by_role("button", name="Close the release text").click()
@@ -364,7 +377,7 @@ def test_low_confidence_answers_are_labelled(browser: Browser, server: Server) -
     expect(answer.locator(".confidence")).to_have_text("Confidence 31%")
     shot(page, "375-dark-low-confidence.png")
     page.unroute(STREAM)
-    ask(page, VIENNA_Q)  # the real answer is confident: no label
+    ask(page, TASHKENT_Q)  # the real answer is confident: no label
     expect(last_answer(page).locator(".confidence-label")).to_have_count(0)
     shot(page, "375-dark-answer.png")
 
@@ -404,14 +417,14 @@ def test_stop_retry_and_enter_while_answering(browser: Browser, server: Server) 
     requests: list[str] = []
     page.route(STREAM, lambda route: requests.append(route.request.post_data or ""))  # no reply
     box = page.get_by_label("Your question")
-    box.fill(VIENNA_Q)
+    box.fill(TASHKENT_Q)
     box.press("Enter")
     expect(page.get_by_role("button", name="Stop")).to_be_visible()
     # Enter while an answer loads is refused visibly, and the question stays in the box.
-    box.fill("How many experts attended the 2008 Tashkent workshop?")
+    box.fill("How many releases mention Afghanistan?")
     box.press("Enter")
     expect(page.locator("#composer-status")).to_contain_text("Still answering")
-    expect(box).to_have_value("How many experts attended the 2008 Tashkent workshop?")
+    expect(box).to_have_value("How many releases mention Afghanistan?")
     expect(page.locator(".message.user")).to_have_count(1)
     assert len(requests) == 1
     page.get_by_role("button", name="Stop").click()
@@ -424,25 +437,23 @@ def test_stop_retry_and_enter_while_answering(browser: Browser, server: Server) 
     stopped.get_by_role("button", name="Retry").click()  # asks again, in place
     expect(page.locator(".message.assistant")).to_have_count(1)
     answer = last_answer(page)
-    expect(answer.locator(".answer-text")).to_contain_text(VIENNA_FUNDERS)
+    expect(answer.locator(".answer-text")).to_contain_text(TASHKENT_ANSWER)
     expect(answer).not_to_have_class(STREAMING)
 
     # After an error, Retry asks again and replaces the error.
     body = {"error": {"code": "internal", "message": "the index is being rebuilt"}}
     page.route(STREAM, lambda route: route.fulfill(status=500, json=body))
-    ask(page, "Who funded the Astana conference?")
+    ask(page, ASTANA_Q)
     alert = last_answer(page).get_by_role("alert")
     expect(alert).to_contain_text("the index is being rebuilt")
     page.unroute(STREAM)
     alert.get_by_role("button", name="Retry").click()
     expect(page.locator(".message.assistant")).to_have_count(2)
-    expect(last_answer(page).locator(".answer-text")).to_contain_text("Norway and Belgium")
+    expect(last_answer(page).locator(".answer-text")).to_contain_text("seven")
     # Retry on an answer asks the same question again.
     with page.expect_request(STREAM) as again:
         last_answer(page).get_by_role("button", name="Retry").click()
-    assert (
-        json.loads(again.value.post_data or "{}")["question"] == "Who funded the Astana conference?"
-    )
+    assert json.loads(again.value.post_data or "{}")["question"] == ASTANA_Q
     expect(page.locator(".message.assistant")).to_have_count(2)
     expect(last_answer(page)).not_to_have_class(STREAMING)
 
