@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.cache import LRU
 from rag.chunking import split_sentences
 from rag.embedding import Embedder
 from rag.keyword_index import KeywordIndex, query_terms, tokenize
@@ -65,18 +66,6 @@ class Candidate:
     ambiguous: bool = False  # another phrase of the sentence fits almost as well
     # Offsets (in `text`) of words matching a question word exactly or by embedding similarity.
     anchors: list[int] | None = None
-
-
-class _LRU(OrderedDict):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
 
 
 _POSSESSIVE = re.compile(r"['’]s$")  # "Afghanistan's" matches "Afghanistan"
@@ -126,10 +115,10 @@ class EvidenceScorer:
         self.embedder = embedder
         self.params = params or EvidenceParams()
         self.shares_query_vectors = shares_query_vectors
-        self._queries = _LRU(10_000)
-        self._sentences = _LRU(100_000)
-        self._words = _LRU(200_000)
-        self._sentence_terms = _LRU(200_000)
+        self._queries = LRU(10_000)
+        self._sentences = LRU(100_000)
+        self._words = LRU(200_000)
+        self._sentence_terms = LRU(200_000)
         self._idf_lock = threading.Lock()
         self._idf: _Idf | None = None
         self._terms_lock = threading.Lock()  # searches run in parallel threads
@@ -154,7 +143,7 @@ class EvidenceScorer:
             return retrieval_vector
         return self._encode_cached(self._queries, [text], [text])[0]
 
-    def _encode_cached(self, cache: _LRU, keys: list, texts: list[str]) -> np.ndarray:
+    def _encode_cached(self, cache: LRU, keys: list, texts: list[str]) -> np.ndarray:
         missing = [i for i, k in enumerate(keys) if k not in cache]
         if missing:
             vecs = self.embedder.encode([texts[i] for i in missing])

@@ -50,19 +50,24 @@ def export_onnx(model_path: str, quantized: bool) -> Path:
     if not fp32.exists():
         _export_fp32(model_path, folder, fp32)
     if quantized and not int8.exists():
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        tmp = folder / f".model-int8.{os.getpid()}.onnx"
-        quantize_dynamic(
-            str(fp32),
-            str(tmp),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            # Fused ops have no inferred output types; their outputs are float.
-            extra_options={"DefaultTensorType": 1},
-        )
-        os.replace(tmp, int8)
+        quantize_int8(fp32, int8)
     return target
+
+
+def quantize_int8(fp32: Path, int8: Path) -> None:
+    """Dynamic int8 quantisation with per-channel weight scales, written atomically."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = int8.parent / f".{int8.stem}.{os.getpid()}.onnx"
+    quantize_dynamic(
+        str(fp32),
+        str(tmp),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        # Fused ops have no inferred output types; their outputs are float.
+        extra_options={"DefaultTensorType": 1},
+    )
+    os.replace(tmp, int8)
 
 
 def _export_fp32(model_path: str, folder: Path, target: Path) -> None:

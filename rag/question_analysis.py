@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from rag.cache import LRU
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +49,6 @@ class QuestionAnalysis:
     content_lemmas: frozenset[str] = field(default_factory=frozenset)
 
 
-class _LRU(OrderedDict):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 _NLP = None
 _NLP_LOCK = threading.Lock()
 
@@ -82,7 +71,7 @@ class Annotator:
     def __init__(self, embedder=None, cache_size: int = 50_000) -> None:
         self.embedder = embedder
         self._nlp = None
-        self._docs = _LRU(cache_size)
+        self._docs = LRU(cache_size)
         self._lock = threading.Lock()
         self._table: dict[str, dict[str, float]] | None = None
         self._nouns: tuple[list[str], np.ndarray] | None = None

@@ -118,7 +118,7 @@ def _onnx_file(model_name: str, weights: Path, quantized: bool) -> Path:
     """The reader exported to ONNX (fused, optionally int8), cached by the weights' hash."""
     import torch
 
-    from rag.onnx_backend import _fuse
+    from rag.onnx_backend import _fuse, quantize_int8
 
     root = Path(os.environ.get("RAG_ONNX_CACHE", Path.home() / ".cache" / "rag-onnx"))
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
@@ -151,17 +151,7 @@ def _onnx_file(model_name: str, weights: Path, quantized: bool) -> Path:
         else:
             os.replace(plain, fp32)
     if quantized and not int8.exists():
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        tmp = folder / f".reader-int8.{os.getpid()}.onnx"
-        quantize_dynamic(
-            str(fp32),
-            str(tmp),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"DefaultTensorType": 1},
-        )
-        os.replace(tmp, int8)
+        quantize_int8(fp32, int8)
     return target
 
 
