@@ -113,10 +113,14 @@ def featurize(
     }
     expected = analysis.expected
     # Entity labels for the spans the reader likes best only: NER costs a few ms a sentence.
-    labelled = {id(c) for c in sorted(cands, key=lambda c: -c.span.score)[:LABELLED_SPANS]}
+    labelled = {
+        id(c): sentence_of(c) for c in sorted(cands, key=lambda c: -c.span.score)[:LABELLED_SPANS]
+    }
+    by_id = {id(c): c for c in cands}
+    annotator.prefetch_entities([by_id[i].doc.text[s0:s1] for i, (s0, s1) in labelled.items()])
     for c in cands:
         if id(c) in labelled:
-            c.label = span_label(annotator, c.doc.text, c.start, c.end, sentence_of(c))
+            c.label = span_label(annotator, c.doc.text, c.start, c.end, labelled[id(c)])
         words = _WORD.findall(c.text.lower())
         overlap = sum(w in q_words for w in words) / len(words) if words else 1.0
         c.features = {

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag import query as query_mod
+from rag.cache import LRU
 from rag.chunking import split_sentences
 from rag.question_analysis import question_key
 from rag.store import Snapshot, Store
@@ -54,6 +55,7 @@ class CollectionQuestions:
         self.store = store
         self._anchor: np.ndarray | None = None
         self._recency: np.ndarray | None = None
+        self._word_sims = LRU(20_000)
 
     # -- recognising ---------------------------------------------------------------------------
     def _similar(self, words: list[str]) -> np.ndarray:
@@ -63,7 +65,13 @@ class CollectionQuestions:
             self._recency = emb.encode(["newest latest most recent", "oldest earliest first"])
         if not words:
             return np.zeros(0)
-        return (emb.encode(words) @ self._anchor.T).max(axis=1) if words else np.zeros(0)
+        # Every question asks this of its nouns; a noun's similarity is computed once.
+        missing = [w for w in dict.fromkeys(words) if w not in self._word_sims]
+        if missing:
+            sims = (emb.encode(missing) @ self._anchor.T).max(axis=1)
+            for w, sim in zip(missing, sims, strict=True):
+                self._word_sims.put(w, float(sim))
+        return np.array([self._word_sims[w] for w in words])
 
     def parse(self, question: str, snap: Snapshot, filters: dict | None) -> CollectionQuery | None:
         if self.annotator.embedder is None:

@@ -65,6 +65,11 @@ def load_spacy():
     return _NLP
 
 
+# English's primary auxiliaries (a closed grammatical class): a question opening with one of
+# them and no wh-word is a yes/no question.
+PRIMARY_AUXILIARIES = frozenset({"be", "do", "have"})
+
+
 class Annotator:
     """spaCy, loaded once and lazily; parses of questions and sentences are cached."""
 
@@ -108,6 +113,16 @@ class Annotator:
                 self._docs.put(key, ents)
             return ents
 
+    def prefetch_entities(self, texts: list[str]) -> None:
+        """Run NER over the uncached `texts` in one batch (spaCy's `pipe`), so that the
+        `entities` calls that follow are cache hits; a batch costs well under separate calls."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if self._docs.get(("ents", t)) is None]
+            for text, doc in zip(missing, self.nlp.pipe(missing, disable=_NOT_NER), strict=True):
+                self._docs.put(
+                    ("ents", text), [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                )
+
     # -- questions ---------------------------------------------------------------------------
     def analyse(self, question: str) -> QuestionAnalysis:
         doc = self.parse(question.strip())
@@ -119,7 +134,11 @@ class Annotator:
         ) | frozenset(t.text.lower() for t in tokens if t.like_num)
         key, head, wh = question_key(doc)
         first = tokens[0]
-        if not wh and (first.pos_ == "AUX" or first.tag_ == "MD"):
+        if not wh and (
+            first.pos_ == "AUX" or first.tag_ == "MD" or first.lemma_.lower() in PRIMARY_AUXILIARIES
+        ):
+            # Subject-auxiliary inversion marks a polar question; the tagger may read a
+            # question-initial "Was"/"Did" as the main verb, so its lemma decides too.
             kind = "yes_no"
         elif (
             head is not None
@@ -202,7 +221,16 @@ def question_key(doc) -> tuple[str, object | None, str]:
     ("how many"), or "noun:<lemma>" for "which/what <noun>" and "what is the <noun> of".
     """
     tokens = [t for t in doc if not t.is_space]
-    wh_tok = next((t for t in tokens if t.tag_ in WH_TAGS), None)
+    # A relative pronoun ("the countries *that* financed ...") sits inside a relative clause;
+    # the question's own wh-word does not.
+    wh_tok = next(
+        (
+            t
+            for t in tokens
+            if t.tag_ in WH_TAGS and not any(a.dep_ in ("relcl", "acl") for a in (t, *t.ancestors))
+        ),
+        None,
+    )
     if wh_tok is None:
         # An imperative ("List the releases ...") names its object; a yes/no question nothing.
         verb = tokens[0] if tokens else None

@@ -3,7 +3,7 @@
 Yes/no: the question's focus (its named entity or number that no metadata constraint took, e.g.
 "Japan" in "Did Japan fund the Astana meeting?") is replaced by a wh-word of its entity type,
 giving the fact question the releases can answer ("Who did fund the Astana meeting?"). The
-reader answers it; the answer is "Yes" when the answer span (or a span of the same sentence the
+reader answers it; the answer is "Yes" when the answer span (or a span of the same release the
 ranker nearly as much believes) contains the focus, "No" when a confident answer fills the same
 slot with something else ("Norway and Belgium"), and "The releases don't say" otherwise. The
 deciding sentence is quoted and cited.
@@ -137,17 +137,19 @@ class KindsAnswerer:
             )
         best = cands[0]
         target = normalise_answer(focus.text)
-        sentence = a.sentence_of(best)
-        same_sentence = [
+        # A slot may have several fillers in the release about the event (speakers, funders):
+        # the focus is stated when any span of that release the ranker nearly as much believes
+        # holds it; that span's sentence is the one quoted.
+        stating = [
             c
             for c in cands
             if c.doc.source == best.doc.source
-            and a.sentence_of(c) == sentence
             and c.prob >= 0.5 * best.prob
+            and target
+            and target in normalise_answer(c.text)
         ]
-        stated = any(target and target in normalise_answer(c.text) for c in same_sentence)
-        if stated:
-            verdict = "Yes"
+        if stating:
+            verdict, best = "Yes", stating[0]
         elif best.prob >= a.threshold and best.label not in ("", "NONE"):
             verdict = "No"
         else:

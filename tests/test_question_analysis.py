@@ -19,6 +19,10 @@ def annotator() -> Annotator:
         ("Did Japan fund the Astana meeting?", "yes_no"),
         ("Was the 2008 Vienna conference financed by Japan?", "yes_no"),
         ("Has the bank raised its interest rate?", "yes_no"),
+        # a relative pronoun is not the question's wh-word
+        ("Was the striker one of the players who scored in the final?", "yes_no"),
+        ("Is Acme the company that bought the brewery?", "yes_no"),
+        ("Who scored the goal that won the cup?", "fact"),
         ("Which meetings did Norway help fund?", "list"),
         ("List the releases from 2008.", "list"),
         ("Who funded the 2008 Vienna conference?", "fact"),
