@@ -246,6 +246,8 @@ def question_key(doc) -> tuple[str, object | None, str]:
         head = _noun_run(after[1:]) if degree else None
         return (f"how {degree}" if degree else "how"), head, wh
     if wh in ("which", "what", "whose"):
+        if after and after[0].lower_ == "of":  # partitive: "which of the meetings"
+            after = [t for t in after[1:] if t.pos_ != "DET"]
         head = _noun_run(after)
         if head is None and wh == "what" and after and after[0].lemma_ == "be":
             # "What is the population of X?": the noun phrase after "be".

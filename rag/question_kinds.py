@@ -68,13 +68,58 @@ def _focus(doc, taken: set[str]):
         options.append((ent, chunk))
     if not options:
         return None
+    subjects = []
     for ent, chunk in options:
         head = chunk.root if chunk is not None else ent.root
         while head.dep_ in ("poss", "compound", "nummod", "amod") and head.head.i != head.i:
             head = head.head
         if head.dep_ in ("nsubj", "nsubjpass"):
-            return ent
+            subjects.append((ent, chunk))
+    if subjects:
+        # In "OSCE Senior Police Adviser *Kevin Carty*" the entity holding the phrase's head
+        # noun is the subject; the others modify it.
+        return next(
+            (e for e, c in subjects if c is not None and e.start <= c.root.i < e.end),
+            subjects[0][0],
+        )
     return options[-1][0]
+
+
+def _metadata_words(snap: Snapshot) -> set[str]:
+    """Words of the releases' places, countries and years (they name events, not answers)."""
+    return {
+        w
+        for d_ in snap.documents.values()
+        for x in (d_.place, d_.country, d_.date[:4])
+        for w in x.lower().split()
+        if x
+    }
+
+
+def release_filter_question(doc, focus) -> str | None:
+    """ "Which meetings did Norway help fund?" asks which releases' events the focus (Norway)
+    took part in: the focus's wh-question about them ("Who the meetings did help fund?", word
+    order as the reader was trained to tolerate), or None when the question is not of that
+    shape (no wh-phrase)."""
+    wh_tok = next((t for t in doc if t.tag_ in ("WDT", "WP")), None)
+    if wh_tok is None:
+        return None
+    drop = {wh_tok.i}
+    nxt = doc[wh_tok.i + 1] if wh_tok.i + 1 < len(doc) else None
+    if nxt is not None and nxt.lower_ == "of":  # "which of the meetings"
+        drop.add(nxt.i)
+    if wh_tok.i > 0 and doc[wh_tok.i - 1].dep_ == "prep":  # "at which of these meetings"
+        drop.add(wh_tok.i - 1)
+    chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
+    wh = _WH_FOR_LABEL.get(focus.label_, "what")
+    if focus.label_ == "GPE":
+        wh = "who"  # a country among an event's actors
+    words = [
+        t.text
+        for t in doc
+        if t.i not in drop and not (chunk.start <= t.i < chunk.end) and not t.is_punct
+    ]
+    return f"{wh.capitalize()} {' '.join(words)}?"
 
 
 def wh_question(doc, focus) -> str:
@@ -111,14 +156,7 @@ class KindsAnswerer:
         t0 = time.perf_counter()
         a = self.answerer
         doc = a.annotator.parse(question.strip())
-        taken = {
-            w
-            for d_ in snap.documents.values()
-            for x in (d_.place, d_.country, d_.date[:4])
-            for w in x.lower().split()
-            if x
-        }
-        focus = _focus(doc, taken)
+        focus = _focus(doc, _metadata_words(snap))
         if focus is None:
             return None  # nothing to compare: answered as a fact question
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
@@ -183,6 +221,35 @@ class KindsAnswerer:
         )
 
     # -- lists ---------------------------------------------------------------------------------
+    def _release_filter(self, snap: Snapshot, question: str) -> tuple[str, str] | None:
+        """(the focus's wh-question, the focus) when a list question asks which of the
+        releases' events a named entity took part in ("Which meetings did Norway help fund?"):
+        its wh-phrase names something the answer-type model says is no named entity (a
+        meeting, a match, a deal), and a named entity outside the releases' metadata is the
+        focus. None for lists of entities ("Which countries financed ...?")."""
+        a = self.answerer
+        expected = a.annotator.analyse(question).expected
+        if not expected or max(expected, key=expected.get) != "NONE":
+            return None
+        doc = a.annotator.parse(question.strip())
+        focus = _focus(doc, _metadata_words(snap))
+        if focus is None:
+            return None
+        asked = release_filter_question(doc, focus)
+        return (asked, normalise_answer(focus.text)) if asked else None
+
+    def _states(self, asked: str, target: str, hit: Hit) -> SpanCandidate | None:
+        """The span of the release's passage, nearly as believed as its best, holding the
+        focus in the slot the wh-question asks about; None when there is none."""
+        cands = self.answerer.candidates(asked, [hit])
+        if not cands or not target:
+            return None
+        top = cands[0].prob
+        return next(
+            (c for c in cands if c.prob >= 0.5 * top and target in normalise_answer(c.text)),
+            None,
+        )
+
     def listing(self, snap: Snapshot, question: str, **kwargs) -> Answer | None:
         t0 = time.perf_counter()
         a = self.answerer
@@ -197,8 +264,14 @@ class KindsAnswerer:
                 break
         if len(per_release) < 2:
             return None  # one release: a fact answer (its span may itself be the list)
+        filtering = self._release_filter(snap, resolved)
         found: list[SpanCandidate] = []
         for hit in per_release.values():
+            if filtering is not None:
+                stated = self._states(filtering[0], filtering[1], hit)
+                if stated is not None:
+                    found.append(stated)
+                continue
             cands = a.candidates(resolved, [hit])
             if cands and cands[0].prob >= a.threshold:
                 found.append(cands[0])
@@ -216,9 +289,13 @@ class KindsAnswerer:
             n = by_quote.get((q.doc.source, q.start))
             if n is None:
                 continue
-            key = normalise_answer(c.text)
             when = ", ".join(x for x in (human_date(c.doc.date), c.doc.place) if x)
-            label = f"{c.text.strip()} — {c.doc.title}" + (f" ({when})" if when else "")
+            if filtering is None:
+                key = normalise_answer(c.text)
+                label = f"{c.text.strip()} — {c.doc.title}" + (f" ({when})" if when else "")
+            else:  # the item is the release's event itself; the span only holds the focus
+                key = c.doc.source
+                label = c.doc.title + (f" ({when})" if when else "")
             if key in index:
                 items[index[key]]["citations"].append(n)
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.question_analysis import Annotator, question_key
-from rag.question_kinds import _focus, wh_question
+from rag.question_kinds import _focus, release_filter_question, wh_question
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +88,35 @@ def test_an_unseen_head_noun_borrows_the_type_of_similar_nouns() -> None:
 def test_yes_no_question_becomes_a_wh_question(annotator, question, taken, rewritten) -> None:
     doc = annotator.parse(question)
     assert wh_question(doc, _focus(doc, taken)) == rewritten
+
+
+def test_partitive_wh_phrase_names_its_noun(annotator) -> None:
+    doc = annotator.parse("Which of the games did Chelsea lose?")
+    assert question_key(doc)[0] == "noun:game"
+    assert annotator.analyse("Which of the games did Chelsea lose?").kind == "list"
+
+
+def test_the_focus_is_the_entity_heading_the_subject_phrase(annotator) -> None:
+    for question, focus in [
+        ("Did UEFA President Michel Platini attend the final?", "Michel Platini"),
+        ("Did Microsoft founder Bill Gates speak at the summit?", "Bill Gates"),
+    ]:
+        assert _focus(annotator.parse(question), set()).text == focus
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "rewritten"),
+    [
+        ("Which of the games did Chelsea lose?", "Chelsea", "Who the games did lose?"),
+        (
+            "In which of the races did Paula Radcliffe run?",
+            "Paula Radcliffe",
+            "Who the races did run?",
+        ),
+    ],
+)
+def test_which_events_did_x_question_asks_x_s_slot(annotator, question, focus, rewritten) -> None:
+    doc = annotator.parse(question)
+    found = _focus(doc, set())
+    assert found.text == focus
+    assert release_filter_question(doc, found) == rewritten
