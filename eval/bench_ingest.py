@@ -81,7 +81,7 @@ def bench_ingest(args: argparse.Namespace) -> dict:
         engine = Engine(settings)
         if settings.embed_backend.startswith("onnx"):
             # The one-time ONNX export (cached like the model itself) is not part of ingestion.
-            from rag.embedding import resolve_model_path
+            from rag.model_files import resolve_model_path
             from rag.onnx_backend import export_onnx
 
             export_onnx(

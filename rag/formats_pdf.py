@@ -13,7 +13,7 @@ import io
 import logging
 import re
 
-from rag.ingest import IngestError, find_dateline, parse_date, strip_heading
+from rag.release_text import IngestError, find_dateline, parse_date, strip_heading
 from rag.types import Document
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,18 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date as Date
 from html.parser import HTMLParser
 from pathlib import Path
 
-from rag.text_utils import MONTH_NAMES
+from rag.release_text import (  # noqa: F401 - re-exported: the names ingest has always offered
+    DATELINE_RE,
+    IngestError,
+    find_dateline,
+    parse_date,
+    parse_dateline,
+    strip_heading,
+    title_case_place,
+)
 from rag.types import Document
 
 log = logging.getLogger(__name__)
@@ -27,17 +34,6 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = (
     *(".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"),
     *(".pdf", ".docx"),  # binary: parsed before any text decoding
-)
-_MONTHS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
-_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
-_MONTHS["sept"] = 9
-_MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"  # noqa: E501
-# "VIENNA, 17 July 2008 -" / "ALMATY, Kazakhstan, 3 December 2014 -" / "GENEVA, May 3, 2011 —"
-_DATELINE_RE = re.compile(
-    r"^(?P<place>[A-Z][A-Z .'’-]{1,40}?)"
-    r"(?:,\s*(?P<country>[A-Z][A-Za-z .'’-]{1,40}?))?"
-    rf",\s*(?P<date>\d{{1,2}}\s+{_MONTH_RE}\.?,?\s+\d{{4}}|{_MONTH_RE}\.?\s+\d{{1,2}},?\s+\d{{4}})"
-    r"\s*[-–—]+\s*"
 )
 
 
@@ -53,79 +49,9 @@ class Loaded:
     origin: str  # the file it came from
 
 
-class IngestError(ValueError):
-    """A file (or posted text) that cannot become a document; the message says why."""
-
-
 def content_hash(data: bytes | str) -> str:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     return hashlib.sha256(raw).hexdigest()
-
-
-def parse_date(text: str) -> str:
-    """Normalise '17 July 2008', 'July 17, 2008' or '2008-07-17' to ISO; '' if not a date."""
-    text = text.strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", text)
-    if m:
-        y, mo, d = (int(g) for g in m.groups())
-    else:
-        m1 = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})", text)
-        m2 = re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", text)
-        if m1:
-            d, mo_name, y = int(m1.group(1)), m1.group(2).lower(), int(m1.group(3))
-        elif m2:
-            mo_name, d, y = m2.group(1).lower(), int(m2.group(2)), int(m2.group(3))
-        else:
-            return ""
-        if mo_name not in _MONTHS:
-            return ""
-        mo = _MONTHS[mo_name]
-    try:
-        return Date(y, mo, d).isoformat()
-    except ValueError:
-        return ""
-
-
-def _title_case_place(name: str) -> str:
-    name = " ".join(name.split())
-    return name.title() if name.isupper() else name
-
-
-def parse_dateline(first_paragraph: str) -> tuple[str, str, str]:
-    """(place, country, iso_date) from a dateline such as 'VIENNA, 17 July 2008 - ...'."""
-    m = _DATELINE_RE.match(first_paragraph)
-    if not m:
-        return "", "", ""
-    country = m.group("country") or ""
-    return _title_case_place(m.group("place")), country.strip(), parse_date(m.group("date"))
-
-
-def find_dateline(paragraphs: list[str], within: int = 6) -> tuple[int, str, str, str]:
-    """(index, place, country, iso_date) of the first dateline among the first paragraphs.
-
-    The index is -1 when none of them opens with a dateline.
-    """
-    for i, para in enumerate(paragraphs[:within]):
-        place, country, iso = parse_dateline(para)
-        if place:
-            return i, place, country, iso
-    return -1, "", "", ""
-
-
-_KICKERS = {"press release", "news release", "media release", "for immediate release", "news"}
-
-
-def strip_heading(paragraphs: list[str], title: str) -> list[str]:
-    """The body without what precedes it: a kicker ("Press release"), the title repeated, and
-    (when the body opens with a dateline) the short lines above it (metadata, captions)."""
-    out = list(paragraphs)
-    key = " ".join(title.split()).lower()
-    while out and (out[0].lower().rstrip(":") in _KICKERS or (key and out[0].lower() == key)):
-        out.pop(0)
-    idx = find_dateline(out)[0]
-    if idx > 0 and all(len(p) <= 150 for p in out[:idx]):
-        out = out[idx:]
-    return out
 
 
 def _is_menu_line(line: str) -> bool:
@@ -179,7 +105,7 @@ def parse_text(raw: str, source: str) -> Document:
         body_lines = lines[i:] if i >= 10 else lines
         paras = _paragraphs(body_lines)
         title = ""
-        if len(paras) > 1 and len(paras[0]) <= 200 and not _DATELINE_RE.match(paras[0]):
+        if len(paras) > 1 and len(paras[0]) <= 200 and not DATELINE_RE.match(paras[0]):
             title = paras[0]
             body_lines = body_lines[
                 body_lines.index(next(b for b in body_lines if b.strip())) + 1 :
@@ -194,7 +120,7 @@ def parse_text(raw: str, source: str) -> Document:
         title=title or Path(source).stem,
         text="\n\n".join(body),
         date=iso or parse_date(" ".join(meta.get("date", []))),
-        place=place or _title_case_place(meta_place),
+        place=place or title_case_place(meta_place),
         country=country,
         publisher=", ".join(meta.get("source", [])),
         fields=tuple(f.strip() for f in ", ".join(meta.get("fields of work", [])).split(",") if f),

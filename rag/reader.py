@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import DEFAULT_MODEL
-from rag.embedding import resolve_model_path, transformers_auto
+from rag.model_files import resolve_model_path, transformers_auto
 
 log = logging.getLogger(__name__)
 

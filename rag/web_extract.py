@@ -14,7 +14,7 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from rag.ingest import IngestError, find_dateline, parse_date, strip_heading
+from rag.release_text import IngestError, find_dateline, parse_date, strip_heading
 from rag.types import Document
 
 log = logging.getLogger(__name__)
