@@ -25,7 +25,7 @@ import numpy as np
 from eval.metrics import squad_em, squad_f1
 from eval.squad_data import DEFAULT_SQUAD, load_articles
 from rag.config import DEFAULT_MODEL
-from rag.embedding import resolve_model_path
+from rag.model_files import resolve_model_path
 from rag.reader import LORA_TARGETS, MAX_LENGTH, READER_WEIGHTS, STRIDE, SpanReader
 
 log = logging.getLogger("train_reader")
@@ -139,7 +139,21 @@ def train(args: argparse.Namespace) -> dict:
     if args.limit:
         train_articles = train_articles[: args.limit]
     feats = build_features(tokenizer, train_articles, rng)
-    steps = args.epochs * math.ceil(len(feats) / args.batch_size)
+    # Phase 1 (optional): one pass over cloze questions made from news (eval.synthetic_qa);
+    # phase 2: the SQuAD train articles, `epochs` times. One learning-rate schedule over both.
+    phases = []
+    if args.synthetic_articles:
+        from eval.synthetic_qa import cloze_articles
+
+        synthetic = cloze_articles(args.synthetic_articles, seed=args.seed)
+        log.info(
+            "%d cloze questions from %d news articles",
+            sum(len(a.questions) for a in synthetic),
+            len(synthetic),
+        )
+        phases.append(build_features(tokenizer, synthetic, rng))
+    phases += [feats] * args.epochs
+    steps = sum(math.ceil(len(f) / args.batch_size) for f in phases)
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -150,9 +164,9 @@ def train(args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     step = 0
     loss_fn = torch.nn.CrossEntropyLoss()
-    for epoch in range(args.epochs):
-        for idx in _batches(feats, args.batch_size, rng):
-            ids, types, mask, starts, ends = _collate(feats, idx)
+    for epoch, phase in enumerate(phases):
+        for idx in _batches(phase, args.batch_size, rng):
+            ids, types, mask, starts, ends = _collate(phase, idx)
             hidden = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
             logits = head(hidden.last_hidden_state)
             logits = logits.masked_fill(mask[..., None] == 0, -1e4)
@@ -187,6 +201,7 @@ def train(args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - t0
     result = {
         "windows": len(feats),
+        "synthetic_windows": len(phases[0]) if args.synthetic_articles else 0,
         "train_questions": sum(len(a.questions) for a in train_articles),
         "steps": steps,
         "train_seconds": round(seconds, 1),
@@ -223,13 +238,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_SQUAD)
     ap.add_argument("--out", type=Path, default=READER_WEIGHTS)
-    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--alpha", type=float, default=32.0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit", type=int, default=0, help="train on the first N train articles")
+    ap.add_argument(
+        "--synthetic-articles",
+        type=int,
+        default=0,
+        help="first train on cloze questions from N BBC articles (eval.synthetic_qa); 0: none",
+    )
     ap.add_argument("--eval-limit", type=int, default=0, help="score only N dev questions")
     args = ap.parse_args()
     np.random.seed(args.seed)

@@ -38,7 +38,7 @@ MAX_WIDENED_WORDS = 20  # a coordination longer than this is a clause, not an an
 @dataclass(frozen=True)
 class AnswerParams:
     passages: int = 8  # chunks retrieved for the answer (and listed when abstaining)
-    read: int = 4  # of those, the best ones the span reader reads
+    read: int = 2  # of those, the best ones the span reader reads
     spans_per_passage: int = 4
     # Abstain below this confidence; None = the threshold stored with the trained ranker.
     threshold: float | None = None
@@ -115,9 +115,12 @@ class Answerer:
         )
         return resolved, hits, None
 
-    def candidates(self, resolved: str, hits: list[Hit]) -> list[SpanCandidate]:
-        """Spans the reader proposes in the best passages, featurised and scored, best first."""
-        read = hits[: self.params.read]
+    def candidates(
+        self, resolved: str, hits: list[Hit], read: int | None = None
+    ) -> list[SpanCandidate]:
+        """Spans the reader proposes in the best `read` passages (default: the params'),
+        featurised and scored, best first."""
+        read = hits[: read or self.params.read]
         spans = self.reader.read(
             resolved, [h.chunk.text for h in read], top_n=self.params.spans_per_passage
         )

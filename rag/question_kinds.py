@@ -42,6 +42,7 @@ _WH_FOR_LABEL = {
     "MONEY": "how much",
     "PERCENT": "how much",
 }
+YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
 LIST_RELEASES = 12  # releases whose best passage is read for a list question
 LIST_POOL = 60  # passages retrieved to find them
 
@@ -167,7 +168,9 @@ class KindsAnswerer:
             return self._declined(
                 question, resolved, hits, 0.0, unmet or "nothing relevant", timings
             )
-        cands = a.candidates(asked, hits)
+        # The focus may fill the slot in a passage other than the best two (a list of funders
+        # further down the release): a yes/no question reads as far as the passages go.
+        cands = a.candidates(asked, hits, read=YES_NO_READ)
         timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
         if not cands:
             return self._declined(

@@ -101,14 +101,7 @@ def test_a_span_inside_a_coordination_widens_to_the_whole_list(real_engine):
         "Who funded the 2012 Berlin conference?",
         "Who funded the 2009 Vienna conference?",
         "What was the budget of the Vienna conference in euros?",
-        pytest.param(
-            "What is the population of Tajikistan?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: the reader answers with the list of countries holding "
-                "Tajikistan at confidence >= 0.5 (the type mismatch weighs too little)",
-            ),
-        ),
+        "What is the population of Tajikistan?",
     ],
 )
 def test_abstains_when_the_releases_do_not_say(real_engine, question):
