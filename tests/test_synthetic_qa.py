@@ -1,4 +1,4 @@
-"""Cloze questions made from unlabelled news (eval.synthetic_qa), the reader's extra training data."""
+"""Cloze questions made from unlabelled news (eval.synthetic_qa), extra reader training data."""
 
 from __future__ import annotations
 
