@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rag import corpus_facts
 from rag import query as query_mod
+from rag.annotation_cache import ANNOTATIONS_FILE, EntityCache
 from rag.answering import Answerer
 from rag.chunking import chunk_document
 from rag.collection import CollectionQuestions
@@ -21,7 +22,7 @@ from rag.errors import IndexMissing, NotFound, VectorBackendUnavailable
 from rag.evidence import EvidenceScorer
 from rag.generation import Generator
 from rag.ingest import Loaded, Skipped, iter_source_dir
-from rag.question_analysis import Annotator
+from rag.question_analysis import Annotator, pipeline_id
 from rag.question_kinds import KindsAnswerer
 from rag.reader import SpanReader
 from rag.retrieval import RetrievalParams, Retriever
@@ -135,7 +136,10 @@ class Engine:
         self.scorer = EvidenceScorer(self.evidence_embedder, shares_query_vectors=same)
         # Its own MiniLM + trained weights, whatever model embeds the index.
         self.reader = SpanReader(backend=settings.reader_backend)
-        self.annotator = Annotator(self.evidence_embedder)
+        self.annotator = Annotator(
+            self.evidence_embedder,
+            entity_cache=EntityCache(settings.index_dir / ANNOTATIONS_FILE, pipeline_id()),
+        )
         self.answerer = Answerer(self.retriever, self.reader, self.annotator)
         self.collection = CollectionQuestions(self.annotator, self.store)
         self.kinds = KindsAnswerer(self.answerer)

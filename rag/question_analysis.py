@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.annotation_cache import EntityCache
 from rag.cache import LRU
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,16 @@ _NLP = None
 _NLP_LOCK = threading.Lock()
 
 
+def pipeline_id() -> str:
+    """The spaCy package and its version: what sentence tags depend on."""
+    from importlib import metadata
+
+    try:
+        return f"{SPACY_PACKAGE}=={metadata.version(SPACY_PACKAGE.replace('_', '-'))}"
+    except metadata.PackageNotFoundError:
+        return SPACY_PACKAGE
+
+
 def load_spacy():
     """The English pipeline, loaded once per process from its installed package."""
     global _NLP
@@ -73,8 +84,11 @@ PRIMARY_AUXILIARIES = frozenset({"be", "do", "have"})
 class Annotator:
     """spaCy, loaded once and lazily; parses of questions and sentences are cached."""
 
-    def __init__(self, embedder=None, cache_size: int = 50_000) -> None:
+    def __init__(
+        self, embedder=None, cache_size: int = 50_000, entity_cache: EntityCache | None = None
+    ) -> None:
         self.embedder = embedder
+        self.entity_cache = entity_cache  # sentence tags kept across restarts (optional)
         self._nlp = None
         self._docs = LRU(cache_size)
         self._lock = threading.Lock()
@@ -104,24 +118,36 @@ class Annotator:
 
         Runs only the tokenizer, tok2vec and NER (about half the cost of the full pipeline).
         """
-        key = ("ents", text)
+        self.prefetch_entities([text])
         with self._lock:
-            ents = self._docs.get(key)
-            if ents is None:
-                doc = self.nlp(text, disable=_NOT_NER)
-                ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                self._docs.put(key, ents)
-            return ents
+            ents = self._docs.get(("ents", text))
+        if ents is None:  # evicted by other threads in between
+            ents = [(e.start_char, e.end_char, e.label_) for e in self._tag([text])[0].ents]
+        return ents
+
+    def _tag(self, texts: list[str]) -> list:
+        with self._lock:  # spaCy's pipeline is used by one thread at a time
+            return list(self.nlp.pipe(texts, disable=_NOT_NER))
 
     def prefetch_entities(self, texts: list[str]) -> None:
-        """Run NER over the uncached `texts` in one batch (spaCy's `pipe`), so that the
-        `entities` calls that follow are cache hits; a batch costs well under separate calls."""
+        """Tag the `texts` not tagged yet: from memory, else from the on-disk cache, else by
+        spaCy in one batch (`pipe`, well under separate calls); the `entities` calls that
+        follow are memory hits."""
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if self._docs.get(("ents", t)) is None]
-            for text, doc in zip(missing, self.nlp.pipe(missing, disable=_NOT_NER), strict=True):
-                self._docs.put(
-                    ("ents", text), [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                )
+        if not missing:
+            return
+        stored = self.entity_cache.get_many(missing) if self.entity_cache else {}
+        todo = [t for t in missing if t not in stored]
+        tagged = {
+            text: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for text, doc in zip(todo, self._tag(todo) if todo else [], strict=True)
+        }
+        with self._lock:
+            for text, ents in {**stored, **tagged}.items():
+                self._docs.put(("ents", text), ents)
+        if tagged and self.entity_cache is not None:
+            self.entity_cache.put_many(tagged)
 
     # -- questions ---------------------------------------------------------------------------
     def analyse(self, question: str) -> QuestionAnalysis:

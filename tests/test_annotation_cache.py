@@ -1,0 +1,59 @@
+"""Sentence entity tags kept on disk (rag.annotation_cache): never tagged twice across restarts."""
+
+from __future__ import annotations
+
+import logging
+
+from rag.annotation_cache import EntityCache
+from rag.question_analysis import Annotator, pipeline_id
+
+SENTENCES = [
+    "Maria Lopez, chief executive of Acme, said on Tuesday that profits rose 12% in 2004.",
+    "The club paid £3m for the Brazilian striker in January.",
+]
+
+
+def test_tags_survive_a_restart_and_spacy_is_not_run_again(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "annotations.sqlite"
+    first = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+    tagged = [first.entities(s) for s in SENTENCES]
+    assert any(label == "PERSON" for _, _, label in tagged[0])
+    assert any(label == "MONEY" for _, _, label in tagged[1])
+
+    restarted = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+
+    def no_spacy(texts):
+        raise AssertionError(f"spaCy ran again on {texts}")
+
+    monkeypatch.setattr(restarted, "_tag", no_spacy)
+    restarted.prefetch_entities(SENTENCES)
+    assert [restarted.entities(s) for s in SENTENCES] == tagged
+
+
+def test_another_pipeline_version_does_not_read_old_tags(tmp_path) -> None:
+    path = tmp_path / "annotations.sqlite"
+    EntityCache(path, "pipeline-a").put_many({"Some sentence.": [(0, 4, "ORG")]})
+    assert EntityCache(path, "pipeline-a").get_many(["Some sentence."]) == {
+        "Some sentence.": [(0, 4, "ORG")]
+    }
+    assert EntityCache(path, "pipeline-b").get_many(["Some sentence."]) == {}
+
+
+def test_a_file_that_cannot_be_opened_turns_the_cache_off_not_the_answers(tmp_path, caplog):
+    path = tmp_path / "annotations.sqlite"
+    path.mkdir()  # a folder where the file should be: sqlite cannot open it (as root too)
+    annotator = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+    with caplog.at_level(logging.WARNING):
+        ents = annotator.entities(SENTENCES[0])
+    assert any(label == "PERSON" for _, _, label in ents)
+    assert "annotation cache" in caplog.text
+
+
+def test_a_corrupt_file_turns_the_cache_off_not_the_answers(tmp_path, caplog) -> None:
+    path = tmp_path / "annotations.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    annotator = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+    with caplog.at_level(logging.WARNING):
+        ents = annotator.entities(SENTENCES[1])
+    assert any(label == "MONEY" for _, _, label in ents)
+    assert "annotation cache" in caplog.text
