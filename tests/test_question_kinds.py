@@ -85,6 +85,20 @@ def test_list_across_releases_cites_each_release(real_engine) -> None:
     _verbatim(real_engine, answer)
 
 
+def test_list_of_the_releases_events_a_person_took_part_in(real_engine) -> None:
+    # "meetings" names no entity type: each release is checked for Carty in the asked slot,
+    # and the items are the releases themselves, each with its own citation.
+    answer = real_engine.ask(
+        "At which of these meetings did OSCE Senior Police Adviser Kevin Carty speak?"
+    )
+    assert answer.kind == "list" and len(answer.items) == 3
+    assert _cited(answer) == {TASHKENT, VIENNA, ASTANA}
+    for item, place in zip(answer.items, ["Vienna", "Tashkent", "Astana"], strict=True):
+        assert place in item["text"] and len(item["citations"]) == 1
+    assert all("Carty" in c.quote for c in answer.citations)
+    _verbatim(real_engine, answer)
+
+
 @pytest.mark.parametrize(
     "question",
     [
