@@ -115,7 +115,7 @@ class Engine:
         )
         self.store = Store(settings.index_dir, VectorConfig.from_settings(settings))
         self.retriever = Retriever(
-            self.store, self.embedder, RetrievalParams(settings.candidates, settings.rrf_k)
+            self.embedder, RetrievalParams(settings.candidates, settings.rrf_k)
         )
         self._snapshot: Snapshot | None = None
         self._write_lock = threading.Lock()  # serialises writers (embedding included)

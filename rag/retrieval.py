@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.keyword_index import KeywordIndexer, query_terms
-from rag.store import Snapshot, Store
+from rag.store import Snapshot
 from rag.types import Hit
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ def rrf_fuse(rankings: list[list[int]], weights: list[float], k: int) -> dict[in
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, params: RetrievalParams) -> None:
-        self.store = store
+    def __init__(self, embedder: Embedder, params: RetrievalParams) -> None:
         self.embedder = embedder
         self.params = params
         self.keywords = KeywordIndexer()  # in-memory BM25, ranks as the store's FTS5 does

@@ -191,17 +191,6 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
-def content_terms(text: str) -> list[str]:
-    """Lower-cased, stemmed words minus stopwords, in order (duplicates kept)."""
-    out = []
-    for w in words(text):
-        lw = w.lower()
-        if lw in STOPWORDS or len(lw) < 2:
-            continue
-        out.append(stem(lw))
-    return out
-
-
 def fts_query(text: str) -> str:
     """An FTS5 MATCH expression: the question's content words OR-ed, each quoted."""
     seen: list[str] = []
