@@ -22,7 +22,7 @@ class Settings:
     embed_model: str = DEFAULT_MODEL  # a name, or a local sentence-transformers model path
     embed_batch_size: int = 64
     embed_backend: str = "onnx-int8"  # torch | onnx | onnx-int8 (rag.onnx_backend)
-    evidence_backend: str = "onnx"  # the model that scores answer sentences (rag.evidence)
+    evidence_backend: str = "onnx"  # word similarity in question analysis (rag.question_analysis)
     reader_backend: str = "onnx"  # torch | onnx | onnx-int8: the span reader (rag.reader)
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.

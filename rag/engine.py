@@ -120,8 +120,9 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._write_lock = threading.Lock()  # serialises writers (embedding included)
         self._rw = ReadWriteLock()  # makes commit + snapshot swap atomic for readers
-        # Sentence scoring compares single words and sentences, where int8 vectors are too
-        # coarse (eval.bench backends): it gets its own model unless given one embedder.
+        # The question analyser compares single words (head nouns, collection nouns), where
+        # int8 vectors are too coarse (eval.bench backends): it gets its own model unless
+        # given one embedder.
         if evidence_embedder is None:
             own = embedder is None and settings.evidence_backend != settings.embed_backend
             evidence_embedder = (
@@ -132,8 +133,7 @@ class Engine:
                 else self.embedder
             )
         self.evidence_embedder = evidence_embedder
-        same = evidence_embedder is self.embedder
-        self.scorer = EvidenceScorer(self.evidence_embedder, shares_query_vectors=same)
+        self.scorer = EvidenceScorer()  # sentence re-rank of search hits: no model call
         # Its own MiniLM + trained weights, whatever model embeds the index.
         self.reader = SpanReader(backend=settings.reader_backend)
         self.annotator = Annotator(

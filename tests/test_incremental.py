@@ -159,17 +159,3 @@ def test_constraints_resolve_the_same_with_registered_facts(indexed):
             plain.required_terms,
             plain.satisfied_terms,
         ), question
-
-
-def test_evidence_idf_follows_writes(indexed):
-    from rag.evidence import _Idf
-
-    scorer = indexed.scorer
-    scorer.idf(indexed.snapshot)
-    indexed.add_document(_doc(1, "plankton survey"))
-    indexed.delete_document(VIENNA)
-    derived = scorer.idf(indexed.snapshot)
-    fresh = _Idf.derive(None, indexed.snapshot)
-    assert +derived.df == +fresh.df and derived.n == fresh.n
-    assert derived.get("plankton") == fresh.get("plankton") > derived.get("the", 0.0)
-    assert derived.get("nowhereword") == fresh.get("nowhereword")

@@ -79,27 +79,16 @@ def test_a_vector_does_not_depend_on_what_else_is_encoded(quantized):
     assert np.allclose(together, alone, atol=1e-6)
 
 
-def test_sentence_scoring_gets_its_own_model_when_backends_differ(tmp_path):
+def test_word_similarity_gets_its_own_model_when_backends_differ(tmp_path):
     from rag.embedding import FakeEmbedder
-    from rag.evidence import EvidenceScorer
 
     engine = Engine(
         Settings(index_dir=tmp_path, embed_backend="onnx-int8", evidence_backend="onnx")
     )
     assert engine.embedder.name.endswith(f"+onnx-int8.v{INT8_VECTORS_VERSION}")
     assert engine.evidence_embedder.name == "all-MiniLM-L6-v2+onnx"
-    assert not engine.scorer.shares_query_vectors
+    assert engine.annotator.embedder is engine.evidence_embedder
     same = Engine(Settings(index_dir=tmp_path, embed_backend="onnx", evidence_backend="onnx"))
-    assert same.evidence_embedder is same.embedder and same.scorer.shares_query_vectors
+    assert same.evidence_embedder is same.embedder
     given = FakeEmbedder()
     assert Engine(Settings(index_dir=tmp_path), embedder=given).evidence_embedder is given
-
-    # The question's vector comes from the scorer's model unless it shares the retriever's.
-    fake = FakeEmbedder()
-    retrieval_vector = np.zeros(fake.dimension, dtype=np.float32)
-    own = EvidenceScorer(fake, shares_query_vectors=False)
-    assert np.allclose(
-        own.query_vector("Who paid?", retrieval_vector), fake.encode(["Who paid?"])[0]
-    )
-    shared = EvidenceScorer(fake)
-    assert shared.query_vector("Who paid?", retrieval_vector) is retrieval_vector
