@@ -6,8 +6,9 @@ recipe of Lewis et al. (2019, "Unsupervised Question Answering by Cloze Translat
 finds a named entity in a sentence; the clause around it, with the entity removed, a wh-word put
 in front, a tenth of the words dropped and the rest shuffled locally, is the question; the entity
 is the answer; the passage holding the sentence is the context. The wh-word comes from the
-entity's label by the paper's table (person/group/organisation: who, place: where, time: when,
-number: how many/how much, other: what), not from any question of this project.
+entity's label by the table yes/no questions use (rag.question_kinds.WH_FOR_LABEL, the paper's
+mapping: person/group/organisation: who, place: where, time: when, number: how many/how much,
+other: what), not from any question of this project.
 
 `python -m eval.train_reader --synthetic-articles 800` trains one pass over these before SQuAD.
 Measured (rag/models/READER_CARD.md, "Tried"): no gain worth its hour of training, so the
@@ -23,31 +24,16 @@ import random
 from pathlib import Path
 
 from eval.squad_data import Article, Question
+from rag.question_kinds import WH_FOR_LABEL
 
 EVAL_DIR = Path(__file__).resolve().parent
 BBC_ARTICLES = EVAL_DIR.parent.parent / "shared" / "data" / "bbc" / "bbc_articles.jsonl"
 BBC_QA = EVAL_DIR / "bbc_qa.jsonl"
 
-# Lewis et al. (2019), section 3.2: the wh-word of a cloze answer from its entity label.
-WH_BY_LABEL = {
-    "PERSON": "who",
-    "NORP": "who",
-    "ORG": "who",
-    "GPE": "where",
-    "LOC": "where",
-    "FAC": "where",
-    "DATE": "when",
-    "TIME": "when",
-    "CARDINAL": "how many",
-    "MONEY": "how much",
-    "PERCENT": "how much",
-    "QUANTITY": "how much",
-    "PRODUCT": "what",
-    "EVENT": "what",
-    "WORK_OF_ART": "what",
-    "LAW": "what",
-    "LANGUAGE": "what",
-}
+# The wh-word of a cloze answer from its entity label: the product's own table (as in Lewis et
+# al. 2019, section 3.2: person/organisation who, place where, time when, number how many/much,
+# other what). Ordinals ("second") make no question.
+UNASKED_LABELS = frozenset({"ORDINAL"})
 CONTEXT_WORDS = 150  # consecutive paragraphs are joined up to about a SQuAD paragraph's length
 QUESTIONS_PER_CONTEXT = 2
 WORD_DROPOUT = 0.1
@@ -98,7 +84,7 @@ def cloze_question(sent, ent, rng: random.Random) -> str | None:
     ]
     if len(words) < 4:
         return None
-    return " ".join([WH_BY_LABEL[ent.label_], *_noisy(words, rng)]) + "?"
+    return " ".join([WH_FOR_LABEL.get(ent.label_, "what"), *_noisy(words, rng)]) + "?"
 
 
 def excluded_articles(qa_path: Path = BBC_QA) -> set[str]:
@@ -129,7 +115,9 @@ def cloze_articles(
         paragraphs = _contexts(row["text"])
         questions = []
         for p_i, doc in enumerate(nlp.pipe(paragraphs)):
-            ents = [e for e in doc.ents if e.label_ in WH_BY_LABEL and 6 <= len(e.sent) <= 45]
+            ents = [
+                e for e in doc.ents if e.label_ not in UNASKED_LABELS and 6 <= len(e.sent) <= 45
+            ]
             rng.shuffle(ents)
             for ent in ents[:QUESTIONS_PER_CONTEXT]:
                 question = cloze_question(ent.sent, ent, rng)

@@ -28,7 +28,8 @@ from rag.types import Answer, Hit
 
 log = logging.getLogger(__name__)
 
-_WH_FOR_LABEL = {
+# The wh-word that asks for an entity of a spaCy label (any other label: "what").
+WH_FOR_LABEL = {
     "PERSON": "who",
     "ORG": "who",
     "NORP": "who",
@@ -112,7 +113,7 @@ def release_filter_question(doc, focus) -> str | None:
     if wh_tok.i > 0 and doc[wh_tok.i - 1].dep_ == "prep":  # "at which of these meetings"
         drop.add(wh_tok.i - 1)
     chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
-    wh = _WH_FOR_LABEL.get(focus.label_, "what")
+    wh = WH_FOR_LABEL.get(focus.label_, "what")
     if focus.label_ == "GPE":
         wh = "who"  # a country among an event's actors
     words = [
@@ -126,7 +127,7 @@ def release_filter_question(doc, focus) -> str | None:
 def wh_question(doc, focus) -> str:
     """ "Did Japan fund the Astana meeting?" -> "Who did fund the Astana meeting?";
     "Did more than 150 experts attend?" -> "How many experts did attend?" """
-    wh = _WH_FOR_LABEL.get(focus.label_, "what")
+    wh = WH_FOR_LABEL.get(focus.label_, "what")
     if focus.label_ == "GPE" and focus.root.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj"):
         # A country as an actor ("Did Japan fund ...", "... financed by Japan") is a "who";
         # after "in"/"at" it is a place.
@@ -320,4 +321,4 @@ class KindsAnswerer:
         )
 
 
-__all__ = ["ABSTAIN_TEXT", "KindsAnswerer", "wh_question"]
+__all__ = ["ABSTAIN_TEXT", "WH_FOR_LABEL", "KindsAnswerer", "wh_question"]
