@@ -26,7 +26,7 @@ from eval.metrics import squad_em, squad_f1
 from eval.squad_data import DEFAULT_SQUAD, load_articles
 from rag.config import DEFAULT_MODEL
 from rag.model_files import resolve_model_path
-from rag.reader import LORA_TARGETS, MAX_LENGTH, READER_WEIGHTS, STRIDE, SpanReader
+from rag.reader import FULL_PREFIX, LORA_TARGETS, MAX_LENGTH, READER_WEIGHTS, STRIDE, SpanReader
 
 log = logging.getLogger("train_reader")
 
@@ -130,11 +130,19 @@ def train(args: argparse.Namespace) -> dict:
     path = resolve_model_path(DEFAULT_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModel.from_pretrained(path, add_pooling_layer=False)
-    for p in model.parameters():
-        p.requires_grad_(False)
-    lora = _lora_layers(model, args.rank, args.alpha)
+    # --full: every encoder weight trains except the word embeddings (half the model's
+    # parameters; few questions would move only the rows of words they contain).
+    tuned = {
+        name: p
+        for name, p in model.named_parameters()
+        if args.full and not name.startswith("embeddings.word_embeddings")
+    }
+    for name, p in model.named_parameters():
+        p.requires_grad_(name in tuned)
+    lora = {} if args.full else _lora_layers(model, args.rank, args.alpha)
     head = torch.nn.Linear(model.config.hidden_size, 2)
     params = [p for m in lora.values() for p in (m.lora_a, m.lora_b)] + list(head.parameters())
+    params += list(tuned.values())
     train_articles = load_articles(args.data, "train")
     if args.limit:
         train_articles = train_articles[: args.limit]
@@ -192,6 +200,8 @@ def train(args: argparse.Namespace) -> dict:
     for name, layer in lora.items():
         tensors[f"{name}.lora_a"] = layer.lora_a.detach().to(torch.float16).contiguous()
         tensors[f"{name}.lora_b"] = layer.lora_b.detach().to(torch.float16).contiguous()
+    for name, p in tuned.items():
+        tensors[f"{FULL_PREFIX}{name}"] = p.detach().to(torch.float16).contiguous()
     tensors["qa_head.weight"] = head.weight.detach().to(torch.float16).contiguous()
     tensors["qa_head.bias"] = head.bias.detach().to(torch.float16).contiguous()
     out = Path(args.out)
@@ -243,6 +253,11 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--alpha", type=float, default=32.0)
+    ap.add_argument(
+        "--full",
+        action="store_true",
+        help="fine-tune the encoder's weights (all but the word embeddings) instead of LoRA",
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit", type=int, default=0, help="train on the first N train articles")
     ap.add_argument(

@@ -13,6 +13,7 @@ entities or, failing that, its remaining content nouns.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -40,6 +41,9 @@ COLLECTION_NOUNS = (
 )
 COLLECTION_SIMILARITY = 0.65
 MAX_ITEMS = 50
+# Names of the metadata field a question may restrict a mention to ("how many *titles*
+# mention X"): the store's schema, not words of any question.
+TITLE_FIELD_NOUNS = ("title", "headline")
 
 
 @dataclass
@@ -47,6 +51,10 @@ class CollectionQuery:
     op: str  # "newest" | "oldest" | "count" | "list"
     terms: list[str] = field(default_factory=list)  # phrases a release must mention
     constraints: query_mod.Constraints | None = None
+    # term -> the surname that also counts as a mention of that person (news style names a
+    # person in full once, then by surname)
+    surnames: dict[str, str] = field(default_factory=dict)
+    in_title: bool = False  # the mention must be in the release's title
 
 
 class CollectionQuestions:
@@ -116,7 +124,18 @@ class CollectionQuestions:
         if wh is None and not imperative:
             return None  # a yes/no question about releases is not a listing
         constraints = query_mod.extract(question, snap.documents, filters)
-        terms = self._terms(doc, about, constraints)
+        terms, surnames = self._terms(doc, about, constraints)
+        # "How many *titles* mention X", "Which releases have X *in the title*".
+        in_title = any(
+            t.lemma_.lower() in TITLE_FIELD_NOUNS
+            and (
+                t in focus
+                # the preposition may attach to the verb or to its object ("have X in the title")
+                or (t.dep_ == "pobj" and root.i in (t.head.head.i, t.head.head.head.i))
+            )
+            for t in tokens
+            if t.pos_ == "NOUN"
+        )
         if superlative and not terms:
             return CollectionQuery(self._recency_op(superlative[0]), [], constraints)
         if wh is not None and wh.lower_ == "how":
@@ -127,9 +146,9 @@ class CollectionQuestions:
             )
             if counted is None or counted.i != about.i:
                 return None
-            return CollectionQuery("count", terms, constraints)
+            return CollectionQuery("count", terms, constraints, surnames, in_title)
         if terms or not constraints.empty():
-            return CollectionQuery("list", terms, constraints)
+            return CollectionQuery("list", terms, constraints, surnames, in_title)
         return None
 
     def _recency_op(self, superlative) -> str:
@@ -143,17 +162,35 @@ class CollectionQuestions:
         return "newest" if newest >= oldest else "oldest"
 
     @staticmethod
-    def _terms(doc, about, constraints: query_mod.Constraints) -> list[str]:
-        """What the releases must mention: entities the metadata constraints did not take."""
+    def _terms(doc, about, constraints: query_mod.Constraints) -> tuple[list[str], dict]:
+        """What the releases must mention: entities the metadata constraints did not take,
+        and the surname that stands for each person named in full."""
         taken = {p.lower() for p in constraints.places} | {str(y) for y in constraints.years}
         ents = [
-            e.text
+            e
             for e in doc.ents
             if e.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")
             and e.text.lower() not in taken
         ]
-        if ents:
-            return ents
+        # An appositive describes the entity it follows ("Veritas, Robert Kilroy-Silk's
+        # party"): the entities inside it are no further conditions.
+        ent_tokens = {t.i for e in ents for t in e}
+        described = {
+            t.i
+            for a in doc
+            if a.dep_ == "appos" and a.head.i in ent_tokens and a.i not in ent_tokens
+            for t in a.subtree
+        }
+        ents = [e for e in ents if not all(t.i in described for t in e)] or ents
+        terms, surnames = [], {}
+        for e in ents:
+            span = e[:-1] if len(e) > 1 and e[-1].tag_ == "POS" else e  # "Kilroy-Silk's"
+            terms.append(span.text)
+            words = span.text.split()
+            if e.label_ == "PERSON" and len(words) > 1:
+                surnames[span.text] = words[-1]
+        if terms:
+            return terms, surnames
         skip = {about.i}
         return [
             t.text
@@ -162,7 +199,7 @@ class CollectionQuestions:
             and t.i not in skip
             and t.dep_ in ("dobj", "pobj")
             and t.head.lemma_ in ("mention", "about", "on", "discuss", "cover")
-        ]
+        ], {}
 
     # -- answering -----------------------------------------------------------------------------
     def answer(self, query: CollectionQuery, snap: Snapshot, question: str) -> Answer:
@@ -175,13 +212,35 @@ class CollectionQuestions:
         unknown = [p for p in sorted(c.places) if p.lower() not in known]
         mentions = list({t.lower(): t for t in [*unknown, *query.terms]}.values())
         query.terms = mentions
+        # What must appear: a person's surname, else the term itself.
+        needles = [query.surnames.get(t, t) for t in mentions]
         rows = self.store.documents_where(
             years=sorted(c.years),
             months=sorted(c.months),
             places=places,
             sources=sorted(c.sources) if c.sources else None,
-            mentions=mentions,
+            mentions=[] if query.in_title else needles,
+            title_mentions=needles if query.in_title else [],
         )
+        checks = [
+            (t, query.surnames.get(t)) for t in mentions if query.in_title or t in query.surnames
+        ]
+        for t, surname in checks:
+            if surname and not _surname_is_distinctive(
+                [snap.documents[r[0]].text for r in rows if r[0] in snap.documents], t, surname
+            ):
+                query.surnames.pop(t)
+        checks = [(t, query.surnames.get(t)) for t, _ in checks]
+        if checks:
+            rows = [
+                r
+                for r in rows
+                if r[0] in snap.documents
+                and all(
+                    _mentions(_field(snap.documents[r[0]], query.in_title), t, surname)
+                    for t, surname in checks
+                )
+            ]
         if query.op in ("newest", "oldest"):
             dated = [r for r in rows if r[1]]
             dated.sort(key=lambda r: r[1], reverse=query.op == "newest")
@@ -189,7 +248,7 @@ class CollectionQuestions:
         docs = [snap.documents[s] for s, _ in rows if s in snap.documents][:MAX_ITEMS]
         items, citations = [], []
         for doc in docs:
-            cite = _citation(snap, doc, len(citations) + 1, query.terms)
+            cite = _citation(snap, doc, len(citations) + 1, needles)
             if cite is None:
                 continue
             citations.append(cite)
@@ -198,6 +257,8 @@ class CollectionQuestions:
                 {"text": f"{doc.title} ({when})" if when else doc.title, "citations": [cite.n]}
             )
         what = f" mentioning {', '.join(query.terms)}" if query.terms else ""
+        if query.terms and query.in_title:
+            what = f" with {', '.join(query.terms)} in the title"
         if query.op == "count":
             head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}."
         elif query.op in ("newest", "oldest"):
@@ -230,6 +291,35 @@ class CollectionQuestions:
             question=question,
             resolved_question=question,
         )
+
+
+def _field(doc: Document, title: bool) -> str:
+    return doc.title if title else doc.text
+
+
+_NAME_BEFORE = re.compile(r"([A-Z][\w'-]*)\s+$")  # not "Saturday. ": a sentence's end
+
+
+def _names_before(text: str, surname: str):
+    """For each time `surname` (with its capital) occurs: the capitalised word right before
+    it ("Gordon" in "Gordon Brown"), or None."""
+    for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+        before = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        yield before.group(1) if before else None
+
+
+def _surname_is_distinctive(texts: list[str], full: str, surname: str) -> bool:
+    """Whether the bare surname may stand for the person: in the releases that hold it, no
+    other capitalised word ever precedes it ("Wes Brown", "Dan Brown": many Browns)."""
+    given = set(full.split()[:-1])
+    return all(w is None or w in given for t in texts for w in _names_before(t, surname))
+
+
+def _mentions(text: str, term: str, surname: str | None) -> bool:
+    """`term` in `text` as whole words (any case), or a person's distinctive surname alone."""
+    if re.search(rf"\b{re.escape(term)}\b", text, re.I):
+        return True
+    return bool(surname) and any(w is None for w in _names_before(text, surname))
 
 
 def _citation(snap: Snapshot, doc: Document, n: int, terms: list[str]) -> Citation | None:

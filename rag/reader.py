@@ -32,6 +32,7 @@ READER_WEIGHTS = Path(__file__).resolve().parent / "models" / "reader.safetensor
 MAX_LENGTH = 256  # wordpieces per window: MiniLM's trained sequence length
 STRIDE = 64  # overlap between windows of a passage longer than one window
 MAX_ANSWER_TOKENS = 30
+FULL_PREFIX = "encoder_weight."  # fine-tuned encoder weights stored whole, not as LoRA updates
 # Linear layers of each BERT layer that carry a low-rank update.
 LORA_TARGETS = (
     "attention.self.query",
@@ -52,6 +53,17 @@ class Span:
     score: float  # start logit + end logit
     null_score: float  # the window's [CLS] start + end logits ("no answer in this window")
     prob: float = 0.0  # softmax of `score` over every span proposed for the question
+
+
+def load_full_weights(model, tensors: dict) -> None:
+    """Replace the encoder weights stored whole (a reader trained with --full)."""
+    import torch
+
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, value in tensors.items():
+            if name.startswith(FULL_PREFIX):
+                params[name[len(FULL_PREFIX) :]].copy_(value.float())
 
 
 def merge_lora(model, tensors: dict, rank: int, alpha: float) -> None:
@@ -94,6 +106,7 @@ def _torch_model(model_name: str, weights: Path):
     with safe_open(str(weights), framework="pt") as fh:
         meta = fh.metadata() or {}
         tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
+    load_full_weights(model, tensors)
     merge_lora(model, tensors, int(meta.get("rank", 16)), float(meta.get("alpha", 32)))
     head = torch.nn.Linear(model.config.hidden_size, 2)
     with torch.no_grad():

@@ -721,10 +721,12 @@ class Store:
         places: list[str] | None = None,
         sources: list[str] | None = None,
         mentions: list[str] | None = None,
+        title_mentions: list[str] | None = None,
     ) -> list[tuple[str, str]]:
         """(source, date) of the documents matching every given condition, oldest first.
 
-        `mentions`: phrases each document must contain (FTS5 phrase queries over its chunks).
+        `mentions`: phrases each document must contain (FTS5 phrase queries over its chunks);
+        `title_mentions`: phrases its title must contain (any case, as substrings).
         """
         where, args = [], []
         if years:
@@ -748,6 +750,9 @@ class Store:
                 " WHERE chunks_fts MATCH ?)"
             )
             args.append('"' + phrase.replace('"', '""') + '"')
+        for phrase in title_mentions or []:
+            where.append("instr(lower(d.title), ?) > 0")
+            args.append(phrase.lower())
         sql = "SELECT d.source, d.date FROM documents d"
         if where:
             sql += " WHERE " + " AND ".join(where)

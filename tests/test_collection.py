@@ -1,0 +1,88 @@
+"""Collection questions over made-up releases: what counts as a mention of a name, in the text
+or in the title, answered from the store (real MiniLM and spaCy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.engine import Engine
+from rag.types import Document
+
+pytestmark = pytest.mark.model
+
+RELEASES = {
+    "vault_record.txt": (
+        "Pole vault record in Madrid",
+        "Yelena Isinbayeva cleared 4.90m in Madrid on Saturday. Isinbayeva said she was happy.",
+    ),
+    "vault_season.txt": (
+        "Indoor season opens",
+        "The indoor season opened in Glasgow. It was Isinbayeva's fourth win of the winter.",
+    ),
+    "budget.txt": (
+        "Budget day",
+        "Gordon Brown presented his budget to Parliament. Mr Brown raised the tax on fuel.",
+    ),
+    "match.txt": (
+        "United hold on",
+        "Wes Brown headed the winner for United. Brown was named man of the match.",
+    ),
+    "party_launch.txt": (
+        "Veritas party launched",
+        "Robert Kilroy-Silk launched his new party, Veritas, in London on Wednesday.",
+    ),
+    "party_poll.txt": (
+        "Poll of smaller parties",
+        "A poll put Veritas behind the Greens. Its leader declined to comment.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    root: Path = tmp_path_factory.mktemp("collection")
+    (root / "sources").mkdir()
+    engine = Engine(Settings(index_dir=root / "index", source_dir=root / "sources"))
+    engine.add_documents(
+        [
+            Document(source=name, title=title, text=text, date=f"2005-03-0{i + 1}")
+            for i, (name, (title, text)) in enumerate(RELEASES.items())
+        ]
+    )
+    return engine.open()
+
+
+def _cited(answer) -> set[str]:
+    return {c.source for c in answer.citations}
+
+
+def test_a_person_named_once_in_full_counts_by_surname(engine) -> None:
+    answer = engine.ask("How many releases mention the pole vaulter Yelena Isinbayeva?")
+    assert answer.kind == "collection"
+    assert answer.answer.startswith("2 releases")
+    assert _cited(answer) == {"vault_record.txt", "vault_season.txt"}
+    season = next(c for c in answer.citations if c.source == "vault_season.txt")
+    assert "Isinbayeva" in season.quote
+
+
+def test_a_surname_two_people_share_counts_only_with_the_given_name(engine) -> None:
+    answer = engine.ask("How many releases mention Gordon Brown?")
+    assert answer.answer.startswith("1 release")
+    assert _cited(answer) == {"budget.txt"}
+
+
+def test_an_appositive_describes_the_name_and_adds_no_condition(engine) -> None:
+    answer = engine.ask("How many releases mention Veritas, Robert Kilroy-Silk's party?")
+    assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
+
+
+def test_a_mention_in_the_title(engine) -> None:
+    answer = engine.ask("How many release titles mention Veritas?")
+    assert answer.kind == "collection"
+    assert answer.answer.startswith("1 release")
+    assert _cited(answer) == {"party_launch.txt"}
+    listed = engine.ask("Which releases have Brown in the title?")
+    assert listed.kind == "collection" and listed.abstained
