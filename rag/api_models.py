@@ -241,6 +241,11 @@ class DocumentIn(BaseModel):
     date: IsoDate | None = Field(default=None, max_length=40, description="YYYY-MM-DD, or empty")
     place: Text | None = Field(default=None, max_length=200)
     url: Text | None = Field(default=None, max_length=2000)
+    fields: list[Annotated[Text, Field(max_length=200)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="the topics, categories or sections the release belongs to",
+    )
 
 
 class DocumentSummary(BaseModel):

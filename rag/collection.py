@@ -25,6 +25,7 @@ from rag.chunking import split_sentences
 from rag.question_analysis import question_key
 from rag.store import Snapshot, Store
 from rag.text_utils import human_date
+from rag.titled_release import AttributeNouns, TitledQuery, attribute_value, parse_titled
 from rag.types import Answer, Citation, Document
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class CollectionQuery:
     # person in full once, then by surname)
     surnames: dict[str, str] = field(default_factory=dict)
     in_title: bool = False  # the mention must be in the release's title
+    titled: TitledQuery | None = None  # op "attribute": a metadata field of a titled release
 
 
 class CollectionQuestions:
@@ -64,6 +66,7 @@ class CollectionQuestions:
         self._anchor: np.ndarray | None = None
         self._recency: np.ndarray | None = None
         self._word_sims = LRU(20_000)
+        self._attribute_nouns: AttributeNouns | None = None
 
     # -- recognising ---------------------------------------------------------------------------
     def _similar(self, words: list[str]) -> np.ndarray:
@@ -88,6 +91,13 @@ class CollectionQuestions:
         tokens = [t for t in doc if not t.is_space and not t.is_punct]
         if not tokens:
             return None
+        if self._attribute_nouns is None:
+            self._attribute_nouns = AttributeNouns(self.annotator.embedder)
+        titled = parse_titled(
+            doc, question, self._attribute_nouns, lambda t: bool(self.store.sources_titled(t))
+        )
+        if titled is not None:
+            return CollectionQuery("attribute", titled=titled)
         wh = next((t for t in tokens if t.tag_ in ("WDT", "WP", "WRB")), None)
         root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[0])
         nouns = [t for t in tokens if t.pos_ == "NOUN"]
@@ -204,6 +214,8 @@ class CollectionQuestions:
     # -- answering -----------------------------------------------------------------------------
     def answer(self, query: CollectionQuery, snap: Snapshot, question: str) -> Answer:
         t0 = time.perf_counter()
+        if query.titled is not None:
+            return self._attribute(query.titled, snap, question, t0)
         c = query.constraints or query_mod.Constraints()
         # A place some release is from (dateline, country) filters by metadata; any other place
         # the question names is something the releases must mention.
@@ -270,27 +282,45 @@ class CollectionQuestions:
             )
         else:
             head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}:"
-        if not items:
-            return Answer(
-                answer="The releases don't say. (no release matches.)",
-                abstained=True,
-                confidence=0.0,
-                kind="collection",
-                items=[],
-                question=question,
-                resolved_question=question,
-            )
+        return _answer(question, t0, items, citations, head)
+
+    def _attribute(self, titled: TitledQuery, snap: Snapshot, question: str, t0: float) -> Answer:
+        """The asked metadata field of each release with the quoted title, each cited."""
+        items, citations = [], []
+        for source in self.store.sources_titled(titled.title):
+            doc = snap.documents.get(source)
+            value = attribute_value(doc, titled.attribute) if doc else ""
+            cite = _citation(snap, doc, len(citations) + 1, []) if value else None
+            if cite is None:
+                continue
+            citations.append(cite)
+            items.append({"text": value, "citations": [cite.n]})
+        head = "; ".join(i["text"] for i in items) + "." if items else ""
+        return _answer(question, t0, items, citations, head)
+
+
+def _answer(question: str, t0: float, items: list[dict], citations: list, head: str) -> Answer:
+    if not items:
         return Answer(
-            answer=head,
-            abstained=False,
-            confidence=1.0,  # read off the metadata, not inferred
-            citations=citations,
+            answer="The releases don't say. (no release matches.)",
+            abstained=True,
+            confidence=0.0,
             kind="collection",
-            items=items,
-            timings_ms={"answer": (ms := (time.perf_counter() - t0) * 1000), "total": ms},
+            items=[],
             question=question,
             resolved_question=question,
         )
+    return Answer(
+        answer=head,
+        abstained=False,
+        confidence=1.0,  # read off the metadata, not inferred
+        citations=citations,
+        kind="collection",
+        items=items,
+        timings_ms={"answer": (ms := (time.perf_counter() - t0) * 1000), "total": ms},
+        question=question,
+        resolved_question=question,
+    )
 
 
 def _field(doc: Document, title: bool) -> str:

@@ -240,6 +240,20 @@ def _fields(doc: Document) -> dict:
     return {k: getattr(doc, k) for k in doc.__dataclass_fields__}
 
 
+# Keys under which a record names its topics (a release's "fields of work", a news article's
+# category or section); each holds one name, a comma-separated string or a list.
+FIELD_KEYS = ("fields", "category", "categories", "section", "topics", "tags")
+
+
+def _record_fields(record: dict) -> tuple[str, ...]:
+    names: list[str] = []
+    for key in FIELD_KEYS:
+        value = record.get(key)
+        values = value if isinstance(value, list) else str(value or "").split(",")
+        names += [" ".join(str(v).split()) for v in values if str(v).strip()]
+    return tuple(dict.fromkeys(names))
+
+
 def document_from_record(record: dict, source: str) -> Document:
     """A document from a JSON object (jsonl line or HTTP body)."""
     if not isinstance(record, dict):
@@ -263,6 +277,7 @@ def document_from_record(record: dict, source: str) -> Document:
         place=str(record.get("place") or place).strip(),
         country=str(record.get("country") or country).strip(),
         publisher=str(record.get("publisher") or "").strip(),
+        fields=_record_fields(record),
         url=str(record.get("url") or "").strip(),
         content_hash=content_hash(json.dumps(record, sort_keys=True, ensure_ascii=False)),
     )

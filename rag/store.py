@@ -713,6 +713,11 @@ class Store:
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
+    def sources_titled(self, title: str) -> list[str]:
+        """The documents whose title is `title` (any case, spacing as stored), by source."""
+        sql = "SELECT source FROM documents WHERE lower(title) = lower(?) ORDER BY source"
+        return [r[0] for r in self._reader().execute(sql, (" ".join(title.split()),))]
+
     def documents_where(
         self,
         *,

@@ -9,6 +9,7 @@ import pytest
 
 from rag.config import Settings
 from rag.engine import Engine
+from rag.ingest import document_from_record
 from rag.types import Document
 
 pytestmark = pytest.mark.model
@@ -48,7 +49,13 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = Engine(Settings(index_dir=root / "index", source_dir=root / "sources"))
     engine.add_documents(
         [
-            Document(source=name, title=title, text=text, date=f"2005-03-0{i + 1}")
+            Document(
+                source=name,
+                title=title,
+                text=text,
+                date=f"2005-03-0{i + 1}",
+                fields=("sport",) if name.startswith(("vault", "match")) else ("politics",),
+            )
             for i, (name, (title, text)) in enumerate(RELEASES.items())
         ]
     )
@@ -86,3 +93,23 @@ def test_a_mention_in_the_title(engine) -> None:
     assert _cited(answer) == {"party_launch.txt"}
     listed = engine.ask("Which releases have Brown in the title?")
     assert listed.kind == "collection" and listed.abstained
+
+
+def test_a_metadata_field_of_a_release_named_by_its_title(engine) -> None:
+    answer = engine.ask("In which category is the article titled 'United hold on'?")
+    assert answer.kind == "collection" and not answer.abstained
+    assert answer.answer == "sport." and _cited(answer) == {"match.txt"}
+    when = engine.ask('When was "Budget day" published?')
+    assert when.answer == "3 March 2005." and _cited(when) == {"budget.txt"}
+    # A quoted phrase that is no release's title leaves the question to the reader.
+    other = engine.ask("In which category is the article titled 'Budget night'?")
+    assert other.kind != "collection"
+
+
+def test_a_record_names_its_topics_under_common_keys() -> None:
+    doc = document_from_record({"text": "Some news.", "category": "tech"}, "a.jsonl:1")
+    assert doc.fields == ("tech",)
+    doc = document_from_record(
+        {"text": "Some news.", "fields": ["Policing", "Border management"], "tags": "a, b"}, "x"
+    )
+    assert doc.fields == ("Policing", "Border management", "a", "b")
