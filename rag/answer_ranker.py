@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from rag.question_analysis import Annotator, QuestionAnalysis
 from rag.reader import Span
+from rag.text_utils import WORD_CHARS
 from rag.types import Document, Hit
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ FEATURES = (
     "question_overlap",
     "length",
 )
-_WORD = re.compile(r"\w+")
 LABELLED_SPANS = 8
 
 
@@ -65,7 +64,7 @@ class SpanCandidate:
 
 
 def normalise_answer(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
+    return " ".join(WORD_CHARS.findall(text.lower()))
 
 
 def span_label(annotator: Annotator, text: str, start: int, end: int, sentence: tuple[int, int]):
@@ -109,7 +108,7 @@ def featurize(
             if o.hit.chunk.chunk_id == c.hit.chunk.chunk_id and o.start < c.end and c.start < o.end
         )
     q_words = {w.lower() for w in analysis.content_lemmas} | {
-        w.lower() for w in _WORD.findall(analysis.text)
+        w.lower() for w in WORD_CHARS.findall(analysis.text)
     }
     expected = analysis.expected
     # Entity labels for the spans the reader likes best only: NER costs a few ms a sentence.
@@ -121,7 +120,7 @@ def featurize(
     for c in cands:
         if id(c) in labelled:
             c.label = span_label(annotator, c.doc.text, c.start, c.end, labelled[id(c)])
-        words = _WORD.findall(c.text.lower())
+        words = WORD_CHARS.findall(c.text.lower())
         overlap = sum(w in q_words for w in words) / len(words) if words else 1.0
         c.features = {
             "span_score": c.span.score,

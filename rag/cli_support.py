@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
-from rag.text_utils import human_date
+from rag.text_utils import WORD_CHARS, human_date
 
 MAX_TOP_K = 20  # the API's limit for top_k (rag.api_models)
 
@@ -127,7 +127,6 @@ def timed() -> Iterator[Callable[[], float]]:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_WORD = re.compile(r"\w+")
 _SMALL = frozenset(
     [
         "a",
@@ -156,7 +155,7 @@ _SMALL = frozenset(
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _SMALL}
+    return {w for w in WORD_CHARS.findall(text.lower()) if w not in _SMALL}
 
 
 def snippet(text: str, query: str, limit: int = 300) -> str:

@@ -20,15 +20,15 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
+from rag.text_utils import WORD_CHARS
 from rag.types import Document
 
-_WORD = re.compile(r"\w+")
 KEEP = 4  # registered generations kept (readers may still hold the previous snapshot)
 
 
 def words_of(text: str) -> frozenset[str]:
     """Distinct lower-case word-character runs, as a `\\b...\\b` match sees word edges."""
-    return frozenset(sys.intern(w) for w in _WORD.findall(text.lower()))
+    return frozenset(sys.intern(w) for w in WORD_CHARS.findall(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class CorpusFacts:
                 found = [s for s in pool if w in words.get(s, ())]
             else:
                 found = [s for s in pool if s in words and needed <= words[s]]
-            if term.isascii() and _WORD.fullmatch(term):  # one word: the sets are exact
+            if term.isascii() and WORD_CHARS.fullmatch(term):  # one word: the sets are exact
                 return set(found)
         pattern = re.compile(rf"\b{re.escape(term)}\b", re.I)
         return {s for s in found if pattern.search(self.documents[s].text)}

@@ -21,34 +21,14 @@ import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from rag.text_utils import STOPWORDS, words
+from rag.text_utils import content_parts, porter_stem
 
 K1 = 1.2
 B = 0.75
 _TOKEN_RE = re.compile(r"[^\W_]+")
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer: Snowball's original Porter algorithm, as in FTS5
-
-    return Stemmer.Stemmer("porter")
-
-
-@lru_cache(maxsize=200_000)
-def _stem(token: str) -> str:
-    if not 3 <= len(token) <= 64 or _is_identifier(token):
-        return token
-    return _stemmer().stemWord(token)
-
-
-def _is_identifier(token: str) -> bool:
-    """Letters and digits mixed: a name to match exactly, not a word to stem."""
-    return any(ch.isdigit() for ch in token) and not token.isdigit()
 
 
 def _fold(text: str) -> str:
@@ -61,17 +41,12 @@ def _fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Index terms of a text, as FTS5's porter/unicode61 tokenizer makes them."""
-    return [_stem(t) for t in _TOKEN_RE.findall(_fold(text))]
+    return [porter_stem(t) for t in _TOKEN_RE.findall(_fold(text))]
 
 
 def query_terms(text: str) -> list[str]:
     """One term per distinct content word of the question (the words `fts_query` quotes)."""
-    seen: list[str] = []
-    for w in words(text):
-        for part in re.split(r"[-'’]", w.lower()):
-            if len(part) >= 2 and part not in STOPWORDS and part not in seen:
-                seen.append(part)
-    return [t for part in seen for t in tokenize(part)]
+    return [t for part in content_parts(text) for t in tokenize(part)]
 
 
 @dataclass(frozen=True)

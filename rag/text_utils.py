@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     [
@@ -163,6 +164,9 @@ MONTH_NAMES = (
     "december",
 )
 WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+# Runs of word characters, as a regex `\b...\b` sees a word: counting mentions, comparing
+# answers, the words a question and a span share.
+WORD_CHARS = re.compile(r"\w+")
 
 
 def human_date(iso: str) -> str:
@@ -173,29 +177,48 @@ def human_date(iso: str) -> str:
     return f"{int(m.group(3))} {MONTH_NAMES[int(m.group(2)) - 1].capitalize()} {m.group(1)}"
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: Snowball's original Porter algorithm, as in SQLite's FTS5
+
+    return Stemmer.Stemmer("porter")
+
+
+@lru_cache(maxsize=200_000)
+def porter_stem(token: str) -> str:
+    """A lower-case token as FTS5's porter tokenizer stems it (names mixing letters and
+    digits, and very short or long tokens, unchanged)."""
+    if not 3 <= len(token) <= 64 or is_identifier(token):
+        return token
+    return _stemmer().stemWord(token)
+
+
+def is_identifier(token: str) -> bool:
+    """Letters and digits mixed: a name to match exactly, not a word to stem."""
+    return any(ch.isdigit() for ch in token) and not token.isdigit()
+
+
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match funded/funding/funds, experts/expert."""
+    """A word's Porter stem, any case, a possessive 's dropped: funded/funding/funds -> fund."""
     w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "ed", "es", "er", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                w += "y"
-            break
-    return w
+    return porter_stem(w[:-2] if w.endswith("'s") else w)
 
 
 def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression: the question's content words OR-ed, each quoted."""
+def content_parts(text: str) -> list[str]:
+    """The distinct content words of a question, split at hyphens and apostrophes, in order:
+    the terms both keyword searches (FTS5 and the in-memory BM25) look up."""
     seen: list[str] = []
     for w in words(text):
         for part in re.split(r"[-'’]", w.lower()):
             if len(part) >= 2 and part not in STOPWORDS and part not in seen:
                 seen.append(part)
-    return " OR ".join(f'"{t}"' for t in seen)
+    return seen
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression: the question's content words OR-ed, each quoted."""
+    return " OR ".join(f'"{t}"' for t in content_parts(text))
