@@ -18,7 +18,6 @@ from rag.names import NON_BLANK_PATTERN
 
 
 class NotReady(RagError):
-    status = 503
     code = "not_ready"
 
 

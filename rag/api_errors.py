@@ -86,16 +86,51 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, _status_code_name(status), message, headers)
 
 
+# The HTTP status of each domain error code (rag.errors and the errors of fetch, api_deps);
+# a code not listed is a server error.
+STATUS_OF_CODE = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "request_timeout": 408,
+    "conflict": 409,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "validation_error": 422,
+    "invalid_json": 422,
+    "fetch_failed": 422,
+    "fetch_blocked": 422,
+    "index_missing": 503,
+    "index_incompatible": 503,
+    "vector_backend_unavailable": 503,
+    "not_ready": 503,
+    "insufficient_storage": 507,
+}
+# What an HTTP client can do about an error, added to the domain's message.
+HTTP_ADVICE = {"conflict": "add ?replace=true to replace it"}
+
+
+def http_status(exc: RagError) -> int:
+    return STATUS_OF_CODE.get(exc.code, 500)
+
+
+def http_message(code: str, message: str) -> str:
+    """The domain's message with what an HTTP client can do about it."""
+    return f"{message} ({HTTP_ADVICE[code]})" if code in HTTP_ADVICE else message
+
+
 async def _rag(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RagError)
+    status = http_status(exc)
     headers = None
-    if exc.status == 401:
+    if status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
-    elif exc.status == 503:
+    elif status == 503:
         headers = {"Retry-After": "5"}
-    if exc.status >= 500 and exc.status != 503:
+    if status >= 500 and status != 503:
         log.error("%s %s: %s", request.method, escape(request.url.path), escape(exc.message))
-    return error_response(exc.status, exc.code, exc.message, headers)
+    return error_response(status, exc.code, http_message(exc.code, exc.message), headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

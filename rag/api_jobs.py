@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from rag.api_deps import require_read, require_write
+from rag.api_errors import http_message
 from rag.api_models import ErrorBody, WriteResult, error_docs
 from rag.jobs import JobRunner
 
@@ -43,7 +44,7 @@ def jobs(request: Request) -> JobRunner:
 )
 def get_job(job_id: str, request: Request) -> dict[str, Any]:
     """A background write's state and progress; its results once done."""
-    return jobs(request).get(job_id).to_dict()
+    return _out(jobs(request).get(job_id).to_dict())
 
 
 @router.delete(
@@ -55,4 +56,12 @@ def get_job(job_id: str, request: Request) -> dict[str, Any]:
 def cancel_job(job_id: str, request: Request) -> dict[str, Any]:
     """Cancel a background write that has not started storing: nothing of it is written.
     A running job stops at its next batch (poll until `cancelled`); a finished one is unchanged."""
-    return jobs(request).cancel(job_id).to_dict()
+    return _out(jobs(request).cancel(job_id).to_dict())
+
+
+def _out(job: dict[str, Any]) -> dict[str, Any]:
+    """A job as the API shows it: a failure worded as the POST would have said it."""
+    if job.get("error"):
+        error = job["error"]
+        job["error"] = {**error, "message": http_message(error["code"], error["message"])}
+    return job

@@ -336,7 +336,7 @@ class Engine:
                 if old is not None and not replace:
                     raise Conflict(
                         f"a different document named {doc.source!r} exists; "
-                        "add ?replace=true to replace it"
+                        "it is replaced only when replacing is asked for"
                     )
                 statuses.append("updated" if old is not None else "added")
                 todo.append(doc)

@@ -1,10 +1,13 @@
-"""Errors carry an HTTP status and a stable code; the API and CLI turn them into messages."""
+"""Domain errors: each says what happened, in a message and a stable `code`.
+
+They know nothing of HTTP: rag.api_errors maps each code to a status (and adds what an HTTP
+client can do about it); the CLI prints the message.
+"""
 
 from __future__ import annotations
 
 
 class RagError(Exception):
-    status = 500
     code = "internal_error"
 
     def __init__(self, message: str) -> None:
@@ -13,56 +16,48 @@ class RagError(Exception):
 
 
 class BadRequest(RagError):
-    status = 400
     code = "bad_request"
 
 
 class ValidationFailed(RagError):
-    status = 422
     code = "validation_error"
 
 
 class NotFound(RagError):
-    status = 404
     code = "not_found"
 
 
 class Conflict(RagError):
-    status = 409
+    """A different document of that name exists and replacing it was not asked for."""
+
     code = "conflict"
 
 
 class UnsupportedFile(RagError):
-    status = 415
     code = "unsupported_media_type"
 
 
 class PayloadTooLarge(RagError):
-    status = 413
     code = "payload_too_large"
 
 
 class Unauthorized(RagError):
-    status = 401
     code = "unauthorized"
 
 
 class IndexMissing(RagError):
-    status = 503
     code = "index_missing"
 
 
 class IndexIncompatible(RagError):
     """The index on disk was built with other settings (model, chunker, format)."""
 
-    status = 503
     code = "index_incompatible"
 
 
 class VectorBackendUnavailable(RagError):
     """The external vector engine (Milvus) cannot be reached or refused a request."""
 
-    status = 503
     code = "vector_backend_unavailable"
 
 
@@ -73,17 +68,14 @@ class InvalidJson(ValidationFailed):
 
 
 class Forbidden(RagError):
-    status = 403
     code = "forbidden"
 
 
 class RequestTimeout(RagError):
-    status = 408
     code = "request_timeout"
 
 
 class InsufficientStorage(RagError):
     """The disk holding the index is full: the write was undone, nothing changed."""
 
-    status = 507
     code = "insufficient_storage"

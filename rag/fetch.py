@@ -36,17 +36,14 @@ _MAX_CRAWL_DELAY = 60.0
 class FetchError(RagError):
     """A URL that could not be fetched; the message is a one-line reason."""
 
-    status = 422
     code = "fetch_failed"
 
 
 class FetchTooLarge(FetchError):
-    status = 413
     code = "payload_too_large"
 
 
 class FetchUnsupported(FetchError):
-    status = 415
     code = "unsupported_media_type"
 
 

@@ -143,7 +143,7 @@ class JobRunner:
                 if old is not None and old.content_hash != doc.content_hash and not job.replace:
                     raise Conflict(
                         f"a different document named {doc.source!r} exists; "
-                        "add ?replace=true to replace it"
+                        "it is replaced only when replacing is asked for"
                     )
 
             def progress(done: int, total: int) -> None:

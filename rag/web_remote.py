@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 
 class ServiceUnreachable(RagError):
-    status = 503
     code = "service_unreachable"
 
 

@@ -18,6 +18,7 @@ from eval.newsroom import (
     release_pdf,
     scanned_pdf,
 )
+from rag.api_errors import http_status
 from rag.config import Settings
 from rag.embedding import FakeEmbedder
 from rag.engine import Engine
@@ -125,7 +126,7 @@ def test_private_addresses_are_refused_when_not_allowed(site: Site) -> None:
     fetcher = Fetcher(FetchPolicy(delay=0.0, allow_private=False))
     with fetcher, pytest.raises(FetchError, match="private or loopback address") as info:
         fetcher.get(site.url("/a"))
-    assert info.value.status == 422 and info.value.code == "fetch_blocked"
+    assert http_status(info.value) == 422 and info.value.code == "fetch_blocked"
     assert not site.requests()
 
 

@@ -9,6 +9,7 @@ import logging
 import numpy as np
 import pytest
 
+from rag.api_errors import http_status
 from rag.config import Settings
 from rag.embedding import FakeEmbedder
 from rag.engine import Engine
@@ -203,7 +204,7 @@ def test_milvus_failure_mid_write_changes_nothing(milvus_engine: Engine, monkeyp
     monkeypatch.setattr(index, "_call", _failing(real_call, "upsert"))
     with pytest.raises(VectorBackendUnavailable) as err:
         milvus_engine.add_document(doc)
-    assert err.value.status == 503
+    assert http_status(err.value) == 503
     monkeypatch.setattr(index, "_call", _failing(real_call, "delete"))
     with pytest.raises(VectorBackendUnavailable):
         milvus_engine.delete_document(VIENNA)
