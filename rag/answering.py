@@ -15,7 +15,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from rag import query as query_mod
 from rag.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
 from rag.chunking import split_sentences
 from rag.evidence import Candidate
@@ -98,22 +97,12 @@ class Answerer:
     ) -> tuple[str, list[Hit], str | None]:
         """(the resolved question, the passages, the reason no release can answer or None)."""
         resolved = resolve_followup(question, history or [], snap.documents)
-        constraints = query_mod.extract(resolved, snap.documents, filters)
-        resolution = query_mod.resolve(constraints, snap.documents)
-        text = resolution.retrieval_text(resolved)
-        qvec = self.retriever.embed_query(text) if mode != "keyword" else None
-        if resolution.unmet:
-            hits = self.retriever.search(snap, resolved, top_k, mode=mode)
-            return resolved, hits, resolution.unmet
-        hits = self.retriever.search(
-            snap,
-            text,
-            max(top_k, self.params.passages),
-            mode=mode,
-            sources=resolution.allowed,
-            query_vector=qvec,
+        hits, _, unmet = self.retriever.search_constrained(
+            snap, resolved, max(top_k, self.params.passages), mode=mode, filters=filters
         )
-        return resolved, hits, None
+        if unmet:  # no release can answer; the closest passages are still shown
+            hits = self.retriever.search(snap, resolved, top_k, mode=mode)
+        return resolved, hits, unmet
 
     def candidates(
         self, resolved: str, hits: list[Hit], read: int | None = None
@@ -225,7 +214,7 @@ class Answerer:
         for c in chosen:
             s0, s1 = self.sentence_of(c)
             quotes.append(Candidate(c.doc, c.hit, c.hit_rank, s0, s1, c.doc.text[s0:s1], c.prob))
-        citations = self._citations(quotes)
+        citations = self.verified_citations(quotes)
         if not citations:  # only if offsets were corrupt: never answer uncited
             return self._abstain(question, resolved, hits, 0.0, "citation check failed", timings)
         timings["total"] = timings["retrieve"] + timings["answer"]
@@ -240,7 +229,9 @@ class Answerer:
             passages=hits,
         )
 
-    def _citations(self, chosen: list[Candidate]) -> list[Citation]:
+    def verified_citations(self, chosen: list[Candidate]) -> list[Citation]:
+        """Citations numbered from 1 for the quoted sentences, each checked verbatim against
+        its release's text (one that fails is logged and left out)."""
         citations = []
         for cand in chosen:
             quote = cand.doc.text[cand.start : cand.end]

@@ -74,9 +74,10 @@ def load(state: ServiceState) -> None:
     engine, settings = state.engine, state.settings
     started = time.perf_counter()
     try:
-        if engine.store.needs_build():
+        if engine.needs_build():
             log.info("no index in %s: building it from %s", settings.index_dir, settings.source_dir)
-            report = engine.index_directory(settings.source_dir)
+        report = engine.build_if_missing(settings.source_dir)
+        if report is not None:
             log.info(
                 "indexed %d documents (%d chunks)", report.documents_total, report.chunks_total
             )

@@ -145,7 +145,7 @@ class Engine:
         self.kinds = KindsAnswerer(self.answerer)
         # Optional LLM answers (RAG_LLM_BASE_URL), cited with the extractive path's citations.
         self.generator: Generator | None = (
-            Generator(settings, self.answerer._citations) if settings.llm_base_url else None
+            Generator(settings, self.answerer.verified_citations) if settings.llm_base_url else None
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -246,6 +246,21 @@ class Engine:
         return out
 
     # -- writes ------------------------------------------------------------------------
+    def needs_build(self) -> bool:
+        """No index yet, or its first build was interrupted."""
+        return self.store.needs_build()
+
+    def unfinished_build(self) -> bool:
+        """A first build was started and did not finish."""
+        return self.store.unfinished_build()
+
+    def build_if_missing(self, source_dir: Path, progress: bool = False) -> IndexReport | None:
+        """Index `source_dir` when there is no index (or its first build was interrupted);
+        the report, or None when the index exists. Raises RagError/IngestError."""
+        if not self.needs_build():
+            return None
+        return self.index_directory(source_dir, progress=progress)
+
     def index_directory(
         self,
         source_dir: Path | None = None,
@@ -423,15 +438,9 @@ class Engine:
         """
         with self._rw.read():
             snap = self.snapshot
-            constraints = query_mod.extract(text, snap.documents, filters)
-            resolution = query_mod.resolve(constraints, snap.documents)
-            if resolution.unmet:
-                return []
-            query = resolution.retrieval_text(text)
-            qvec = self.retriever.embed_query(query) if mode != "keyword" else None
             pool = max(k, 20) if rerank else k
-            hits = self.retriever.search(
-                snap, query, pool, mode=mode, sources=resolution.allowed, query_vector=qvec
+            hits, query, _ = self.retriever.search_constrained(
+                snap, text, pool, mode=mode, filters=filters
             )
             if rerank and hits:
                 hits = self.scorer.rerank(

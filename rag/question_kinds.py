@@ -210,7 +210,7 @@ class KindsAnswerer:
         quote = Candidate(
             best.doc, best.hit, best.hit_rank, s0, s1, best.doc.text[s0:s1], best.prob
         )
-        citations = self.answerer._citations([quote])
+        citations = self.answerer.verified_citations([quote])
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
             answer=f"{verdict}. {quote.text}",
@@ -287,7 +287,7 @@ class KindsAnswerer:
         for c in found:
             s0, s1 = a.sentence_of(c)
             quotes.append(Candidate(c.doc, c.hit, c.hit_rank, s0, s1, c.doc.text[s0:s1], c.prob))
-        citations = a._citations(quotes)
+        citations = a.verified_citations(quotes)
         by_quote = {(x.source, x.start): x.n for x in citations}
         for c, q in zip(found, quotes, strict=True):
             n = by_quote.get((q.doc.source, q.start))

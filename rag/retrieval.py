@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag import query as query_mod
 from rag.embedding import Embedder
 from rag.keyword_index import KeywordIndexer, query_terms
 from rag.store import Snapshot
@@ -59,6 +60,26 @@ class Retriever:
             if len(self._query_vectors) > QUERY_CACHE_SIZE:
                 self._query_vectors.popitem(last=False)
         return vector
+
+    def search_constrained(
+        self,
+        snapshot: Snapshot,
+        text: str,
+        k: int,
+        *,
+        mode: str = "hybrid",
+        filters: dict | None = None,
+    ) -> tuple[list[Hit], str, str | None]:
+        """Search among the releases the question's year/place constraints (and explicit
+        `filters`) allow: (hits, the text searched, None), or ([], text, why no release can
+        answer) when a constraint matches no release."""
+        constraints = query_mod.extract(text, snapshot.documents, filters)
+        resolution = query_mod.resolve(constraints, snapshot.documents)
+        if resolution.unmet:
+            return [], text, resolution.unmet
+        query = resolution.retrieval_text(text)
+        hits = self.search(snapshot, query, k, mode=mode, sources=resolution.allowed)
+        return hits, query, None
 
     def search(
         self,

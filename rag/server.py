@@ -64,20 +64,20 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.api_key:
         log.warning("listening on %s without RAG_API_KEY: anyone who can reach it can write", host)
     engine = Engine(settings)
-    if engine.store.needs_build():
-        unfinished = engine.store.unfinished_build()
+    if engine.needs_build():
         print(
-            f"{'An unfinished first build' if unfinished else 'No index'} in "
+            f"{'An unfinished first build' if engine.unfinished_build() else 'No index'} in "
             f"{settings.index_dir}: building it from {settings.source_dir} "
             "(first run; this embeds every release) ...",
             file=sys.stderr,
             flush=True,
         )
-        try:
-            report = engine.index_directory(settings.source_dir, progress=sys.stderr.isatty())
-        except (RagError, IngestError) as exc:
-            print(f"error: cannot build the index: {getattr(exc, 'message', exc)}", file=sys.stderr)
-            return 2
+    try:
+        report = engine.build_if_missing(settings.source_dir, progress=sys.stderr.isatty())
+    except (RagError, IngestError) as exc:
+        print(f"error: cannot build the index: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    if report is not None:
         print(
             f"Indexed {report.documents_total} documents ({report.chunks_total} chunks) "
             f"in {report.seconds:.1f} s",

@@ -21,7 +21,7 @@ def test_citation_failing_the_verbatim_check_is_dropped():
     good = Candidate(doc, hit, 0, 16, 27, "Second one.")
     bad = Candidate(doc, hit, 0, 0, 15, "Forged quote!!!")
     answerer = Answerer.__new__(Answerer)
-    cites = answerer._citations([bad, good])
+    cites = answerer.verified_citations([bad, good])
     assert [(c.n, c.quote, c.start, c.end) for c in cites] == [(1, "Second one.", 16, 27)]
 
 
