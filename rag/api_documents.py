@@ -30,7 +30,8 @@ from rag.api_models import (
 )
 from rag.engine import Engine
 from rag.errors import InvalidJson, PayloadTooLarge, UnsupportedFile, ValidationFailed
-from rag.ingest import SUPPORTED_SUFFIXES, IngestError, document_from_record, parse_bytes
+from rag.formats import supported_suffixes
+from rag.ingest import IngestError, document_from_record, parse_bytes
 from rag.names import MAX_SOURCE_CHARS, SOURCE_PATTERN, source_problem
 from rag.types import Document
 from rag.web_sources import WebItem
@@ -134,7 +135,7 @@ _UPLOAD_SCHEMA: dict[str, Any] = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": f"a release file: {', '.join(SUPPORTED_SUFFIXES)}",
+                            "description": f"a release file: {', '.join(supported_suffixes())}",
                         }
                     },
                 }
@@ -313,10 +314,10 @@ async def _from_upload(request: Request, body: bytes, limit: int) -> list[Docume
     if problem is not None:
         raise ValidationFailed(f"the uploaded file's name {name[:60]!r} {problem}")
     suffix = PurePosixPath(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in supported_suffixes():
         raise UnsupportedFile(
             f"unsupported file type {suffix or '(none)'}; "
-            f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            f"supported: {', '.join(supported_suffixes())}"
         )
     data = await upload.read()
     await form.close()

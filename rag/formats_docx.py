@@ -73,3 +73,8 @@ def parse_docx(data: bytes, source: str) -> Document:
         place=place,
         country=country,
     )
+
+
+def read_docx(data: bytes, name: str) -> list[Document]:
+    """The rag.formats reader: one document per file."""
+    return [parse_docx(data, name)]

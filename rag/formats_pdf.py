@@ -133,3 +133,8 @@ def parse_pdf(data: bytes, source: str) -> Document:
         place=place,
         country=country,
     )
+
+
+def read_pdf(data: bytes, name: str) -> list[Document]:
+    """The rag.formats reader: one document per file."""
+    return [parse_pdf(data, name)]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from rag.formats import reader_for, supported_suffixes
 from rag.release_text import (  # noqa: F401 - re-exported: the names ingest has always offered
     DATELINE_RE,
     IngestError,
@@ -30,11 +31,6 @@ from rag.release_text import (  # noqa: F401 - re-exported: the names ingest has
 from rag.types import Document
 
 log = logging.getLogger(__name__)
-
-SUPPORTED_SUFFIXES = (
-    *(".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"),
-    *(".pdf", ".docx"),  # binary: parsed before any text decoding
-)
 
 
 @dataclass(frozen=True)
@@ -294,49 +290,55 @@ def decode(data: bytes, name: str) -> str:
         raise IngestError(f"not UTF-8 text (undecodable byte at offset {exc.start})") from None
 
 
+def read_text(data: bytes, name: str) -> list[Document]:
+    return [parse_text(decode(data, name), name)]
+
+
+def read_markdown(data: bytes, name: str) -> list[Document]:
+    return [parse_markdown(decode(data, name), name)]
+
+
+def read_html(data: bytes, name: str) -> list[Document]:
+    return [parse_html(decode(data, name), name)]
+
+
+def read_jsonl(data: bytes, name: str) -> list[Document]:
+    """One document per JSON object line; sources `name:id` (or `name:line number`)."""
+    docs = []
+    for lineno, line in enumerate(decode(data, name).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise IngestError(f"line {lineno}: invalid JSON ({exc.msg})") from None
+        rid = record.get("id") or record.get("_id") if isinstance(record, dict) else None
+        try:
+            docs.append(document_from_record(record, f"{name}:{rid or lineno}"))
+        except IngestError as exc:
+            raise IngestError(f"line {lineno}: {exc}") from None
+    if not docs:
+        raise IngestError("no records")
+    return docs
+
+
 def parse_bytes(data: bytes, name: str) -> list[Document]:
-    """Documents in one file's bytes; raises IngestError with a one-line reason."""
+    """Documents in one file's bytes, read by the format registered for its suffix
+    (rag.formats); raises IngestError with a one-line reason."""
     suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    read = reader_for(suffix)
+    if read is None:
         raise IngestError(
             f"unsupported file type {suffix or '(none)'}; "
-            f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
+            f"supported: {', '.join(supported_suffixes())}"
         )
-    if suffix in (".pdf", ".docx"):
-        if not data.strip():
-            raise IngestError("empty file")
-        if suffix == ".pdf":
-            from rag.formats_pdf import parse_pdf as parse_binary
-        else:
-            from rag.formats_docx import parse_docx as parse_binary
-        doc = parse_binary(data, name)
-        return [Document(**{**_fields(doc), "content_hash": content_hash(data)})]
-    raw = decode(data, name)
-    if suffix == ".jsonl":
-        docs = []
-        for lineno, line in enumerate(raw.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise IngestError(f"line {lineno}: invalid JSON ({exc.msg})") from None
-            rid = record.get("id") or record.get("_id") if isinstance(record, dict) else None
-            try:
-                docs.append(document_from_record(record, f"{name}:{rid or lineno}"))
-            except IngestError as exc:
-                raise IngestError(f"line {lineno}: {exc}") from None
-        if not docs:
-            raise IngestError("no records")
-        return docs
-    parse = {
-        ".md": parse_markdown,
-        ".markdown": parse_markdown,
-        ".html": parse_html,
-        ".htm": parse_html,
-    }.get(suffix, parse_text)
-    doc = parse(raw, name)
-    return [Document(**{**_fields(doc), "content_hash": content_hash(data)})]
+    if not data.strip():
+        raise IngestError("empty file")
+    digest = content_hash(data)
+    return [
+        d if d.content_hash else Document(**{**_fields(d), "content_hash": digest})
+        for d in read(data, name)
+    ]
 
 
 def iter_source_dir(directory: Path) -> Iterator[Loaded | Skipped]:
