@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag import plugins
 from rag.config import DEFAULT_MODEL
 from rag.model_files import resolve_model_path
 
@@ -120,14 +121,27 @@ class FakeEmbedder:
         return out
 
 
+EMBEDDERS_GROUP = "rag.embedders"
+# Embedding backends (RAG_EMBED_BACKEND), each a factory (model name, batch size) -> Embedder,
+# registered as entry points (rag.plugins); these are the built-ins pyproject.toml registers.
+BUILTIN_EMBEDDERS = {
+    "torch": "rag.embedding:SentenceTransformerEmbedder",
+    "onnx": "rag.onnx_backend:onnx_embedder",
+    "onnx-int8": "rag.onnx_backend:onnx_int8_embedder",
+}
+
+
+def embedder_backends() -> dict[str, str]:
+    return plugins.registered(EMBEDDERS_GROUP, BUILTIN_EMBEDDERS)
+
+
 def make_embedder(name: str, batch_size: int = 64, backend: str = "torch") -> Embedder:
     if name.startswith("fake"):
         # "fake" or "fake-slow": deterministic test embedders, never a real model.
         return FakeEmbedder(delay_per_text=0.01 if name == "fake-slow" else 0.0)
-    if backend in ("onnx", "onnx-int8"):
-        from rag.onnx_backend import OnnxEmbedder
-
-        return OnnxEmbedder(name, batch_size, quantized=backend == "onnx-int8")
-    if backend != "torch":
-        raise ValueError(f"RAG_EMBED_BACKEND must be torch, onnx or onnx-int8, not {backend!r}")
-    return SentenceTransformerEmbedder(name, batch_size)
+    backends = embedder_backends()
+    if backend not in backends:
+        raise ValueError(
+            f"RAG_EMBED_BACKEND must be one of {', '.join(sorted(backends))}, not {backend!r}"
+        )
+    return plugins.load(backends[backend])(name, batch_size)

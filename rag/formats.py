@@ -1,27 +1,22 @@
-"""Document formats by file suffix, registered as entry points (group "rag.formats").
+"""Document formats by file suffix: the extension point "rag.formats" (rag.plugins).
 
 A format is a function `(data: bytes, name: str) -> list[Document]` that raises
 rag.release_text.IngestError with a one-line reason when the bytes are not a readable document.
-Each is registered under its suffix, without the dot, in pyproject.toml:
+It is registered under its suffix, without the dot, in pyproject.toml:
 
     [project.entry-points."rag.formats"]
     odt = "mypackage.odt:read_odt"
 
-so a new format is one module plus one line. The built-in formats are registered the same way;
-BUILTIN is what a checkout that was never installed (no package metadata) falls back to.
+The built-in formats are registered the same way (BUILTIN is the fallback of a checkout that
+was never installed).
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Callable
-from functools import lru_cache
-from importlib.metadata import entry_points
 
+from rag import plugins
 from rag.types import Document
-
-log = logging.getLogger(__name__)
 
 GROUP = "rag.formats"
 BUILTIN = {
@@ -38,13 +33,9 @@ BUILTIN = {
 Reader = Callable[[bytes, str], list[Document]]
 
 
-@lru_cache(maxsize=1)
 def registered() -> dict[str, str]:
-    """ ".suffix" -> "module:function", from the installed entry points."""
-    found = {ep.name.lower(): ep.value for ep in entry_points(group=GROUP)}
-    if not found:
-        log.debug("no %r entry points (package not installed): built-in formats only", GROUP)
-        found = dict(BUILTIN)
+    """ ".suffix" -> "module:function", sorted by suffix."""
+    found = plugins.registered(GROUP, BUILTIN)
     return {f".{name.lstrip('.')}": target for name, target in sorted(found.items())}
 
 
@@ -52,11 +43,7 @@ def supported_suffixes() -> tuple[str, ...]:
     return tuple(registered())
 
 
-@lru_cache(maxsize=64)
 def reader_for(suffix: str) -> Reader | None:
     """The registered reader of a suffix (".pdf"), imported on first use; None if none."""
     target = registered().get(suffix.lower())
-    if target is None:
-        return None
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return None if target is None else plugins.load(target)

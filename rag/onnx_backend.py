@@ -235,3 +235,13 @@ class OnnxEmbedder:
         if progress is not None:
             progress.close()
         return out
+
+
+def onnx_embedder(name: str, batch_size: int = 64) -> OnnxEmbedder:
+    """RAG_EMBED_BACKEND=onnx (an entry point of rag.embedders)."""
+    return OnnxEmbedder(name, batch_size)
+
+
+def onnx_int8_embedder(name: str, batch_size: int = 64) -> OnnxEmbedder:
+    """RAG_EMBED_BACKEND=onnx-int8 (an entry point of rag.embedders)."""
+    return OnnxEmbedder(name, batch_size, quantized=True)

@@ -1,0 +1,70 @@
+"""Extension points are entry points: document formats ("rag.formats") and embedding backends
+("rag.embedders"); the built-ins are registered that way, and a new one is one function plus
+one registration."""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from rag import formats, plugins
+from rag.embedding import BUILTIN_EMBEDDERS, FakeEmbedder, embedder_backends, make_embedder
+from rag.ingest import IngestError, parse_bytes
+from rag.types import Document
+
+
+def read_shouting(data: bytes, name: str) -> list[Document]:
+    """A made-up format for the test: one release a line, title first, upper case."""
+    lines = data.decode().splitlines()
+    return [Document(source=name, title=lines[0].title(), text="\n\n".join(lines[1:]).lower())]
+
+
+def hashing_embedder(name: str, batch_size: int = 64) -> FakeEmbedder:
+    """A made-up embedding backend for the test."""
+    return FakeEmbedder(dimension=32)
+
+
+def _with(monkeypatch, name: str, target: str, group: str) -> None:
+    installed = plugins.entry_points
+
+    def more(group: str):
+        return [*installed(group=group), EntryPoint(name, target, group)]
+
+    monkeypatch.setattr(plugins, "entry_points", more)
+    plugins.refresh()
+
+
+@pytest.fixture
+def fresh_registry():
+    plugins.refresh()
+    yield
+    plugins.refresh()
+
+
+def test_the_built_in_formats_are_registered_entry_points(fresh_registry) -> None:
+    got = formats.registered()
+    assert got == {f".{k}": v for k, v in formats.BUILTIN.items()}
+    assert parse_bytes(b"Title\n\nOSLO, 3 May 2005 - Text.", "a.md")[0].title
+
+
+def test_a_new_format_is_one_function_and_one_entry_point(fresh_registry, monkeypatch) -> None:
+    with pytest.raises(IngestError, match=r"unsupported file type \.shout"):
+        parse_bytes(b"X", "note.shout")
+    _with(monkeypatch, "shout", f"{__name__}:read_shouting", "rag.formats")
+    assert ".shout" in formats.supported_suffixes()
+    (doc,) = parse_bytes(b"BUDGET DAY\nTHE TAX ON FUEL ROSE.", "note.shout")
+    assert doc.title == "Budget Day" and doc.text == "the tax on fuel rose."
+    assert doc.content_hash  # set from the bytes, as for every format
+    with pytest.raises(IngestError, match="empty file"):
+        parse_bytes(b"  \n", "other.shout")
+
+
+def test_embedding_backends_are_entry_points(fresh_registry, monkeypatch) -> None:
+    assert embedder_backends() == BUILTIN_EMBEDDERS
+    with pytest.raises(ValueError, match="onnx, onnx-int8, torch, not 'hashing'"):
+        make_embedder("some-model", backend="hashing")
+    _with(monkeypatch, "hashing", f"{__name__}:hashing_embedder", "rag.embedders")
+    embedder = make_embedder("some-model", backend="hashing")
+    assert embedder.dimension == 32
+    assert embedder.encode(["a text"]).shape == (1, 32)
