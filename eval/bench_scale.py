@@ -77,7 +77,7 @@ def real_vectors(data: Path, cache: Path, articles: int) -> np.ndarray:
         (src / data.name).write_text("\n".join(lines) + "\n")
         engine = Engine(Settings.from_env(index_dir=Path(tmp) / "index", source_dir=src))
         engine.index_directory(src)
-        vectors = np.vstack([b[1] for b in engine.store._stored_vectors()])
+        vectors = np.vstack([b.vectors for b in engine.store.stored_rows()])
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.save(cache, vectors)
     return vectors

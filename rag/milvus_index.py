@@ -73,7 +73,6 @@ class MilvusVectorIndex:
     Engine's read/write lock keeps queries out while a write changes it."""
 
     kind = "milvus"
-    external = True
 
     def __init__(
         self, uri: str, collection: str, dimension: int, token: str = "", timeout: float = 10.0

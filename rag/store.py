@@ -1,15 +1,11 @@
 """The on-disk index: SQLite (store of record + FTS5) + a vector index + manifest.json.
 
 Writes are one SQLite transaction, so a killed run leaves the previous state. The vector index
-is derived from the vectors SQLite stores, and is tagged with the store's build id, generation
-and (FAISS) the file's SHA-256; when it disagrees with SQLite, fails its checksum or holds a
-vector that is not unit length, it is rebuilt from them (never re-embedded).
-
-- FAISS (default): a file staged before the commit (a temp file) and renamed into place after
-  it, so a full disk fails the write (507) before anything is committed (rag.index_files).
-- Milvus (rag.milvus_index): written inside the transaction, before the commit; if Milvus
-  fails the transaction rolls back, and a collection left mid-write is rebuilt on the next
-  load or write.
+is derived from the vectors SQLite stores and is tagged (in manifest.json and wherever the
+backend keeps it) with the store's build id and generation; when it disagrees with SQLite it is
+rebuilt from them, never re-embedded. Which index, and how it is written, read back and undone,
+is the vector backend's business (rag.vector_backend: FAISS by default, Milvus, or a plugin);
+the store calls it at fixed points of each write and never names one.
 """
 
 from __future__ import annotations
@@ -29,23 +25,15 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexIncompatible, IndexMissing, InsufficientStorage
-from rag.index_files import (
-    Staged,
-    file_sha256,
-    is_disk_full,
-    remove_stale_temp_files,
-    temp_path,
-    write_temp,
-)
+from rag.index_files import Staged, is_disk_full, remove_stale_temp_files, write_temp
 from rag.types import Chunk, Document
-from rag.vector_backend import VectorConfig
-from rag.vectors import FaissVectorIndex, SearchFilter, VectorIndex
+from rag.vector_backend import OpenRequest, Rows, VectorBackend, VectorConfig, make_backend
+from rag.vectors import SearchFilter, VectorIndex
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 DB_NAME = "store.sqlite"
-FAISS_NAME = "vectors.faiss"
 MANIFEST_NAME = "manifest.json"
 # meta key marking a first build in progress (a `rag index` killed mid-run leaves it behind)
 BUILD_KEY = "build"
@@ -163,9 +151,8 @@ class Store:
     def __init__(self, index_dir: Path, vector_config: VectorConfig | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.vector_config = vector_config or VectorConfig()
-        self._milvus = None  # the MilvusVectorIndex, made on first use
+        self.backend: VectorBackend = make_backend(self.index_dir, self.vector_config)
         self.db_path = self.index_dir / DB_NAME
-        self.faiss_path = self.index_dir / FAISS_NAME
         self.manifest_path = self.index_dir / MANIFEST_NAME
         self._local = threading.local()
 
@@ -205,9 +192,7 @@ class Store:
         """
         self.index_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temp_files(self.index_dir)
-        milvus = self._milvus_index(spec.dimension) if self._uses_milvus else None
-        if milvus is not None:
-            milvus.ping()  # fail before replacing anything
+        self.backend.check_available(spec.dimension)  # fail before replacing anything
         tmp = self.index_dir / f".{DB_NAME}.{os.getpid()}.new"
         tmp.unlink(missing_ok=True)
         try:
@@ -233,23 +218,8 @@ class Store:
             Path(str(self.db_path) + suffix).unlink(missing_ok=True)
         os.replace(tmp, self.db_path)
         self._local = threading.local()
-        if milvus is not None:
-            milvus.reset(meta["build_id"], 0, [])
-            self._publish_files(milvus, meta["build_id"], 0)
-        else:
-            layout = self.vector_config.faiss_layout(0)
-            self._publish_files(
-                FaissVectorIndex(spec.dimension, layout=layout), meta["build_id"], 0
-            )
-
-    @property
-    def _uses_milvus(self) -> bool:
-        return self.vector_config.backend == "milvus"
-
-    def _milvus_index(self, dimension: int):
-        if self._milvus is None or self._milvus.dimension != dimension:
-            self._milvus = self.vector_config.milvus_index(self.index_dir, dimension)
-        return self._milvus
+        index = self.backend.create(spec.dimension, meta["build_id"])
+        self._publish_files(index, meta["build_id"], 0)
 
     def unfinished_build(self) -> bool:
         """True when the index is a first build that has not completed (killed mid-run)."""
@@ -335,23 +305,27 @@ class Store:
         finally:
             conn.execute("COMMIT")
         generation, build_id = int(meta["generation"]), meta["build_id"]
-        live = np.asarray(ids, dtype=np.int64)
-        if self._uses_milvus:
-            vectors = self._load_or_rebuild_milvus(spec, build_id, generation, live)
-        else:
-            vectors = self._load_or_rebuild_faiss(spec, build_id, generation, live)
+        manifest = self.read_manifest()
+        request = OpenRequest(
+            dimension=spec.dimension,
+            build_id=build_id,
+            generation=generation,
+            live=np.asarray(ids, dtype=np.int64),
+            manifest=manifest,
+            foreign=_manifest_disagreement(manifest, spec),
+            stored=self.stored_rows,
+        )
+        vectors, rebuilt = self.backend.open(request)
+        if rebuilt:
+            self._publish_files(vectors, build_id, generation)
         return Snapshot(
             documents, origins, chunks, ids_by_source, vectors, generation, build_id, spec
         )
 
-    def _stored_vectors(
-        self, with_fields: bool = False, conn: sqlite3.Connection | None = None
-    ) -> Iterator[tuple]:
-        """(ids, vectors, fields) batches of every stored chunk; fields are Milvus row fields.
+    def stored_rows(self, conn: sqlite3.Connection | None = None) -> Iterator[Rows]:
+        """Every stored chunk's vector with its filter fields, in row-id order, in batches.
 
         With `conn`, read through it (a write's own transaction, uncommitted rows included)."""
-        from rag.milvus_index import row_fields
-
         own = conn is None
         conn = conn or self._connect()
         try:
@@ -360,102 +334,10 @@ class Store:
                 " JOIN documents d ON d.source = c.source ORDER BY c.id"
             )
             while rows := cur.fetchmany(10_000):
-                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-                fields = [row_fields(r[2], _year(r[3]), r[4]) for r in rows] if with_fields else []
-                yield ids, vectors, fields
+                yield _rows(rows, 0)
         finally:
             if own:
                 conn.close()
-
-    def _build_faiss(
-        self, dimension: int, layout: str, conn: sqlite3.Connection | None = None
-    ) -> FaissVectorIndex:
-        batches = list(self._stored_vectors(conn=conn))
-        if not batches:
-            return FaissVectorIndex(dimension, layout=layout)
-        ids = np.concatenate([b[0] for b in batches])
-        vectors = np.vstack([b[1] for b in batches])
-        started = time.perf_counter()
-        index = FaissVectorIndex.build(dimension, layout, ids, vectors)
-        log.info("built a %s index of %d vectors in %.1f s", layout, len(ids),
-                 time.perf_counter() - started)  # fmt: skip
-        return index
-
-    def _faiss_problem(
-        self, spec: IndexSpec, build_id: str, generation: int, live: np.ndarray
-    ) -> tuple[FaissVectorIndex | None, str]:
-        """The vector file as loaded, or None and why it cannot be used."""
-        manifest = self.read_manifest()
-        tag = manifest.get("faiss", {})
-        if not self.faiss_path.exists():
-            return None, "is missing"
-        if tag.get("build_id") != build_id or tag.get("generation") != generation:
-            return None, "is from another build or write than the store"
-        foreign = _manifest_disagreement(manifest, spec)
-        if foreign:
-            return None, f"belongs to another index: manifest.json says {foreign}"
-        expected_sha = tag.get("sha256")
-        if expected_sha and file_sha256(self.faiss_path) != expected_sha:
-            return None, "fails its checksum (the file is corrupted)"
-        try:
-            index = FaissVectorIndex.read(self.faiss_path, spec.dimension)
-        except Exception as exc:  # a truncated or foreign file
-            return None, f"is unreadable ({exc})"
-        if not index.mask_all_but(live):
-            return None, "holds other chunks than the store"
-        bad = index.bad_norms(live)
-        if bad:
-            return None, f"holds {bad} vector(s) that are not unit length (the file is corrupted)"
-        return index, ""
-
-    def _load_or_rebuild_faiss(
-        self, spec: IndexSpec, build_id: str, generation: int, live: np.ndarray
-    ) -> VectorIndex:
-        index, problem = self._faiss_problem(spec, build_id, generation, live)
-        current = (
-            index.layout
-            if index is not None
-            else self.read_manifest().get("faiss", {}).get("index")
-        )
-        layout = self.vector_config.faiss_layout(len(live), current)
-        if index is not None and not index.needs_rebuild(layout):
-            return index
-        if index is None:
-            log.warning(
-                "vector file %s %s; rebuilding it from the stored vectors", self.faiss_path, problem
-            )
-        else:
-            log.warning("rebuilding the vector index as %s from stored vectors", layout)
-        index = self._build_faiss(spec.dimension, layout)
-        self._publish_files(index, build_id, generation)
-        return index
-
-    def _load_or_rebuild_milvus(
-        self, spec: IndexSpec, build_id: str, generation: int, live: np.ndarray
-    ) -> VectorIndex:
-        index = self._milvus_index(spec.dimension)
-        state = index.state()
-        if state is not None:
-            index.load()
-        if state == (build_id, str(generation)) and index.refresh_count() == len(live):
-            return index
-        log.warning(
-            "Milvus collection %s disagrees with the store; rebuilding it from stored vectors",
-            index.location,
-        )
-        index.reset(build_id, generation, self._stored_vectors(with_fields=True))
-        self._publish_files(index, build_id, generation)
-        return index
-
-    def _sync_milvus(self, snapshot: Snapshot) -> None:
-        """Before a write: rebuild the collection if an earlier write left it out of step."""
-        index = snapshot.vectors
-        if index.state() != (snapshot.build_id, str(snapshot.generation)):  # type: ignore[attr-defined]
-            log.warning("Milvus collection out of step with the store; rebuilding it")
-            index.reset(  # type: ignore[attr-defined]
-                snapshot.build_id, snapshot.generation, self._stored_vectors(with_fields=True)
-            )
 
     # -- manifest --------------------------------------------------------------------------
     def read_manifest(self) -> dict:
@@ -472,10 +354,7 @@ class Store:
         staged = Staged()
         try:
             tag: dict = {"build_id": build_id, "generation": generation}
-            if not index.external:
-                tmp = temp_path(self.faiss_path)
-                staged.add(tmp, self.faiss_path)  # first: a partial file is discarded too
-                tag["sha256"] = index.save(tmp)  # type: ignore[attr-defined]
+            tag |= self.backend.stage(index, staged)  # first: a partial file is discarded too
             meta = self._meta(conn)
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)"
@@ -491,14 +370,8 @@ class Store:
                 "documents": counts[0],
                 "chunks": counts[1],
                 "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                self.backend.name: tag,
             }
-            if index.external:
-                manifest["milvus"] = tag | {
-                    "uri": getattr(index, "public_uri", ""),
-                    "collection": getattr(index, "collection", ""),
-                }
-            else:
-                manifest["faiss"] = tag | {"index": getattr(index, "layout", "flat")}
             data = json.dumps(manifest, indent=2).encode()
             staged.add(write_temp(self.manifest_path, data), self.manifest_path)
         except BaseException:
@@ -534,24 +407,23 @@ class Store:
             if finish_build:
                 self._finish_build()
             return snapshot
-        external = snapshot.vectors.external
-        if external:
-            self._sync_milvus(snapshot)  # also fails fast when Milvus is down
+        self.backend.before_write(
+            snapshot.vectors, snapshot.build_id, snapshot.generation, self.stored_rows
+        )
         conn = self._connect()
         new_ids: dict[str, list[int]] = {}
-        removed_rows: list[tuple] = []  # for Milvus: what to delete, and to put back on failure
-        vectors_written = False
+        removed_rows: list[tuple] = []  # what the vector index drops (and restores on failure)
+        written: VectorIndex | None = None  # the backend's index once its write succeeded
         staged = Staged()
         try:
             conn.execute("BEGIN IMMEDIATE")
             touched = {u.document.source for u in upserts} | set(deletes)
             for source in touched:
-                if external:
-                    removed_rows += conn.execute(
-                        "SELECT c.id, c.vector, c.source, d.date, d.place FROM chunks c"
-                        " JOIN documents d ON d.source = c.source WHERE c.source=?",
-                        (source,),
-                    ).fetchall()
+                removed_rows += conn.execute(
+                    "SELECT c.id, c.vector, c.source, d.date, d.place FROM chunks c"
+                    " JOIN documents d ON d.source = c.source WHERE c.source=?",
+                    (source,),
+                ).fetchall()
                 old = [
                     r[0] for r in conn.execute("SELECT id FROM chunks WHERE source=?", (source,))
                 ]
@@ -605,22 +477,27 @@ class Store:
             conn.execute("UPDATE meta SET value=? WHERE key='generation'", (str(generation),))
             if finish_build:
                 conn.execute("DELETE FROM meta WHERE key=?", (BUILD_KEY,))
-            if external:
-                snapshot.vectors.write_batch(  # type: ignore[attr-defined]
-                    (snapshot.generation, generation),
-                    _milvus_rows(removed_rows, snapshot.spec.dimension),
-                    _milvus_rows_of(upserts, new_ids, snapshot.spec.dimension),
-                )
-                vectors_written = True
-            new = self._next_snapshot(snapshot, upserts, deletes, new_ids, generation, conn)
+            dimension = snapshot.spec.dimension
+            removed = _rows(removed_rows, dimension)
+            added = _rows_of(upserts, new_ids, dimension)
+            n_chunks = snapshot.chunk_count - len(removed.ids) + len(added.ids)
+            written = self.backend.write(
+                snapshot.vectors,
+                (snapshot.generation, generation),
+                removed,
+                added,
+                n_chunks,
+                lambda: self.stored_rows(conn),
+            )
+            new = self._next_snapshot(snapshot, upserts, deletes, new_ids, generation, written)
             staged = self._stage_files(new.vectors, new.build_id, generation, conn)
             conn.execute("COMMIT")
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             staged.discard()
-            if vectors_written:  # Milvus is ahead of SQLite: rebuild it on the next write
-                snapshot.vectors.mark_stale()  # type: ignore[attr-defined]
+            if written is not None:  # the vector index may be ahead of SQLite
+                self.backend.undo(written)
             if is_disk_full(exc):
                 raise InsufficientStorage(
                     f"the disk holding the index ({self.index_dir}) is full: the write was "
@@ -650,41 +527,22 @@ class Store:
         deletes: list[str],
         new_ids: dict[str, list[int]],
         generation: int,
-        conn: sqlite3.Connection,
+        vectors: VectorIndex,
     ) -> Snapshot:
-        """The snapshot after a write, built inside its transaction (`conn`)."""
+        """The snapshot after a write, around the vector index the backend wrote."""
         documents, origins = dict(old.documents), dict(old.origins)
         chunks, ids_by_source = dict(old.chunks), dict(old.ids_by_source)
-        removed: list[int] = []
         for source in {u.document.source for u in upserts} | set(deletes):
             for cid in ids_by_source.pop(source, []):
                 chunks.pop(cid, None)
-                removed.append(cid)
             documents.pop(source, None)
             origins.pop(source, None)
-        vectors = old.vectors.copy()  # Milvus: the same collection, already written
-        if not vectors.external:
-            vectors.remove(np.asarray(removed, dtype=np.int64))
         for up in upserts:
             ids = new_ids[up.document.source]
             documents[up.document.source] = up.document
             origins[up.document.source] = up.origin
             ids_by_source[up.document.source] = ids
             chunks.update(zip(ids, up.chunks, strict=True))
-            if ids and not vectors.external:
-                vectors.add(
-                    np.asarray(ids, dtype=np.int64), np.asarray(up.vectors, dtype=np.float32)
-                )
-        if isinstance(vectors, FaissVectorIndex):
-            layout = self.vector_config.faiss_layout(len(chunks), vectors.layout)
-            if vectors.needs_rebuild(layout):
-                if layout == vectors.layout == "hnsw":
-                    vectors = vectors.compacted()
-                else:
-                    log.info(
-                        "corpus of %d chunks: rebuilding the vectors as %s", len(chunks), layout
-                    )
-                    vectors = self._build_faiss(old.spec.dimension, layout, conn)
         return Snapshot(
             documents, origins, chunks, ids_by_source, vectors, generation, old.build_id, old.spec
         )
@@ -787,31 +645,33 @@ def _year(date: str) -> int | None:
     return int(date[:4]) if len(date) >= 4 and date[:4].isdigit() else None
 
 
-def _milvus_rows(rows: list[tuple], dimension: int) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """(ids, vectors, fields) from (id, vector blob, source, date, place) rows."""
-    from rag.milvus_index import row_fields
-
-    ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-    vectors = (
-        np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-        if rows
-        else np.zeros((0, dimension), dtype=np.float32)
+def _rows(rows: list[tuple], dimension: int) -> Rows:
+    """Rows from (id, vector blob, source, date, place) rows of the store."""
+    if not rows:
+        return Rows.empty(dimension)
+    return Rows(
+        ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+        vectors=np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]),
+        sources=[r[2] for r in rows],
+        years=[_year(r[3]) for r in rows],
+        places=[r[4] for r in rows],
     )
-    return ids, vectors, [row_fields(r[2], _year(r[3]), r[4]) for r in rows]
 
 
-def _milvus_rows_of(
-    upserts: list[Upsert], new_ids: dict[str, list[int]], dimension: int
-) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    from rag.milvus_index import row_fields
-
+def _rows_of(upserts: list[Upsert], new_ids: dict[str, list[int]], dimension: int) -> Rows:
+    """Rows of the chunks a write adds."""
+    if not any(up.chunks for up in upserts):
+        return Rows.empty(dimension)
     ids: list[int] = []
     vectors: list[np.ndarray] = []
-    fields: list[dict] = []
+    sources: list[str] = []
+    years: list[int | None] = []
+    places: list[str] = []
     for up in upserts:
-        doc = up.document
+        doc, n = up.document, len(up.chunks)
         ids += new_ids[doc.source]
         vectors += [np.asarray(v, dtype=np.float32) for v in up.vectors]
-        fields += [row_fields(doc.source, doc.year, doc.place)] * len(up.chunks)
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
-    return np.asarray(ids, dtype=np.int64), matrix, fields
+        sources += [doc.source] * n
+        years += [doc.year] * n
+        places += [doc.place] * n
+    return Rows(np.asarray(ids, dtype=np.int64), np.vstack(vectors), sources, years, places)

@@ -88,9 +88,6 @@ class SearchFilter:
 
 class VectorIndex(Protocol):
     kind: str
-    # True when the vectors live outside this process (Milvus): the store writes them inside
-    # its transaction instead of publishing a local file after it.
-    external: bool
 
     @property
     def count(self) -> int: ...
@@ -158,8 +155,6 @@ def _i64(x: np.ndarray) -> np.ndarray:
 class FaissVectorIndex:
     """FAISS in one of FAISS_KINDS. flat and hnsw sit in an IndexIDMap2 (ids -> positions);
     ivf-sq8 stores the ids itself, with a hash-table direct map so ids can be reconstructed."""
-
-    external = False
 
     def __init__(
         self, dimension: int, index=None, layout: str = "flat", deleted: set[int] | None = None

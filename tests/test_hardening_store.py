@@ -16,6 +16,7 @@ import pytest
 
 import rag.store
 import rag.vectors
+from rag.api_errors import http_status
 from rag.config import Settings
 from rag.embedding import FakeEmbedder
 from rag.engine import Engine
@@ -222,7 +223,7 @@ def test_a_full_disk_fails_the_write_and_changes_nothing(fake_settings, monkeypa
     fill_disk(monkeypatch)
     with pytest.raises(InsufficientStorage, match="full") as caught:
         engine.add_documents([quokka()])
-    assert caught.value.status == 507
+    assert http_status(caught.value) == 507
     with pytest.raises(InsufficientStorage):
         engine.delete_document(VIENNA)
     # Nothing changed: not in memory, not on disk, no temp file left behind.

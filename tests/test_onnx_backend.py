@@ -40,7 +40,7 @@ def test_onnx_backends_match_torch(tmp_path, monkeypatch):
 
 
 def test_unknown_backend_is_a_clear_error():
-    with pytest.raises(ValueError, match="one of onnx, onnx-int8, torch, not .tensorrt."):
+    with pytest.raises(ValueError, match="one of onnx, onnx-int8, torch, not 'tensorrt'"):
         make_embedder("all-MiniLM-L6-v2", backend="tensorrt")
 
 

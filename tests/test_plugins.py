@@ -1,17 +1,22 @@
-"""Extension points are entry points: document formats ("rag.formats") and embedding backends
-("rag.embedders"); the built-ins are registered that way, and a new one is one function plus
-one registration."""
+"""Extension points are entry points: document formats ("rag.formats"), embedding backends
+("rag.embedders") and vector backends ("rag.vector_backends"). The built-ins are registered
+that way, and a new one is one function or class plus one registration."""
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import EntryPoint
 
 import pytest
 
 from rag import formats, plugins
+from rag.config import Settings
 from rag.embedding import BUILTIN_EMBEDDERS, FakeEmbedder, embedder_backends, make_embedder
+from rag.engine import Engine
+from rag.faiss_backend import FaissBackend
 from rag.ingest import IngestError, parse_bytes
 from rag.types import Document
+from rag.vector_backend import VectorConfig
 
 
 def read_shouting(data: bytes, name: str) -> list[Document]:
@@ -68,3 +73,40 @@ def test_embedding_backends_are_entry_points(fresh_registry, monkeypatch) -> Non
     embedder = make_embedder("some-model", backend="hashing")
     assert embedder.dimension == 32
     assert embedder.encode(["a text"]).shape == (1, 32)
+
+
+class RecordingBackend(FaissBackend):
+    """A made-up vector backend: FAISS underneath, every call of the store's protocol noted."""
+
+    name = "recording"
+    calls: list[str] = []
+
+    def __getattribute__(self, attr: str):
+        if attr in ("check_available", "create", "open", "before_write", "write", "stage"):
+            RecordingBackend.calls.append(attr)
+        return super().__getattribute__(attr)
+
+
+def test_a_vector_backend_is_one_class_and_one_entry_point(
+    fresh_registry, monkeypatch, tmp_path, seeds_copy
+) -> None:
+    with pytest.raises(ValueError, match="must be one of faiss, milvus, not 'recording'"):
+        VectorConfig(backend="recording")
+    _with(monkeypatch, "recording", f"{__name__}:RecordingBackend", "rag.vector_backends")
+    settings = Settings(
+        index_dir=tmp_path / "index",
+        source_dir=seeds_copy,
+        embed_model="fake",
+        vector_backend="recording",
+    )
+    engine = Engine(settings, embedder=FakeEmbedder())
+    engine.index_directory()
+    assert engine.search("Who funded the Vienna conference?", 3, rerank=False)
+    manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    assert manifest["recording"]["generation"] == engine.snapshot.generation
+    assert {"check_available", "create", "before_write", "write", "stage"} <= set(
+        RecordingBackend.calls
+    )
+    reopened = Engine(settings, embedder=FakeEmbedder()).open()
+    assert reopened.snapshot.chunk_count == engine.snapshot.chunk_count
+    assert RecordingBackend.calls.count("open") >= 1
