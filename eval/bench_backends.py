@@ -25,8 +25,8 @@ BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def _sample_texts(data: Path, n: int, seed: int) -> list[str]:
-    from rag.chunking import chunk_document
-    from rag.ingest import parse_bytes
+    from rag.ingestion.chunking import chunk_document
+    from rag.ingestion.ingest import parse_bytes
 
     docs = parse_bytes(data.read_bytes(), data.name)
     picked = random.Random(seed).sample(docs, min(len(docs), max(1, n // 3)))
@@ -58,7 +58,7 @@ def bench_backends(args: argparse.Namespace) -> dict:
     import numpy as np
 
     from rag.config import Settings
-    from rag.embedding import make_embedder
+    from rag.embedders.base import make_embedder
 
     settings = Settings.from_env()
     texts = _sample_texts(args.data, args.sample, args.seed)

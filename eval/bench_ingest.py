@@ -69,7 +69,7 @@ def _raw_encode(texts: list[str], encode) -> float:
 
 def bench_ingest(args: argparse.Namespace) -> dict:
     from rag.config import Settings
-    from rag.embedding import SentenceTransformerEmbedder
+    from rag.embedders.base import SentenceTransformerEmbedder
     from rag.engine import Engine
 
     data = args.data.resolve()
@@ -81,8 +81,8 @@ def bench_ingest(args: argparse.Namespace) -> dict:
         engine = Engine(settings)
         if settings.embed_backend.startswith("onnx"):
             # The one-time ONNX export (cached like the model itself) is not part of ingestion.
-            from rag.model_files import resolve_model_path
-            from rag.onnx_backend import export_onnx
+            from rag.embedders.model_files import resolve_model_path
+            from rag.embedders.onnx_backend import export_onnx
 
             export_onnx(
                 resolve_model_path(settings.embed_model), settings.embed_backend == "onnx-int8"

@@ -156,7 +156,16 @@ def local_server(index_dir: Path, src: Path, backend: str) -> Iterator[tuple[str
         "RAG_EMBED_BACKEND": backend,
         "RAG_LOG_LEVEL": "WARNING",
     }
-    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rag.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -137,7 +137,7 @@ def _dir_mb(path: Path) -> float:
 
 def _build(backend: str, base: np.ndarray, sources: list[str], tmp: Path):
     """(index, on-disk MB) with ids 0..n-1; Milvus rows carry their synthetic source."""
-    from rag.vectors import FaissVectorIndex
+    from rag.index.faiss_index import FaissVectorIndex
 
     ids = np.arange(len(base), dtype=np.int64)
     if backend != "milvus-lite":
@@ -145,7 +145,7 @@ def _build(backend: str, base: np.ndarray, sources: list[str], tmp: Path):
         path = tmp / f"{backend}.faiss"
         index.write(path)
         return index, _dir_mb(path)
-    from rag.milvus_index import MilvusVectorIndex, row_fields
+    from rag.index.milvus_index import MilvusVectorIndex, row_fields
 
     path = tmp / "milvus.db"
     index = MilvusVectorIndex(str(path), "scale", base.shape[1], timeout=600)
@@ -168,7 +168,7 @@ def _build(backend: str, base: np.ndarray, sources: list[str], tmp: Path):
 
 
 def bench_size(args: argparse.Namespace, real: np.ndarray, n: int) -> dict:
-    from rag.vectors import SearchFilter
+    from rag.index.faiss_index import SearchFilter
 
     rng = np.random.default_rng(args.seed)
     base = synthetic(real, n, rng)

@@ -117,8 +117,8 @@ def _phase(name: str, run, timer: _TimedEncode, docs: int = 0) -> dict:
 
 
 def _check(engine, site: Site, html_releases: list, files: list, asks: int) -> dict:
-    from rag.formats_pdf import page_at
-    from rag.web_extract import source_for_url
+    from rag.ingestion.formats_pdf import page_at
+    from rag.ingestion.web_extract import source_for_url
 
     snap = engine.snapshot
     wrong = []
@@ -161,10 +161,10 @@ def _check(engine, site: Site, html_releases: list, files: list, asks: int) -> d
 
 def run(args: argparse.Namespace) -> dict:
     from rag.config import Settings
-    from rag.embedding import FakeEmbedder, make_embedder
+    from rag.embedders.base import FakeEmbedder, make_embedder
     from rag.engine import Engine
-    from rag.fetch import Fetcher, FetchPolicy
-    from rag.web_sources import WebIngester
+    from rag.ingestion.fetch import Fetcher, FetchPolicy
+    from rag.ingestion.web_sources import WebIngester
 
     with Site() as site, tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()

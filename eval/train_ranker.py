@@ -3,7 +3,8 @@
     python -m eval.train_ranker [--data ../shared/data/squad/dev-v1.1-part-a.json]
 
 1. Answer types (rag/models/answer_types.json): for each question of the SQuAD `train` split,
-   its key (rag.question_analysis.question_key) and the spaCy entity label of its gold answer
+   its key (rag.answering.question_analysis.question_key) and the spaCy entity label of its gold
+   answer
    in the paragraph; counted per key.
 2. Answer ranker (rag/models/answer_ranker.json): every SQuAD paragraph is indexed (open
    retrieval, as `python -m eval.bench squad`); each question of the `calib` split (articles the
@@ -29,8 +30,8 @@ import numpy as np
 
 from eval.metrics import squad_em, squad_f1
 from eval.squad_data import DEFAULT_SQUAD, load_articles
-from rag.answer_ranker import FEATURES, RANKER_MODEL, AnswerRanker
-from rag.question_analysis import ANSWER_TYPES, SPACY_PACKAGE, question_key
+from rag.answering.answer_ranker import FEATURES, RANKER_MODEL, AnswerRanker
+from rag.answering.question_analysis import ANSWER_TYPES, SPACY_PACKAGE, question_key
 
 log = logging.getLogger("train_ranker")
 

@@ -24,9 +24,16 @@ import numpy as np
 
 from eval.metrics import squad_em, squad_f1
 from eval.squad_data import DEFAULT_SQUAD, load_articles
+from rag.answering.reader import (
+    FULL_PREFIX,
+    LORA_TARGETS,
+    MAX_LENGTH,
+    READER_WEIGHTS,
+    STRIDE,
+    SpanReader,
+)
 from rag.config import DEFAULT_MODEL
-from rag.model_files import resolve_model_path
-from rag.reader import FULL_PREFIX, LORA_TARGETS, MAX_LENGTH, READER_WEIGHTS, STRIDE, SpanReader
+from rag.embedders.model_files import resolve_model_path
 
 log = logging.getLogger("train_reader")
 

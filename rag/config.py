@@ -21,9 +21,11 @@ class Settings:
     source_dir: Path = PROJECT_ROOT / "seeds"
     embed_model: str = DEFAULT_MODEL  # a name, or a local sentence-transformers model path
     embed_batch_size: int = 64
-    embed_backend: str = "onnx-int8"  # torch | onnx | onnx-int8 (rag.onnx_backend)
-    evidence_backend: str = "onnx"  # word similarity in question analysis (rag.question_analysis)
-    reader_backend: str = "onnx"  # torch | onnx | onnx-int8: the span reader (rag.reader)
+    embed_backend: str = "onnx-int8"  # torch | onnx | onnx-int8 (rag.embedders.onnx_backend)
+    evidence_backend: str = (
+        "onnx"  # word similarity in question analysis (rag.answering.question_analysis)
+    )
+    reader_backend: str = "onnx"  # torch | onnx | onnx-int8: the span reader (rag.answering.reader)
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
     chunk_tokens: int = 160
@@ -35,7 +37,7 @@ class Settings:
     max_upload_bytes: int = 5_000_000
     api_key: str = ""
     api_key_reads: bool = False
-    # HTTP hardening (rag.api_guard, rag.server): request limits, timeouts, cross-site writes.
+    # HTTP hardening (rag.http.guard, rag.http.server): request limits, timeouts, cross-site writes.
     max_body_bytes: int = 1_000_000  # any other request body; larger ones get 413 unread
     body_timeout: float = 30.0  # seconds to receive a whole request body (else 408)
     header_timeout: float = 10.0  # seconds to receive a request's headers (else closed)
@@ -44,7 +46,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()  # other origins whose pages may write ("*" = any)
     background_write_chars: int = 100_000  # larger POSTed documents: 202 + a job (0 = never)
     log_level: str = "INFO"
-    # Optional generated answers through an OpenAI-compatible chat API (rag.generation).
+    # Optional generated answers through an OpenAI-compatible chat API (rag.answering.generation).
     llm_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama); "" = extractive only
     llm_model: str = "default"
     llm_api_key: str = ""
@@ -53,19 +55,20 @@ class Settings:
     llm_retries: int = 2
     llm_max_tokens: int = 256
     llm_passages: int = 4
-    # Vector index (rag.vectors, rag.milvus_index): SQLite stays the store of record either way.
+    # Vector index (rag.index.faiss_index, rag.index.milvus_index): SQLite stays the store of
+    # record either way.
     vector_backend: str = "faiss"  # faiss | milvus
     faiss_index: str = "auto"  # auto | flat | hnsw | ivf-sq8 (auto: by corpus size)
     milvus_uri: str = ""  # a *.db path (Milvus Lite) or http://host:19530; "" = index_dir/milvus.db
     milvus_token: str = ""
     milvus_collection: str = "rag_chunks"
     milvus_timeout: float = 10.0
-    # Web ingestion (rag.fetch): `rag index --url/--feed/--sitemap` and POST {"url"}.
+    # Web ingestion (rag.ingestion.fetch): `rag index --url/--feed/--sitemap` and POST {"url"}.
     fetch_timeout: float = 10.0  # seconds per request, the whole body included
     fetch_max_bytes: int = 10_000_000  # larger pages/files are refused
     fetch_max_redirects: int = 5
     fetch_delay: float = 1.0  # seconds between two requests to one host (robots Crawl-delay wins)
-    fetch_user_agent: str = ""  # "" = rag.fetch.USER_AGENT
+    fetch_user_agent: str = ""  # "" = rag.ingestion.fetch.USER_AGENT
     fetch_allow_private: bool = False  # POST {"url"} may reach loopback/private addresses
 
     @classmethod

@@ -10,25 +10,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag import corpus_facts
-from rag import query as query_mod
-from rag.annotation_cache import ANNOTATIONS_FILE, EntityCache
-from rag.answering import Answerer
-from rag.chunking import chunk_document
-from rag.collection import CollectionQuestions
+from rag.answering import constraints as question_constraints
+from rag.answering.annotation_cache import ANNOTATIONS_FILE, EntityCache
+from rag.answering.collection import CollectionQuestions
+from rag.answering.evidence import EvidenceScorer
+from rag.answering.extractive import Answerer
+from rag.answering.generation import Generator
+from rag.answering.question_analysis import Annotator, pipeline_id
+from rag.answering.question_kinds import KindsAnswerer
+from rag.answering.reader import SpanReader
+from rag.answering.retrieval import RetrievalParams, Retriever
 from rag.config import Settings
-from rag.embedding import Embedder, make_embedder
+from rag.embedders.base import Embedder, make_embedder
 from rag.errors import IndexMissing, NotFound, VectorBackendUnavailable
-from rag.evidence import EvidenceScorer
-from rag.generation import Generator
-from rag.ingest import Loaded, Skipped, iter_source_dir
-from rag.question_analysis import Annotator, pipeline_id
-from rag.question_kinds import KindsAnswerer
-from rag.reader import SpanReader
-from rag.retrieval import RetrievalParams, Retriever
-from rag.store import IndexSpec, Snapshot, Store, Upsert
-from rag.types import Document, Hit
-from rag.vector_backend import VectorConfig
+from rag.index import corpus_facts
+from rag.index.store import IndexSpec, Snapshot, Store, Upsert
+from rag.index.vector_backend import VectorConfig
+from rag.ingestion.chunking import chunk_document
+from rag.ingestion.ingest import Loaded, Skipped, iter_source_dir
+from rag.values import Document, Hit
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class Engine:
             warm = getattr(embedder, "warm_up", None)
             if warm is not None:
                 warm()
-        query_mod.load_gazetteer()
+        question_constraints.load_gazetteer()
         self.reader.warm_up()
         self.annotator.warm_up()
         if self._snapshot is not None:
@@ -333,7 +333,7 @@ class Engine:
         under the write lock.
         """
         from rag.errors import Conflict, ValidationFailed
-        from rag.names import source_problem
+        from rag.ingestion.names import source_problem
 
         for doc in docs:  # every way a name arrives (JSON, upload, URL) meets the same rules
             problem = source_problem(doc.source)
@@ -434,7 +434,7 @@ class Engine:
         """Hybrid search with explicit filters and the question's own year/place constraints.
 
         With `rerank`, the fused top candidates are re-ordered by their best sentence's
-        evidence score (rag.evidence: lexical, from the BM25 statistics, no model call).
+        evidence score (rag.answering.evidence: lexical, from the BM25 statistics, no model call).
         """
         with self._rw.read():
             snap = self.snapshot

@@ -1,6 +1,6 @@
 """Domain errors: each says what happened, in a message and a stable `code`.
 
-They know nothing of HTTP: rag.api_errors maps each code to a status (and adds what an HTTP
+They know nothing of HTTP: rag.http.errors maps each code to a status (and adds what an HTTP
 client can do about it); the CLI prints the message.
 """
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from rag.engine import Engine
 from rag.errors import Conflict, NotFound, RagError, ValidationFailed
+from rag.ingestion.names import source_problem
 from rag.logsafe import escape
-from rag.names import source_problem
-from rag.types import Document
+from rag.values import Document
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import PROJECT_ROOT, Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 
 SEEDS = PROJECT_ROOT / "seeds"

@@ -1,11 +1,12 @@
-"""Sentence entity tags kept on disk (rag.annotation_cache): never tagged twice across restarts."""
+"""Sentence entity tags kept on disk (rag.answering.annotation_cache): never tagged twice across
+restarts."""
 
 from __future__ import annotations
 
 import logging
 
-from rag.annotation_cache import EntityCache
-from rag.question_analysis import Annotator, pipeline_id
+from rag.answering.annotation_cache import EntityCache
+from rag.answering.question_analysis import Annotator, pipeline_id
 
 SENTENCES = [
     "Maria Lopez, chief executive of Acme, said on Tuesday that profits rose 12% in 2004.",

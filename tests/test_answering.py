@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering import Answerer
-from rag.evidence import Candidate
-from rag.types import Chunk, Document, Hit
+from rag.answering.evidence import Candidate
+from rag.answering.extractive import Answerer
+from rag.values import Chunk, Document, Hit
 from tests.conftest import ASTANA, TASHKENT, VIENNA
 
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import rag.api
-from rag.api import create_app
+import rag.http.app
 from rag.config import Settings
 from rag.engine import Engine
-from rag.ingest import document_from_record
+from rag.http.app import create_app
+from rag.ingestion.ingest import document_from_record
 from tests.conftest import SEEDS, VIENNA
 
 VIENNA_Q = "Who funded the 2008 Vienna conference?"
@@ -133,13 +133,13 @@ def test_healthz_readyz_and_pages(client: TestClient) -> None:
 
 def test_not_ready_until_loaded(make_client: Callable[..., TestClient], monkeypatch) -> None:
     gate = threading.Event()
-    real_load = rag.api.load
+    real_load = rag.http.app.load
 
     def slow_load(state: Any) -> None:
         gate.wait(30)
         real_load(state)
 
-    monkeypatch.setattr(rag.api, "load", slow_load)
+    monkeypatch.setattr(rag.http.app, "load", slow_load)
     client = make_client(wait=False)
     assert client.get("/healthz").status_code == 200
     assert_error(client.get("/readyz"), 503, "not_ready")

@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from rag.chunking import chunk_document, count_tokens, split_sentences
-from rag.ingest import Loaded, iter_source_dir
-from rag.types import Document
+from rag.ingestion.chunking import chunk_document, count_tokens, split_sentences
+from rag.ingestion.ingest import Loaded, iter_source_dir
+from rag.values import Document
 from tests.conftest import SEEDS
 
 

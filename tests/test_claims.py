@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.claims import Passage, PassageIndex, check_sentence, human_date, split_generated
-from rag.types import Chunk, Document, Hit
+from rag.answering.claims import Passage, PassageIndex, check_sentence, human_date, split_generated
+from rag.values import Chunk, Document, Hit
 
 QUESTION = "Who funded the 2008 Vienna conference?"
 VIENNA_TEXT = (

@@ -15,14 +15,14 @@ import pytest
 import uvicorn
 
 from rag import __version__
-from rag import cli_support as ui
-from rag.api import create_app
-from rag.api_deps import check_question
-from rag.cli import build_parser, main
+from rag.cli import support as ui
+from rag.cli.commands import build_parser, main
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 from rag.errors import RagError
+from rag.http.app import create_app
+from rag.http.deps import check_question
 from tests.conftest import VIENNA
 from tests.live_server import free_port
 

@@ -9,8 +9,8 @@ import pytest
 
 from rag.config import Settings
 from rag.engine import Engine
-from rag.ingest import document_from_record
-from rag.types import Document
+from rag.ingestion.ingest import document_from_record
+from rag.values import Document
 
 pytestmark = pytest.mark.model
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering.followup import resolve_followup
 from rag.engine import Engine
-from rag.followup import resolve_followup
 from tests.conftest import ASTANA, TASHKENT
 
 

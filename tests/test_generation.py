@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.api import create_app
+from rag.answering.generation import ChatClient, build_messages
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
-from rag.generation import ChatClient, build_messages
+from rag.http.app import create_app
 from tests.conftest import VIENNA
 from tests.test_api import parse_sse, wait_ready
 

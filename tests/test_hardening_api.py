@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag import logsafe
-from rag.api import create_app
-from rag.api_guard import PAGE_CSP
 from rag.config import Settings
 from rag.engine import Engine
+from rag.http.app import create_app
+from rag.http.guard import PAGE_CSP
 from tests.test_api import VIENNA_Q, assert_error, quokka, wait_ready
 
 ASK_ROUTES = ("/api/ask", "/api/ask/stream", "/v1/chat/completions")
@@ -226,7 +226,7 @@ def test_good_names_still_work(client: TestClient) -> None:
 
 def test_engine_refuses_bad_names_from_any_route(fake_engine: Engine) -> None:
     from rag.errors import ValidationFailed
-    from rag.ingest import document_from_record
+    from rag.ingestion.ingest import document_from_record
 
     fake_engine.index_directory()
     doc = document_from_record({"text": "GENEVA, 3 May 2021 - A release."}, "..")
@@ -282,7 +282,7 @@ def test_the_chat_page_needs_nothing_the_csp_blocks() -> None:
     """The page's HTML, CSS and JS use no inline script or style and load only from /web."""
     import re
 
-    from rag.api import WEB_DIR
+    from rag.http.app import WEB_DIR
 
     html = (WEB_DIR / "index.html").read_text()
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S | re.I)
@@ -338,7 +338,7 @@ def test_every_logged_value_is_escaped_by_the_handler_filter() -> None:
 
 
 def test_the_server_installs_the_filter() -> None:
-    from rag.server import configure_logging
+    from rag.http.server import configure_logging
 
     root = logging.getLogger()
     added = logging.StreamHandler()

@@ -20,11 +20,11 @@ if not CHROMIUM.exists():
 import uvicorn  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from rag.api import create_app  # noqa: E402
-from rag.api_guard import PAGE_CSP  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.engine import Engine  # noqa: E402
-from rag.server import uvicorn_config  # noqa: E402
+from rag.http.app import create_app  # noqa: E402
+from rag.http.guard import PAGE_CSP  # noqa: E402
+from rag.http.server import uvicorn_config  # noqa: E402
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 30_000

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.api import create_app
 from rag.config import Settings
 from rag.engine import Engine
+from rag.http.app import create_app
 from tests.test_api import assert_error, quokka, quokka_question, wait_ready
 
 THRESHOLD = 2_000  # characters: a test-sized "large" document

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.ingest import document_from_record
-from rag.keyword_index import KeywordIndexer, query_terms, tokenize
+from rag.index.keyword_index import KeywordIndexer, query_terms, tokenize
+from rag.ingestion.ingest import document_from_record
 
 NAMES = ["Zorblat2x2", "Zorblat2x22", "Zorblat2x222", "Zorblat2xa", "Zorblat2xas", "A1B2", "A1B2ed"]
 

@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.config import SchemathesisConfig  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
-import rag.api  # noqa: E402
-from rag.api import create_app  # noqa: E402
+import rag.http.app  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.embedding import FakeEmbedder  # noqa: E402
+from rag.embedders.base import FakeEmbedder  # noqa: E402
 from rag.engine import Engine  # noqa: E402
+from rag.http.app import create_app  # noqa: E402
 from tests.conftest import SEEDS  # noqa: E402
 
 EXAMPLES = 20  # per operation; `derandomize` makes the same requests every run
@@ -49,7 +49,7 @@ schema = schemathesis.openapi.from_asgi(
 
 @pytest.fixture(scope="module", autouse=True)
 def ready_app() -> Iterator[None]:
-    rag.api.load(APP.state.service)  # what the lifespan does
+    rag.http.app.load(APP.state.service)  # what the lifespan does
     assert APP.state.service.ready, APP.state.service.error
     yield
     shutil.rmtree(INDEX_DIR, ignore_errors=True)

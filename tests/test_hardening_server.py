@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
-from rag.api_guard import GuardMiddleware
 from rag.config import Settings
-from rag.server import uvicorn_config
+from rag.http.guard import GuardMiddleware
+from rag.http.server import uvicorn_config
 
 SOCKET_WAIT = 30.0  # a liveness bound for the server's answer, not a latency claim
 

@@ -14,17 +14,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.store
-import rag.vectors
-from rag.api_errors import http_status
+import rag.index.faiss_index
+import rag.index.store
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 from rag.errors import IndexMissing, InsufficientStorage
-from rag.index_files import file_sha256, is_disk_full
-from rag.ingest import document_from_record
-from rag.store import Store
-from rag.vectors import FaissVectorIndex
+from rag.http.errors import http_status
+from rag.index.faiss_index import FaissVectorIndex
+from rag.index.files import file_sha256, is_disk_full
+from rag.index.store import Store
+from rag.ingestion.ingest import document_from_record
 from tests.conftest import VIENNA
 
 
@@ -75,7 +75,7 @@ def test_flipped_bytes_in_the_vector_file_are_detected_and_rebuilt(fake_settings
     middle = len(data) // 2
     data[middle : middle + 64] = bytes(b ^ 0x5A for b in data[middle : middle + 64])
     path.write_bytes(bytes(data))
-    with caplog.at_level(logging.WARNING, logger="rag.store"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.store"):
         again = reopened(fake_settings)
     assert any("fails its checksum" in r.getMessage() for r in caplog.records), caplog.text
     assert_sound(again, fake_settings)
@@ -96,7 +96,7 @@ def test_a_vector_off_unit_length_is_detected_without_a_checksum(fake_settings, 
     meta = manifest(fake_settings)
     del meta["faiss"]["sha256"]
     (fake_settings.index_dir / "manifest.json").write_text(json.dumps(meta))
-    with caplog.at_level(logging.WARNING, logger="rag.store"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.store"):
         again = reopened(fake_settings)
     assert any("not unit length" in r.getMessage() for r in caplog.records), caplog.text
     assert_sound(again, fake_settings)
@@ -111,7 +111,7 @@ def test_a_manifest_naming_another_index_is_not_ignored(fake_settings, caplog, f
     meta = manifest(fake_settings)
     meta[field] = value
     (fake_settings.index_dir / "manifest.json").write_text(json.dumps(meta))
-    with caplog.at_level(logging.WARNING, logger="rag.store"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.store"):
         again = reopened(fake_settings)
     warned = [
         r.getMessage() for r in caplog.records if "belongs to another index" in r.getMessage()
@@ -199,7 +199,7 @@ class FullDisk(io.RawIOBase):
 def fill_disk(monkeypatch, room: int = 1000) -> None:
     """Every vector file written from now on meets a full disk after `room` bytes."""
     monkeypatch.setattr(
-        rag.vectors, "open", lambda path, mode="r": FullDisk(path, room), raising=False
+        rag.index.faiss_index, "open", lambda path, mode="r": FullDisk(path, room), raising=False
     )
 
 
@@ -245,7 +245,7 @@ def test_a_full_disk_while_writing_the_manifest_changes_nothing(fake_settings, m
     def no_room(path, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(rag.store, "write_temp", no_room)
+    monkeypatch.setattr(rag.index.store, "write_temp", no_room)
     with pytest.raises(InsufficientStorage):
         engine.add_documents([quokka()])
     assert temp_files(fake_settings.index_dir) == []
@@ -276,7 +276,7 @@ def test_stale_temp_files_are_removed_at_start(fake_settings, caplog):
         (index_dir / name).write_bytes(b"partial")
     ours = index_dir / f".vectors.faiss.{os.getppid()}.tmp"  # a live process's: kept
     ours.write_bytes(b"in progress")
-    with caplog.at_level(logging.WARNING, logger="rag.index_files"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.files"):
         reopened(fake_settings)
     assert temp_files(index_dir) == [ours.name]
     assert any("interrupted write" in r.getMessage() for r in caplog.records)
@@ -288,7 +288,7 @@ def test_the_service_finishes_an_interrupted_first_build_before_it_is_ready(
     """`rag serve` killed during its own first build: the next start builds, /readyz waits."""
     from fastapi.testclient import TestClient
 
-    from rag.api import create_app
+    from rag.http.app import create_app
     from tests.test_api import wait_ready
 
     killed = Engine(fake_settings, embedder=FakeEmbedder())

@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pytest
 
-from rag import corpus_facts, keyword_index
-from rag import query as query_mod
-from rag.keyword_index import KeywordIndexer, query_terms
+from rag.answering import constraints as question_constraints
+from rag.index import corpus_facts, keyword_index
+from rag.index.keyword_index import KeywordIndexer, query_terms
 from rag.text_utils import fts_query
-from rag.types import Document
+from rag.values import Document
 from tests.conftest import VIENNA
 
 QUESTIONS = [
@@ -150,9 +150,11 @@ def test_constraints_resolve_the_same_with_registered_facts(indexed):
         "Which meetings were held in Kazakhstan?",
         "What did Tashkent host?",
     ]:
-        c = query_mod.extract(question, docs)
-        got = query_mod.resolve(c, docs)
-        plain = query_mod.resolve(query_mod.extract(question, dict(docs)), dict(docs))
+        c = question_constraints.extract(question, docs)
+        got = question_constraints.resolve(c, docs)
+        plain = question_constraints.resolve(
+            question_constraints.extract(question, dict(docs)), dict(docs)
+        )
         assert (got.allowed, got.unmet, got.required_terms, got.satisfied_terms) == (
             plain.allowed,
             plain.unmet,

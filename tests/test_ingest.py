@@ -4,7 +4,14 @@ import json
 
 import pytest
 
-from rag.ingest import IngestError, Loaded, Skipped, iter_source_dir, parse_bytes, parse_date
+from rag.ingestion.ingest import (
+    IngestError,
+    Loaded,
+    Skipped,
+    iter_source_dir,
+    parse_bytes,
+    parse_date,
+)
 from tests.conftest import SEEDS, VIENNA
 
 MENU_WORDS = ("Arms control", "Participating States", "Court of Conciliation", "Cyber/ICT")

@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.keyword_index import KeywordIndexer, query_terms, tokenize
+from rag.index.keyword_index import KeywordIndexer, query_terms, tokenize
 from rag.text_utils import fts_query
-from rag.types import Document
+from rag.values import Document
 from tests.conftest import VIENNA
 
 QUESTIONS = [

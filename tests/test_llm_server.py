@@ -24,11 +24,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.api import create_app
-from rag.claims import human_date, split_generated
+from rag.answering.claims import human_date, split_generated
 from rag.config import PROJECT_ROOT
 from rag.engine import Engine
-from rag.types import Answer
+from rag.http.app import create_app
+from rag.values import Answer
 from tests.live_server import free_port, stop
 
 pytestmark = [pytest.mark.llm, pytest.mark.model]
@@ -131,7 +131,8 @@ def llm_engine(real_engine: Engine, llm_url: str) -> Engine:
 
 
 def assert_faithful(engine: Engine, answer: Answer) -> None:
-    """Independently of rag.claims: each kept sentence's numbers and names are in its quotes."""
+    """Independently of rag.answering.claims: each kept sentence's numbers and names are in its
+    quotes."""
     assert answer.mode in ("generated", "fallback"), answer.mode
     assert not (answer.warning or "").startswith("LLM unavailable"), answer.warning
     for c in answer.citations:

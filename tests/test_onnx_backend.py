@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.embedding import SentenceTransformerEmbedder, make_embedder
+from rag.embedders.base import SentenceTransformerEmbedder, make_embedder
+from rag.embedders.onnx_backend import INT8_VECTORS_VERSION, OnnxEmbedder
 from rag.engine import Engine
 from rag.errors import IndexIncompatible
-from rag.onnx_backend import INT8_VECTORS_VERSION, OnnxEmbedder
 
 TEXTS = [
     "It was financed by Belgium, Norway, the Russian Federation and Japan.",
@@ -46,7 +46,7 @@ def test_unknown_backend_is_a_clear_error():
 
 def test_index_records_the_backend_and_refuses_another(tmp_path):
     """An index built with one backend's vectors is never searched with another's."""
-    from rag.embedding import FakeEmbedder
+    from rag.embedders.base import FakeEmbedder
 
     int8_name = f"all-MiniLM-L6-v2+onnx-int8.v{INT8_VECTORS_VERSION}"
     settings = Settings(index_dir=tmp_path / "index")
@@ -80,7 +80,7 @@ def test_a_vector_does_not_depend_on_what_else_is_encoded(quantized):
 
 
 def test_word_similarity_gets_its_own_model_when_backends_differ(tmp_path):
-    from rag.embedding import FakeEmbedder
+    from rag.embedders.base import FakeEmbedder
 
     engine = Engine(
         Settings(index_dir=tmp_path, embed_backend="onnx-int8", evidence_backend="onnx")

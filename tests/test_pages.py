@@ -1,4 +1,4 @@
-"""The pages a browser loads (rag.api_pages): the chat page's question limit, the icon, and the
+"""The pages a browser loads (rag.http.pages): the chat page's question limit, the icon, and the
 offline API docs with response examples. No index is loaded: these routes do not need one."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.api import create_app
-from rag.api_examples import ANSWER, EXAMPLES
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
+from rag.http.app import create_app
+from rag.http.examples import ANSWER, EXAMPLES
 
 
 def client_for(tmp_path: Path, **overrides) -> TestClient:

@@ -9,14 +9,15 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from rag import formats, plugins
+from rag import plugins
 from rag.config import Settings
-from rag.embedding import BUILTIN_EMBEDDERS, FakeEmbedder, embedder_backends, make_embedder
+from rag.embedders.base import BUILTIN_EMBEDDERS, FakeEmbedder, embedder_backends, make_embedder
 from rag.engine import Engine
-from rag.faiss_backend import FaissBackend
-from rag.ingest import IngestError, parse_bytes
-from rag.types import Document
-from rag.vector_backend import VectorConfig
+from rag.index.faiss_backend import FaissBackend
+from rag.index.vector_backend import VectorConfig
+from rag.ingestion import formats
+from rag.ingestion.ingest import IngestError, parse_bytes
+from rag.values import Document
 
 
 def read_shouting(data: bytes, name: str) -> list[Document]:

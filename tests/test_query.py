@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag import query
-from rag.ingest import Loaded, iter_source_dir
+from rag.answering import constraints as query
+from rag.ingestion.ingest import Loaded, iter_source_dir
 from tests.conftest import ASTANA, SEEDS, TASHKENT, VIENNA
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question_analysis import Annotator, question_key
-from rag.question_kinds import _focus, release_filter_question, wh_question
+from rag.answering.question_analysis import Annotator, question_key
+from rag.answering.question_kinds import _focus, release_filter_question, wh_question
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_expected_answer_type_is_learned(annotator: Annotator, question: str, la
 
 @pytest.mark.model
 def test_an_unseen_head_noun_borrows_the_type_of_similar_nouns() -> None:
-    from rag.embedding import make_embedder
+    from rag.embedders.base import make_embedder
 
     annotator = Annotator(make_embedder("all-MiniLM-L6-v2", 64, "onnx"))
     key = "noun:footballer"  # not a head noun of any training question

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering.reader import SpanReader
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
-from rag.reader import SpanReader
-from rag.types import Document
+from rag.values import Document
 
 pytestmark = pytest.mark.model
 
@@ -88,10 +88,10 @@ def test_a_question_the_releases_do_not_answer_is_declined(news_engine: Engine) 
 
 
 def test_today_in_a_dated_release_is_read_as_its_date() -> None:
-    from rag.answer_ranker import SpanCandidate
-    from rag.answering import anchored_date
-    from rag.reader import Span
-    from rag.types import Chunk, Hit
+    from rag.answering.answer_ranker import SpanCandidate
+    from rag.answering.extractive import anchored_date
+    from rag.answering.reader import Span
+    from rag.values import Chunk, Hit
 
     doc = Document(source="d.txt", title="T", text="The plant opened today.", date="2023-03-14")
     chunk = Chunk("d.txt#0", "d.txt", 0, 0, len(doc.text), doc.text, doc.text, 5)

@@ -19,11 +19,11 @@ from eval.newsroom import (
     release_page,
     release_pdf,
 )
-from rag.api import create_app
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
-from rag.web_extract import source_for_url
+from rag.http.app import create_app
+from rag.ingestion.web_extract import source_for_url
 from tests.test_api import assert_error, wait_ready
 
 

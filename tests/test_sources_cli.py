@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from eval.newsroom import Route, Site, newsroom
-from rag.cli import main, parse_every
+from rag.cli.commands import main, parse_every
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 
 
@@ -83,7 +83,7 @@ def test_watch_once_and_every(site: Site, tmp_path: Path, capsys, monkeypatch) -
         else:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("rag.cli.time.sleep", sleep)
+    monkeypatch.setattr("rag.cli.commands.time.sleep", sleep)
     assert main([*watch, "--every", "30m"]) == 130
     out = capsys.readouterr().out
     assert out.count("Synced 1 feed(s)") == 2

@@ -18,13 +18,13 @@ from eval.newsroom import (
     release_pdf,
     scanned_pdf,
 )
-from rag.api_errors import http_status
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
-from rag.fetch import Fetcher, FetchError, FetchPolicy
-from rag.web_sources import WebIngester
-from rag.web_state import WebState
+from rag.http.errors import http_status
+from rag.ingestion.fetch import Fetcher, FetchError, FetchPolicy
+from rag.ingestion.web_sources import WebIngester
+from rag.ingestion.web_state import WebState
 
 
 @pytest.fixture
@@ -154,8 +154,8 @@ def test_robots_txt_server_error_blocks_the_host(site: Site) -> None:
     ],
 )
 def test_kind_of_by_media_type_then_bytes(ctype: str, path: str, body: bytes, kind) -> None:
-    from rag.fetch import Fetched, FetchUnsupported
-    from rag.web_sources import kind_of
+    from rag.ingestion.fetch import Fetched, FetchUnsupported
+    from rag.ingestion.web_sources import kind_of
 
     fetched = Fetched("http://h" + path, "http://h" + path, 200, ctype, body)
     if kind is None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from eval.newsroom import encrypted_pdf, release, release_docx, release_pdf, scanned_pdf
-from rag.chunking import split_sentences
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
-from rag.formats_pdf import PAGE_BREAK, page_at, page_spans, reflow
-from rag.ingest import IngestError, parse_bytes
+from rag.ingestion.chunking import split_sentences
+from rag.ingestion.formats_pdf import PAGE_BREAK, page_at, page_spans, reflow
+from rag.ingestion.ingest import IngestError, parse_bytes
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from eval.newsroom import Route, Site, newsroom, release, release_page
-from rag.api import create_app
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 from rag.errors import RagError
-from rag.fetch import Fetcher, FetchPolicy
-from rag.web_remote import RemoteSync
+from rag.http.app import create_app
+from rag.ingestion.fetch import Fetcher, FetchPolicy
+from rag.ingestion.web_remote import RemoteSync
 from tests.test_api import wait_ready
 
 

@@ -10,12 +10,12 @@ import pytest
 
 from eval.newsroom import MENU, Route, Site, newsroom, release, release_page, release_pdf
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
-from rag.fetch import USER_AGENT, Fetcher, FetchPolicy
-from rag.ingest import parse_bytes
-from rag.web_extract import source_for_url
-from rag.web_sources import WebIngester
+from rag.ingestion.fetch import USER_AGENT, Fetcher, FetchPolicy
+from rag.ingestion.ingest import parse_bytes
+from rag.ingestion.web_extract import source_for_url
+from rag.ingestion.web_sources import WebIngester
 from tests.conftest import SEEDS
 from tests.test_ingest import MENU_WORDS
 
@@ -189,8 +189,8 @@ def test_user_agent_robots_txt_and_polite_pace(
         slept.append(round(seconds, 3))
         clock[0] += seconds
 
-    monkeypatch.setattr("rag.fetch.time.sleep", sleep)
-    monkeypatch.setattr("rag.fetch.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("rag.ingestion.fetch.time.sleep", sleep)
+    monkeypatch.setattr("rag.ingestion.fetch.time.monotonic", lambda: clock[0])
     urls = [site.url(f"/news/release-00{i}") for i in range(3)] + [site.url("/private/memo")]
     report = ingester(engine, delay=0.5).sync(urls)
     assert report.count("added") == 3
@@ -223,8 +223,8 @@ def _pdf_with_annex(site: Site, engine: Engine):
 
 
 def test_pdf_release_by_url_passages_name_their_page(site: Site, engine: Engine) -> None:
-    from rag.chunking import split_sentences
-    from rag.formats_pdf import page_at
+    from rag.ingestion.chunking import split_sentences
+    from rag.ingestion.formats_pdf import page_at
 
     rel, doc = _pdf_with_annex(site, engine)
     hit = engine.search("How many microscopes did the Quokka Foundation donate?", 1)[0]
@@ -240,7 +240,7 @@ def test_pdf_release_by_url_passages_name_their_page(site: Site, engine: Engine)
 
 @pytest.mark.model  # the answerer's span reader loads MiniLM
 def test_pdf_release_by_url_answers_cite_the_right_page(site: Site, engine: Engine) -> None:
-    from rag.formats_pdf import page_at
+    from rag.ingestion.formats_pdf import page_at
 
     rel, doc = _pdf_with_annex(site, engine)
     answer = engine.ask("How many microscopes did the Quokka Foundation donate?")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 from rag.errors import IndexIncompatible, IndexMissing, NotFound
-from rag.store import Store
+from rag.index.store import Store
 from tests.conftest import VIENNA
 
 
@@ -94,7 +94,7 @@ def test_stale_faiss_file_is_rebuilt_without_embedding(fake_settings):
 
 def test_add_and_delete_documents(fake_engine):
     from rag.errors import Conflict
-    from rag.ingest import document_from_record
+    from rag.ingestion.ingest import document_from_record
 
     fake_engine.index_directory()
     doc = document_from_record({"title": "Zebra", "text": "Zebras crossed Nairobi."}, "z.txt")
@@ -151,7 +151,10 @@ def test_sigkill_mid_index_leaves_previous_index(tmp_path, fake_settings, seeds_
         assert _consistent(fake_settings.index_dir) in (before, (155, before[1] + 150))
     # An uninterrupted run completes and is consistent too.
     subprocess.run(
-        [sys.executable, "-m", "rag.cli", "index"], env=env, check=True, capture_output=True
+        [sys.executable, "-m", "rag.cli", "index"],
+        env=env,
+        check=True,
+        capture_output=True,
     )
     assert _consistent(fake_settings.index_dir)[0] == 155
 

@@ -10,14 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from rag.api_errors import http_status
 from rag.config import Settings
-from rag.embedding import FakeEmbedder
+from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 from rag.errors import VectorBackendUnavailable
-from rag.ingest import document_from_record
-from rag.vector_backend import VectorConfig
-from rag.vectors import (
+from rag.http.errors import http_status
+from rag.index.faiss_index import (
     EXACT_FILTER_LIMIT,
     HNSW_FROM,
     IVF_FROM,
@@ -26,6 +24,8 @@ from rag.vectors import (
     auto_faiss_kind,
     ivf_nlist,
 )
+from rag.index.vector_backend import VectorConfig
+from rag.ingestion.ingest import document_from_record
 from tests.conftest import TASHKENT, VIENNA
 
 LAYOUTS = ["flat", "hnsw", "ivf-sq8"]
@@ -119,7 +119,7 @@ def test_layout_change_rebuilds_from_stored_vectors(fake_settings: Settings) -> 
 
 
 def test_search_filter_uses_fields_when_exact(fake_engine: Engine) -> None:
-    from rag.milvus_index import milvus_filter
+    from rag.index.milvus_index import milvus_filter
 
     fake_engine.index_directory()
     snap = fake_engine.snapshot
@@ -137,7 +137,7 @@ def test_search_filter_uses_fields_when_exact(fake_engine: Engine) -> None:
 
 @milvus_only
 def test_filters_reach_milvus_as_expressions(fake_settings: Settings, monkeypatch) -> None:
-    from rag.milvus_index import milvus_filter
+    from rag.index.milvus_index import milvus_filter
 
     engine = Engine(fake_settings, embedder=FakeEmbedder())
     engine.index_directory()
@@ -250,7 +250,7 @@ def test_stale_milvus_collection_is_rebuilt_without_embedding(
     index = milvus_engine.snapshot.vectors
     index.mark_stale()  # as a crash between the Milvus write and the SQLite commit leaves it
     emb = FakeEmbedder()
-    with caplog.at_level(logging.WARNING, logger="rag.store"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.store"):
         engine = Engine(milvus_engine.settings, embedder=emb).open()
     assert "rebuilding" in caplog.text and emb.texts_encoded == 0
     assert engine.snapshot.vectors.count == engine.snapshot.chunk_count
@@ -290,7 +290,7 @@ def test_unreachable_milvus_fails_cleanly(tmp_path, seeds_copy) -> None:
 def test_readyz_reports_milvus_down(milvus_engine: Engine, monkeypatch) -> None:
     from fastapi.testclient import TestClient
 
-    from rag.api import create_app
+    from rag.http.app import create_app
 
     app = create_app(milvus_engine.settings, engine=milvus_engine)
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -1,0 +1,386 @@
+"""Questions about the collection itself, answered from document metadata and full-text counts
+with SQL over the store: "Which is the most recent release?", "How many releases mention
+Afghanistan?", "List the releases from 2008.", "What was released in July 2010?".
+
+A question is about the collection when the noun it asks about (the head of its wh-phrase or
+the object of an imperative), or its main verb ("what was *released*"), is close in MiniLM space
+to what the collection holds (COLLECTION_NOUNS: the product's own vocabulary, not words of any
+question). Recency comes from a superlative ("latest", "most recent", "oldest"), placed by
+similarity to "newest" against "oldest". What a release must mention is the question's named
+entities or, failing that, its remaining content nouns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.answering import constraints as question_constraints
+from rag.answering.question_analysis import question_key
+from rag.answering.titled_release import AttributeNouns, TitledQuery, attribute_value, parse_titled
+from rag.cache import LRU
+from rag.index.store import Snapshot, Store
+from rag.ingestion.chunking import split_sentences
+from rag.text_utils import human_date
+from rag.values import Answer, Citation, Document
+
+log = logging.getLogger(__name__)
+
+# What the collection holds and how it came to be, in the product's own words.
+COLLECTION_NOUNS = (
+    "press release",
+    "release",
+    "news article",
+    "article",
+    "document",
+    "report",
+    "publish",
+)
+COLLECTION_SIMILARITY = 0.65
+MAX_ITEMS = 50
+# Names of the metadata field a question may restrict a mention to ("how many *titles*
+# mention X"): the store's schema, not words of any question.
+TITLE_FIELD_NOUNS = ("title", "headline")
+
+
+@dataclass
+class CollectionQuery:
+    op: str  # "newest" | "oldest" | "count" | "list"
+    terms: list[str] = field(default_factory=list)  # phrases a release must mention
+    constraints: question_constraints.Constraints | None = None
+    # term -> the surname that also counts as a mention of that person (news style names a
+    # person in full once, then by surname)
+    surnames: dict[str, str] = field(default_factory=dict)
+    in_title: bool = False  # the mention must be in the release's title
+    titled: TitledQuery | None = None  # op "attribute": a metadata field of a titled release
+
+
+class CollectionQuestions:
+    def __init__(self, annotator, store: Store) -> None:
+        self.annotator = annotator
+        self.store = store
+        self._anchor: np.ndarray | None = None
+        self._recency: np.ndarray | None = None
+        self._word_sims = LRU(20_000)
+        self._attribute_nouns: AttributeNouns | None = None
+
+    # -- recognising ---------------------------------------------------------------------------
+    def _similar(self, words: list[str]) -> np.ndarray:
+        emb = self.annotator.embedder
+        if self._anchor is None:
+            self._anchor = emb.encode(list(COLLECTION_NOUNS))
+            self._recency = emb.encode(["newest latest most recent", "oldest earliest first"])
+        if not words:
+            return np.zeros(0)
+        # Every question asks this of its nouns; a noun's similarity is computed once.
+        missing = [w for w in dict.fromkeys(words) if w not in self._word_sims]
+        if missing:
+            sims = (emb.encode(missing) @ self._anchor.T).max(axis=1)
+            for w, sim in zip(missing, sims, strict=True):
+                self._word_sims.put(w, float(sim))
+        return np.array([self._word_sims[w] for w in words])
+
+    def parse(self, question: str, snap: Snapshot, filters: dict | None) -> CollectionQuery | None:
+        if self.annotator.embedder is None:
+            return None
+        doc = self.annotator.parse(question.strip())
+        tokens = [t for t in doc if not t.is_space and not t.is_punct]
+        if not tokens:
+            return None
+        if self._attribute_nouns is None:
+            self._attribute_nouns = AttributeNouns(self.annotator.embedder)
+        titled = parse_titled(
+            doc, question, self._attribute_nouns, lambda t: bool(self.store.sources_titled(t))
+        )
+        if titled is not None:
+            return CollectionQuery("attribute", titled=titled)
+        wh = next((t for t in tokens if t.tag_ in ("WDT", "WP", "WRB")), None)
+        root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[0])
+        nouns = [t for t in tokens if t.pos_ == "NOUN"]
+        superlative = [t for t in tokens if t.tag_ in ("JJS", "RBS")]
+        # The word the question asks about: the head of its wh-phrase ("which *releases*",
+        # "how many *articles*"; a tagger may read "releases" there as a verb, so the words
+        # right after the wh-word count too), an imperative's object ("List the *releases*"),
+        # the main verb ("what was *released*"), or, with a superlative, its nouns ("the most
+        # recent of the *releases*"). Not any noun: "the *reports* denying ..." is content.
+        _, head, _ = question_key(doc)
+        after_wh = [
+            t
+            for t in tokens
+            if wh is not None
+            and wh.i < t.i <= wh.i + 4
+            and (t.pos_ in ("NOUN", "PROPN") or t.i == wh.i + 1)  # "Which <verb>": a misread noun
+        ]
+        asks_verb = wh is not None and wh.head.i == root.i and wh.dep_ in ("nsubj", "nsubjpass")
+        focus = [t for t in (head, *after_wh, root if asks_verb else None) if t is not None]
+        if superlative:
+            focus += nouns[:2]
+        focus = [t for t in dict.fromkeys(focus) if t.pos_ in ("NOUN", "VERB", "PROPN")]
+        if not nouns and superlative and wh is not None:
+            # "Which is the oldest?": nothing but the collection to be oldest in.
+            constraints = question_constraints.extract(question, snap.documents, filters)
+            return CollectionQuery(self._recency_op(superlative[0]), [], constraints)
+        if not focus:
+            return None
+        sims = self._similar([t.lemma_.lower() for t in focus])
+        if float(sims.max()) < COLLECTION_SIMILARITY:
+            return None
+        about = focus[int(sims.argmax())]
+        imperative = wh is None and tokens[0].tag_ == "VB"
+        if wh is None and not imperative:
+            return None  # a yes/no question about releases is not a listing
+        constraints = question_constraints.extract(question, snap.documents, filters)
+        terms, surnames = self._terms(doc, about, constraints)
+        # "How many *titles* mention X", "Which releases have X *in the title*".
+        in_title = any(
+            t.lemma_.lower() in TITLE_FIELD_NOUNS
+            and (
+                t in focus
+                # the preposition may attach to the verb or to its object ("have X in the title")
+                or (t.dep_ == "pobj" and root.i in (t.head.head.i, t.head.head.head.i))
+            )
+            for t in tokens
+            if t.pos_ == "NOUN"
+        )
+        if superlative and not terms:
+            return CollectionQuery(self._recency_op(superlative[0]), [], constraints)
+        if wh is not None and wh.lower_ == "how":
+            # "How many releases mention X": the counted noun must be the releases themselves
+            # ("how many participating States ..." asks the releases, not about them).
+            counted = next(
+                (t for t in tokens if t.i > wh.i + 1 and t.pos_ in ("NOUN", "VERB")), None
+            )
+            if counted is None or counted.i != about.i:
+                return None
+            return CollectionQuery("count", terms, constraints, surnames, in_title)
+        if terms or not constraints.empty():
+            return CollectionQuery("list", terms, constraints, surnames, in_title)
+        return None
+
+    def _recency_op(self, superlative) -> str:
+        """ "newest" or "oldest", by the superlative phrase's similarity to each."""
+        self._similar([])
+        words = [superlative.text]
+        if superlative.tag_ == "RBS":  # "most recent": the adjective it grades
+            words.append(superlative.head.text)
+        vec = self.annotator.embedder.encode([" ".join(words)])[0]
+        newest, oldest = (self._recency @ vec).tolist()
+        return "newest" if newest >= oldest else "oldest"
+
+    @staticmethod
+    def _terms(doc, about, constraints: question_constraints.Constraints) -> tuple[list[str], dict]:
+        """What the releases must mention: entities the metadata constraints did not take,
+        and the surname that stands for each person named in full."""
+        taken = {p.lower() for p in constraints.places} | {str(y) for y in constraints.years}
+        ents = [
+            e
+            for e in doc.ents
+            if e.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")
+            and e.text.lower() not in taken
+        ]
+        # An appositive describes the entity it follows ("Veritas, Robert Kilroy-Silk's
+        # party"): the entities inside it are no further conditions.
+        ent_tokens = {t.i for e in ents for t in e}
+        described = {
+            t.i
+            for a in doc
+            if a.dep_ == "appos" and a.head.i in ent_tokens and a.i not in ent_tokens
+            for t in a.subtree
+        }
+        ents = [e for e in ents if not all(t.i in described for t in e)] or ents
+        terms, surnames = [], {}
+        for e in ents:
+            span = e[:-1] if len(e) > 1 and e[-1].tag_ == "POS" else e  # "Kilroy-Silk's"
+            terms.append(span.text)
+            words = span.text.split()
+            if e.label_ == "PERSON" and len(words) > 1:
+                surnames[span.text] = words[-1]
+        if terms:
+            return terms, surnames
+        skip = {about.i}
+        return [
+            t.text
+            for t in doc
+            if t.pos_ in ("NOUN", "PROPN")
+            and t.i not in skip
+            and t.dep_ in ("dobj", "pobj")
+            and t.head.lemma_ in ("mention", "about", "on", "discuss", "cover")
+        ], {}
+
+    # -- answering -----------------------------------------------------------------------------
+    def answer(self, query: CollectionQuery, snap: Snapshot, question: str) -> Answer:
+        t0 = time.perf_counter()
+        if query.titled is not None:
+            return self._attribute(query.titled, snap, question, t0)
+        c = query.constraints or question_constraints.Constraints()
+        # A place some release is from (dateline, country) filters by metadata; any other place
+        # the question names is something the releases must mention.
+        known = {x.lower() for d in snap.documents.values() for x in (d.place, d.country) if x}
+        places = sorted(p for p in c.places if p.lower() in known)
+        unknown = [p for p in sorted(c.places) if p.lower() not in known]
+        mentions = list({t.lower(): t for t in [*unknown, *query.terms]}.values())
+        query.terms = mentions
+        # What must appear: a person's surname, else the term itself.
+        needles = [query.surnames.get(t, t) for t in mentions]
+        rows = self.store.documents_where(
+            years=sorted(c.years),
+            months=sorted(c.months),
+            places=places,
+            sources=sorted(c.sources) if c.sources else None,
+            mentions=[] if query.in_title else needles,
+            title_mentions=needles if query.in_title else [],
+        )
+        checks = [
+            (t, query.surnames.get(t)) for t in mentions if query.in_title or t in query.surnames
+        ]
+        for t, surname in checks:
+            if surname and not _surname_is_distinctive(
+                [snap.documents[r[0]].text for r in rows if r[0] in snap.documents], t, surname
+            ):
+                query.surnames.pop(t)
+        checks = [(t, query.surnames.get(t)) for t, _ in checks]
+        if checks:
+            rows = [
+                r
+                for r in rows
+                if r[0] in snap.documents
+                and all(
+                    _mentions(_field(snap.documents[r[0]], query.in_title), t, surname)
+                    for t, surname in checks
+                )
+            ]
+        if query.op in ("newest", "oldest"):
+            dated = [r for r in rows if r[1]]
+            dated.sort(key=lambda r: r[1], reverse=query.op == "newest")
+            rows = dated[:1]
+        docs = [snap.documents[s] for s, _ in rows if s in snap.documents][:MAX_ITEMS]
+        items, citations = [], []
+        for doc in docs:
+            cite = _citation(snap, doc, len(citations) + 1, needles)
+            if cite is None:
+                continue
+            citations.append(cite)
+            when = ", ".join(x for x in (human_date(doc.date), doc.place) if x)
+            items.append(
+                {"text": f"{doc.title} ({when})" if when else doc.title, "citations": [cite.n]}
+            )
+        what = f" mentioning {', '.join(query.terms)}" if query.terms else ""
+        if query.terms and query.in_title:
+            what = f" with {', '.join(query.terms)} in the title"
+        if query.op == "count":
+            head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}."
+        elif query.op in ("newest", "oldest"):
+            head = (
+                f"The {'most recent' if query.op == 'newest' else 'oldest'} release: "
+                f"{items[0]['text']}."
+                if items
+                else ""
+            )
+        else:
+            head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}:"
+        return _answer(question, t0, items, citations, head)
+
+    def _attribute(self, titled: TitledQuery, snap: Snapshot, question: str, t0: float) -> Answer:
+        """The asked metadata field of each release with the quoted title, each cited."""
+        items, citations = [], []
+        for source in self.store.sources_titled(titled.title):
+            doc = snap.documents.get(source)
+            value = attribute_value(doc, titled.attribute) if doc else ""
+            cite = _citation(snap, doc, len(citations) + 1, []) if value else None
+            if cite is None:
+                continue
+            citations.append(cite)
+            items.append({"text": value, "citations": [cite.n]})
+        head = "; ".join(i["text"] for i in items) + "." if items else ""
+        return _answer(question, t0, items, citations, head)
+
+
+def _answer(question: str, t0: float, items: list[dict], citations: list, head: str) -> Answer:
+    if not items:
+        return Answer(
+            answer="The releases don't say. (no release matches.)",
+            abstained=True,
+            confidence=0.0,
+            kind="collection",
+            items=[],
+            question=question,
+            resolved_question=question,
+        )
+    return Answer(
+        answer=head,
+        abstained=False,
+        confidence=1.0,  # read off the metadata, not inferred
+        citations=citations,
+        kind="collection",
+        items=items,
+        timings_ms={"answer": (ms := (time.perf_counter() - t0) * 1000), "total": ms},
+        question=question,
+        resolved_question=question,
+    )
+
+
+def _field(doc: Document, title: bool) -> str:
+    return doc.title if title else doc.text
+
+
+_NAME_BEFORE = re.compile(r"([A-Z][\w'-]*)\s+$")  # not "Saturday. ": a sentence's end
+
+
+def _names_before(text: str, surname: str):
+    """For each time `surname` (with its capital) occurs: the capitalised word right before
+    it ("Gordon" in "Gordon Brown"), or None."""
+    for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+        before = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        yield before.group(1) if before else None
+
+
+def _surname_is_distinctive(texts: list[str], full: str, surname: str) -> bool:
+    """Whether the bare surname may stand for the person: in the releases that hold it, no
+    other capitalised word ever precedes it ("Wes Brown", "Dan Brown": many Browns)."""
+    given = set(full.split()[:-1])
+    return all(w is None or w in given for t in texts for w in _names_before(t, surname))
+
+
+def _mentions(text: str, term: str, surname: str | None) -> bool:
+    """`term` in `text` as whole words (any case), or a person's distinctive surname alone."""
+    if re.search(rf"\b{re.escape(term)}\b", text, re.I):
+        return True
+    return bool(surname) and any(w is None for w in _names_before(text, surname))
+
+
+def _citation(snap: Snapshot, doc: Document, n: int, terms: list[str]) -> Citation | None:
+    """The sentence that mentions the first term, else the release's first sentence."""
+    sents = split_sentences(doc.text)
+    if not sents:
+        return None
+    chosen = sents[0]
+    lowered = [t.lower() for t in terms]
+    for s in sents:
+        if lowered and any(t in doc.text[s.start : s.end].lower() for t in lowered):
+            chosen = s
+            break
+    quote = doc.text[chosen.start : chosen.end]
+    chunk_id = next(
+        (
+            snap.chunks[i].chunk_id
+            for i in snap.ids_by_source.get(doc.source, [])
+            if i in snap.chunks and snap.chunks[i].start <= chosen.start < snap.chunks[i].end
+        ),
+        "",
+    )
+    return Citation(
+        n=n,
+        source=doc.source,
+        title=doc.title,
+        date=doc.date,
+        place=doc.place,
+        chunk_id=chunk_id,
+        start=chosen.start,
+        end=chosen.end,
+        quote=quote,
+        score=1.0,
+    )

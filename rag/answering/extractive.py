@@ -1,0 +1,293 @@
+"""Extractive answering: read the retrieved passages, rank candidate spans, cite verbatim.
+
+Retrieval finds the passages (with the question's year/place constraints); the span reader
+(rag.answering.reader) proposes answer spans in the best of them; rag.answering.answer_ranker
+scores each span with
+a model trained on held-out data, whose probability is the answer's `confidence`. The answer is
+the best span and citation 1 quotes the sentence holding it, checked verbatim against the
+release text at [start, end). When no span is likely enough to be right, or the question's
+year/place matches no release, the answer abstains and lists the closest passages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from dataclasses import dataclass
+
+from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
+from rag.answering.evidence import Candidate
+from rag.answering.followup import resolve_followup
+from rag.answering.question_analysis import Annotator
+from rag.answering.reader import SpanReader
+from rag.answering.retrieval import Retriever
+from rag.index.store import Snapshot
+from rag.ingestion.chunking import split_sentences
+from rag.text_utils import human_date
+from rag.values import Answer, Citation, Hit
+
+__all__ = ["ABSTAIN_TEXT", "AnswerParams", "Answerer"]
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_TEXT = "The releases don't say."
+MAX_WIDENED_WORDS = 20  # a coordination longer than this is a clause, not an answer
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    passages: int = 8  # chunks retrieved for the answer (and listed when abstaining)
+    read: int = 2  # of those, the best ones the span reader reads
+    spans_per_passage: int = 4
+    # Abstain below this confidence; None = the threshold stored with the trained ranker.
+    threshold: float | None = None
+    support_ratio: float = 0.9  # other releases stating the same answer are cited too
+
+
+# Deictic day words, resolved against the release's own date (as temporal taggers anchor them to
+# the document creation time): a release dated 20 November 2008 that says a workshop "opened
+# today" says it opened on 20 November 2008.
+_DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def anchored_date(cand: SpanCandidate) -> str:
+    """The answer text, with "today"/"yesterday"/"tomorrow" read as a date of the release."""
+    text = cand.text.strip()
+    offset = _DEICTIC_DAYS.get(text.strip(".,;: ").lower())
+    if offset is None or not cand.doc.date:
+        return text
+    try:
+        day = datetime.date.fromisoformat(cand.doc.date) + datetime.timedelta(days=offset)
+    except ValueError:
+        return text
+    return human_date(day.isoformat())
+
+
+class Answerer:
+    def __init__(
+        self,
+        retriever: Retriever,
+        reader: SpanReader,
+        annotator: Annotator,
+        ranker: AnswerRanker | None = None,
+        params: AnswerParams | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.reader = reader
+        self.annotator = annotator
+        self.ranker = ranker or AnswerRanker()
+        self.params = params or AnswerParams()
+
+    @property
+    def threshold(self) -> float:
+        if self.params.threshold is not None:
+            return self.params.threshold
+        self.ranker.trained  # noqa: B018 - loads the stored threshold
+        return self.ranker.threshold
+
+    def retrieve(
+        self,
+        snap: Snapshot,
+        question: str,
+        top_k: int,
+        *,
+        filters: dict | None = None,
+        history: list[dict] | None = None,
+        mode: str = "hybrid",
+    ) -> tuple[str, list[Hit], str | None]:
+        """(the resolved question, the passages, the reason no release can answer or None)."""
+        resolved = resolve_followup(question, history or [], snap.documents)
+        hits, _, unmet = self.retriever.search_constrained(
+            snap, resolved, max(top_k, self.params.passages), mode=mode, filters=filters
+        )
+        if unmet:  # no release can answer; the closest passages are still shown
+            hits = self.retriever.search(snap, resolved, top_k, mode=mode)
+        return resolved, hits, unmet
+
+    def candidates(
+        self, resolved: str, hits: list[Hit], read: int | None = None
+    ) -> list[SpanCandidate]:
+        """Spans the reader proposes in the best `read` passages (default: the params'),
+        featurised and scored, best first."""
+        read = hits[: read or self.params.read]
+        spans = self.reader.read(
+            resolved, [h.chunk.text for h in read], top_n=self.params.spans_per_passage
+        )
+        best: dict[tuple[str, int, int], SpanCandidate] = {}
+        for sp in spans:
+            hit = read[sp.passage]
+            start, end = hit.chunk.start + sp.start, hit.chunk.start + sp.end
+            key = (hit.chunk.source, start, end)
+            if key in best and best[key].span.score >= sp.score:
+                continue
+            text = hit.document.text[start:end]
+            best[key] = SpanCandidate(hit, sp.passage, start, end, text, sp)
+        cands = list(best.values())
+        analysis = self.annotator.analyse(resolved)
+        featurize(analysis, cands, self.annotator, self.sentence_of)
+        self.ranker.score(cands)
+        cands.sort(key=lambda c: -c.rank_score)
+        return cands
+
+    def widen_to_coordination(self, cand: SpanCandidate) -> None:
+        """When the span is one item of a coordinated list ("Belgium, Norway" of "Belgium,
+        Norway, the Russian Federation and Japan"; "senior" of "senior and middle management"),
+        the answer is the whole coordination, read off spaCy's parse of the sentence."""
+        s0, s1 = self.sentence_of(cand)
+        doc = self.annotator.parse(cand.doc.text[s0:s1])
+        inside = [t for t in doc if cand.start <= s0 + t.idx < cand.end]
+        if not inside:
+            return
+        root = min(inside, key=lambda t: len(list(t.ancestors)))
+        while root.dep_ == "conj" and root.head.i != root.i:
+            root = root.head
+        items = [root, *root.conjuncts]
+        if len(items) < 2:
+            return
+        left = min(t.left_edge.idx for t in items)
+        right = max(t.right_edge.idx + len(t.right_edge) for t in items)
+        if root.dep_ in ("amod", "compound", "nummod") and root.head.i > root.i:
+            # Coordinated modifiers name kinds of their noun: "senior and middle *management*".
+            right = max(right, root.head.idx + len(root.head))
+        start, end = s0 + min(left, cand.start - s0), s0 + max(right, cand.end - s0)
+        text = cand.doc.text[start:end]
+        if len(text.split()) > MAX_WIDENED_WORDS:
+            return
+        cand.start, cand.end, cand.text = start, end, text
+
+    @staticmethod
+    def sentence_of(cand: SpanCandidate) -> tuple[int, int]:
+        """The document offsets of the sentence(s) holding the span, within its chunk."""
+        chunk = cand.hit.chunk
+        sents = split_sentences(cand.doc.text, chunk.start, chunk.end)
+        covering = [s for s in sents if s.end > cand.start and s.start < cand.end]
+        if not covering:
+            return chunk.start, chunk.end
+        return covering[0].start, covering[-1].end
+
+    def ask(
+        self,
+        snap: Snapshot,
+        question: str,
+        top_k: int,
+        *,
+        filters: dict | None = None,
+        history: list[dict] | None = None,
+        mode: str = "hybrid",
+    ) -> Answer:
+        t0 = time.perf_counter()
+        resolved, hits, unmet = self.retrieve(
+            snap, question, top_k, filters=filters, history=history, mode=mode
+        )
+        t1 = time.perf_counter()
+        timings = {"retrieve": (t1 - t0) * 1000}
+        if unmet:
+            return self._abstain(question, resolved, hits, 0.0, unmet, timings)
+        if not hits:
+            return self._abstain(
+                question, resolved, hits, 0.0, "nothing relevant was found", timings
+            )
+        cands = self.candidates(resolved, hits)
+        timings["answer"] = (time.perf_counter() - t1) * 1000
+        if not cands:
+            return self._abstain(
+                question, resolved, hits, 0.0, "no passage holds an answer", timings
+            )
+        best = cands[0]
+        if best.prob < self.threshold:
+            return self._abstain(
+                question, resolved, hits, best.prob, "no passage answers it well enough", timings
+            )
+        self.widen_to_coordination(best)
+        answer_text = anchored_date(best)
+        chosen = [best]
+        norm = normalise_answer(best.text)
+        for c in cands[1:]:
+            # Other releases that state the same answer almost as surely also support it.
+            if (
+                c.doc.source not in {x.doc.source for x in chosen}
+                and c.prob >= self.params.support_ratio * best.prob
+                and normalise_answer(c.text) == norm
+            ):
+                chosen.append(c)
+        quotes = []
+        for c in chosen:
+            s0, s1 = self.sentence_of(c)
+            quotes.append(Candidate(c.doc, c.hit, c.hit_rank, s0, s1, c.doc.text[s0:s1], c.prob))
+        citations = self.verified_citations(quotes)
+        if not citations:  # only if offsets were corrupt: never answer uncited
+            return self._abstain(question, resolved, hits, 0.0, "citation check failed", timings)
+        timings["total"] = timings["retrieve"] + timings["answer"]
+        return Answer(
+            answer=answer_text,
+            abstained=False,
+            confidence=best.prob,
+            citations=citations,
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits,
+        )
+
+    def verified_citations(self, chosen: list[Candidate]) -> list[Citation]:
+        """Citations numbered from 1 for the quoted sentences, each checked verbatim against
+        its release's text (one that fails is logged and left out)."""
+        citations = []
+        for cand in chosen:
+            quote = cand.doc.text[cand.start : cand.end]
+            if quote != cand.text or not quote.strip():
+                log.error("citation for %s failed the verbatim check", cand.doc.source)
+                continue
+            citations.append(
+                Citation(
+                    n=len(citations) + 1,
+                    source=cand.doc.source,
+                    title=cand.doc.title,
+                    date=cand.doc.date,
+                    place=cand.doc.place,
+                    chunk_id=cand.hit.chunk.chunk_id,
+                    start=cand.start,
+                    end=cand.end,
+                    quote=quote,
+                    score=round(cand.score, 4),
+                )
+            )
+        return citations
+
+    def _abstain(
+        self,
+        question: str,
+        resolved: str,
+        hits: list[Hit],
+        confidence: float,
+        reason: str,
+        timings: dict[str, float],
+    ) -> Answer:
+        related = [
+            {
+                "source": h.chunk.source,
+                "title": h.document.title,
+                "date": h.document.date,
+                "place": h.document.place,
+                "chunk_id": h.chunk.chunk_id,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "quote": h.chunk.text,
+                "score": round(h.score, 6),
+            }
+            for h in hits[:3]
+        ]
+        timings.setdefault("answer", 0.0)
+        timings["total"] = timings.get("retrieve", 0.0) + timings["answer"]
+        log.debug("abstained on %r: %s", question, reason)
+        return Answer(
+            answer=f"{ABSTAIN_TEXT} ({reason}.)",
+            abstained=True,
+            confidence=min(confidence, 0.5),
+            related=related,
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits,
+        )

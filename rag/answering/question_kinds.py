@@ -1,0 +1,324 @@
+"""Yes/no questions and list questions, built on the fact reader (rag.answering.extractive).
+
+Yes/no: the question's focus (its named entity or number that no metadata constraint took, e.g.
+"Japan" in "Did Japan fund the Astana meeting?") is replaced by a wh-word of its entity type,
+giving the fact question the releases can answer ("Who did fund the Astana meeting?"). The
+reader answers it; the answer is "Yes" when the answer span (or a span of the same release the
+ranker nearly as much believes) contains the focus, "No" when a confident answer fills the same
+slot with something else ("Norway and Belgium"), and "The releases don't say" otherwise. The
+deciding sentence is quoted and cited.
+
+Lists: the question is read against the best passage of each of many retrieved releases (not
+only the top passages), and every release whose best span is likely enough becomes an item:
+the span, with the release's title, date and place, and its own citation; items with the same
+text are merged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from rag.answering.answer_ranker import SpanCandidate, normalise_answer
+from rag.answering.evidence import Candidate
+from rag.answering.extractive import ABSTAIN_TEXT, Answerer
+from rag.index.store import Snapshot
+from rag.text_utils import human_date
+from rag.values import Answer, Hit
+
+log = logging.getLogger(__name__)
+
+# The wh-word that asks for an entity of a spaCy label (any other label: "what").
+WH_FOR_LABEL = {
+    "PERSON": "who",
+    "ORG": "who",
+    "NORP": "who",
+    "GPE": "where",
+    "LOC": "where",
+    "FAC": "where",
+    "DATE": "when",
+    "TIME": "when",
+    "CARDINAL": "how many",
+    "QUANTITY": "how much",
+    "MONEY": "how much",
+    "PERCENT": "how much",
+}
+YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
+LIST_RELEASES = 12  # releases whose best passage is read for a list question
+LIST_POOL = 60  # passages retrieved to find them
+
+
+def _focus(doc, taken: set[str]):
+    """The entity a yes/no question asks about. Entities in noun phrases that name the event
+    (those holding a year or place the releases' metadata knows: "the 2009 OSCE meeting in
+    Astana") are not it. Of the rest: the subject's ("Did *Japan* fund ...?", "Did *more than
+    150* experts attend ...?"), else the last one ("... financed by *Japan*?", "... held in
+    *November 2014*?")."""
+
+    def is_taken(span) -> bool:  # "Astana", "2008"; not "November 2014"
+        words = [t.lower_ for t in span if not t.is_punct]
+        return bool(words) and all(w in taken for w in words)
+
+    chunks = list(doc.noun_chunks)
+    options = []
+    for ent in doc.ents:
+        if is_taken(ent):
+            continue
+        chunk = next((c for c in chunks if c.start <= ent.start < c.end), None)
+        if chunk is not None and any(is_taken(e) for e in chunk.ents if e != ent):
+            continue  # "the 2009 *OSCE* meeting": part of the event's description
+        options.append((ent, chunk))
+    if not options:
+        return None
+    subjects = []
+    for ent, chunk in options:
+        head = chunk.root if chunk is not None else ent.root
+        while head.dep_ in ("poss", "compound", "nummod", "amod") and head.head.i != head.i:
+            head = head.head
+        if head.dep_ in ("nsubj", "nsubjpass"):
+            subjects.append((ent, chunk))
+    if subjects:
+        # In "OSCE Senior Police Adviser *Kevin Carty*" the entity holding the phrase's head
+        # noun is the subject; the others modify it.
+        return next(
+            (e for e, c in subjects if c is not None and e.start <= c.root.i < e.end),
+            subjects[0][0],
+        )
+    return options[-1][0]
+
+
+def _metadata_words(snap: Snapshot) -> set[str]:
+    """Words of the releases' places, countries and years (they name events, not answers)."""
+    return {
+        w
+        for d_ in snap.documents.values()
+        for x in (d_.place, d_.country, d_.date[:4])
+        for w in x.lower().split()
+        if x
+    }
+
+
+def release_filter_question(doc, focus) -> str | None:
+    """ "Which meetings did Norway help fund?" asks which releases' events the focus (Norway)
+    took part in: the focus's wh-question about them ("Who the meetings did help fund?", word
+    order as the reader was trained to tolerate), or None when the question is not of that
+    shape (no wh-phrase)."""
+    wh_tok = next((t for t in doc if t.tag_ in ("WDT", "WP")), None)
+    if wh_tok is None:
+        return None
+    drop = {wh_tok.i}
+    nxt = doc[wh_tok.i + 1] if wh_tok.i + 1 < len(doc) else None
+    if nxt is not None and nxt.lower_ == "of":  # "which of the meetings"
+        drop.add(nxt.i)
+    if wh_tok.i > 0 and doc[wh_tok.i - 1].dep_ == "prep":  # "at which of these meetings"
+        drop.add(wh_tok.i - 1)
+    chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
+    wh = WH_FOR_LABEL.get(focus.label_, "what")
+    if focus.label_ == "GPE":
+        wh = "who"  # a country among an event's actors
+    words = [
+        t.text
+        for t in doc
+        if t.i not in drop and not (chunk.start <= t.i < chunk.end) and not t.is_punct
+    ]
+    return f"{wh.capitalize()} {' '.join(words)}?"
+
+
+def wh_question(doc, focus) -> str:
+    """ "Did Japan fund the Astana meeting?" -> "Who did fund the Astana meeting?";
+    "Did more than 150 experts attend?" -> "How many experts did attend?" """
+    wh = WH_FOR_LABEL.get(focus.label_, "what")
+    if focus.label_ == "GPE" and focus.root.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj"):
+        # A country as an actor ("Did Japan fund ...", "... financed by Japan") is a "who";
+        # after "in"/"at" it is a place.
+        wh = "where" if focus.root.head.lower_ in ("in", "at") else "who"
+    chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
+    if focus.root.dep_ == "poss":
+        wh = "whose"  # "Did Afghanistan's minister attend?" -> "Whose minister did attend?"
+    rest_of_chunk = [
+        t.text
+        for t in chunk
+        if not (focus.start <= t.i < focus.end) and t.pos_ != "DET" and t.tag_ != "POS"
+    ]
+    front = " ".join([wh.capitalize(), *rest_of_chunk])
+    words = []
+    for t in doc:
+        if chunk.start <= t.i < chunk.end or t.is_punct:
+            continue
+        words.append(t.text if t.i else t.lower_)
+    return f"{front} {' '.join(words)}?"
+
+
+class KindsAnswerer:
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+
+    # -- yes / no ------------------------------------------------------------------------------
+    def yes_no(self, snap: Snapshot, question: str, top_k: int, **kwargs) -> Answer | None:
+        t0 = time.perf_counter()
+        a = self.answerer
+        doc = a.annotator.parse(question.strip())
+        focus = _focus(doc, _metadata_words(snap))
+        if focus is None:
+            return None  # nothing to compare: answered as a fact question
+        # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
+        asked = wh_question(doc, focus)
+        resolved, hits, unmet = a.retrieve(snap, asked, top_k, **kwargs)
+        timings = {"retrieve": (time.perf_counter() - t0) * 1000}
+        if unmet or not hits:
+            return self._declined(
+                question, resolved, hits, 0.0, unmet or "nothing relevant", timings
+            )
+        # The focus may fill the slot in a passage other than the best two (a list of funders
+        # further down the release): a yes/no question reads as far as the passages go.
+        cands = a.candidates(asked, hits, read=YES_NO_READ)
+        timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
+        if not cands:
+            return self._declined(
+                question, resolved, hits, 0.0, "no passage holds an answer", timings
+            )
+        best = cands[0]
+        target = normalise_answer(focus.text)
+        # A slot may have several fillers in the release about the event (speakers, funders):
+        # the focus is stated when any span of that release the ranker nearly as much believes
+        # holds it; that span's sentence is the one quoted.
+        stating = [
+            c
+            for c in cands
+            if c.doc.source == best.doc.source
+            and c.prob >= 0.5 * best.prob
+            and target
+            and target in normalise_answer(c.text)
+        ]
+        if stating:
+            verdict, best = "Yes", stating[0]
+        elif best.prob >= a.threshold and best.label not in ("", "NONE"):
+            verdict = "No"
+        else:
+            return self._declined(
+                question, resolved, hits, best.prob, "no passage answers it well enough", timings
+            )
+        return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _declined(self, *args) -> Answer:
+        answer = self.answerer._abstain(*args)
+        answer.kind = "yes_no"
+        return answer
+
+    def _answer(self, verdict, best: SpanCandidate, question, resolved, hits, timings) -> Answer:
+        s0, s1 = self.answerer.sentence_of(best)
+        quote = Candidate(
+            best.doc, best.hit, best.hit_rank, s0, s1, best.doc.text[s0:s1], best.prob
+        )
+        citations = self.answerer.verified_citations([quote])
+        timings["total"] = timings["retrieve"] + timings["answer"]
+        return Answer(
+            answer=f"{verdict}. {quote.text}",
+            abstained=False,
+            confidence=best.prob,
+            citations=citations,
+            kind="yes_no",
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits,
+        )
+
+    # -- lists ---------------------------------------------------------------------------------
+    def _release_filter(self, snap: Snapshot, question: str) -> tuple[str, str] | None:
+        """(the focus's wh-question, the focus) when a list question asks which of the
+        releases' events a named entity took part in ("Which meetings did Norway help fund?"):
+        its wh-phrase names something the answer-type model says is no named entity (a
+        meeting, a match, a deal), and a named entity outside the releases' metadata is the
+        focus. None for lists of entities ("Which countries financed ...?")."""
+        a = self.answerer
+        expected = a.annotator.analyse(question).expected
+        if not expected or max(expected, key=expected.get) != "NONE":
+            return None
+        doc = a.annotator.parse(question.strip())
+        focus = _focus(doc, _metadata_words(snap))
+        if focus is None:
+            return None
+        asked = release_filter_question(doc, focus)
+        return (asked, normalise_answer(focus.text)) if asked else None
+
+    def _states(self, asked: str, target: str, hit: Hit) -> SpanCandidate | None:
+        """The span of the release's passage, nearly as believed as its best, holding the
+        focus in the slot the wh-question asks about; None when there is none."""
+        cands = self.answerer.candidates(asked, [hit])
+        if not cands or not target:
+            return None
+        top = cands[0].prob
+        return next(
+            (c for c in cands if c.prob >= 0.5 * top and target in normalise_answer(c.text)),
+            None,
+        )
+
+    def listing(self, snap: Snapshot, question: str, **kwargs) -> Answer | None:
+        t0 = time.perf_counter()
+        a = self.answerer
+        resolved, hits, unmet = a.retrieve(snap, question, LIST_POOL, **kwargs)
+        timings = {"retrieve": (time.perf_counter() - t0) * 1000}
+        if unmet or not hits:
+            return a._abstain(question, resolved, hits, 0.0, unmet or "nothing relevant", timings)
+        per_release: dict[str, Hit] = {}
+        for h in hits:
+            per_release.setdefault(h.chunk.source, h)
+            if len(per_release) >= LIST_RELEASES:
+                break
+        if len(per_release) < 2:
+            return None  # one release: a fact answer (its span may itself be the list)
+        filtering = self._release_filter(snap, resolved)
+        found: list[SpanCandidate] = []
+        for hit in per_release.values():
+            if filtering is not None:
+                stated = self._states(filtering[0], filtering[1], hit)
+                if stated is not None:
+                    found.append(stated)
+                continue
+            cands = a.candidates(resolved, [hit])
+            if cands and cands[0].prob >= a.threshold:
+                found.append(cands[0])
+        timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
+        if len({c.doc.source for c in found}) < 2:
+            return None  # at most one release answers: the fact answer says it best
+        found.sort(key=lambda c: (c.doc.date, c.doc.source))
+        quotes, items, index = [], [], {}
+        for c in found:
+            s0, s1 = a.sentence_of(c)
+            quotes.append(Candidate(c.doc, c.hit, c.hit_rank, s0, s1, c.doc.text[s0:s1], c.prob))
+        citations = a.verified_citations(quotes)
+        by_quote = {(x.source, x.start): x.n for x in citations}
+        for c, q in zip(found, quotes, strict=True):
+            n = by_quote.get((q.doc.source, q.start))
+            if n is None:
+                continue
+            when = ", ".join(x for x in (human_date(c.doc.date), c.doc.place) if x)
+            if filtering is None:
+                key = normalise_answer(c.text)
+                label = f"{c.text.strip()} — {c.doc.title}" + (f" ({when})" if when else "")
+            else:  # the item is the release's event itself; the span only holds the focus
+                key = c.doc.source
+                label = c.doc.title + (f" ({when})" if when else "")
+            if key in index:
+                items[index[key]]["citations"].append(n)
+                continue
+            index[key] = len(items)
+            items.append({"text": label, "citations": [n]})
+        timings["total"] = timings["retrieve"] + timings["answer"]
+        names = "; ".join(i["text"].split(" — ")[0] for i in items)
+        return Answer(
+            answer=f"{len(items)} found: {names}",
+            abstained=False,
+            confidence=min(c.prob for c in found),
+            citations=citations,
+            kind="list",
+            items=items,
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits[:8],
+        )
+
+
+__all__ = ["ABSTAIN_TEXT", "WH_FOR_LABEL", "KindsAnswerer", "wh_question"]
