@@ -1,4 +1,5 @@
-"""Train the span reader: LoRA updates to the packaged MiniLM plus a start/end head.
+"""Train the span reader: the packaged MiniLM fine-tuned (all weights but the word embeddings;
+or, with --lora, low-rank updates) plus a start/end head.
 
     python -m eval.train_reader [--data ../shared/data/squad/dev-v1.1-part-a.json]
 
@@ -214,6 +215,7 @@ def train(args: argparse.Namespace) -> dict:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"rank": str(args.rank), "alpha": str(args.alpha), "base": DEFAULT_MODEL}
+    meta["mode"] = "full" if args.full else "lora"
     save_file(tensors, str(out), metadata=meta)
     seconds = time.perf_counter() - t0
     result = {
@@ -257,13 +259,15 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=READER_WEIGHTS)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument(
+        "--lr", type=float, default=None, help="default 1e-4 (full fine-tuning), 1e-3 with --lora"
+    )
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--alpha", type=float, default=32.0)
     ap.add_argument(
-        "--full",
+        "--lora",
         action="store_true",
-        help="fine-tune the encoder's weights (all but the word embeddings) instead of LoRA",
+        help="train low-rank updates (--rank, --alpha) instead of the encoder's weights",
     )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit", type=int, default=0, help="train on the first N train articles")
@@ -275,6 +279,8 @@ def main() -> None:
     )
     ap.add_argument("--eval-limit", type=int, default=0, help="score only N dev questions")
     args = ap.parse_args()
+    args.full = not args.lora
+    args.lr = args.lr or (1e-3 if args.lora else 1e-4)
     np.random.seed(args.seed)
     result = train(args)
     print(json.dumps(result, indent=2))
