@@ -1,5 +1,6 @@
-"""A small least-recently-used cache (an OrderedDict with a size bound), shared by the sentence
-scorer and the question analyser."""
+"""The one least-recently-used cache (an OrderedDict with a size bound): the sentence scorer's
+terms, the question analyser's parses, the retriever's query vectors, the collection nouns'
+similarities."""
 
 from __future__ import annotations
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag.answering import constraints as question_constraints
+from rag.cache import LRU
 from rag.embedders.base import Embedder
 from rag.index.keyword_index import KeywordIndexer, query_terms
 from rag.index.store import Snapshot
@@ -43,7 +43,7 @@ class Retriever:
         self.embedder = embedder
         self.params = params
         self.keywords = KeywordIndexer()  # in-memory BM25, ranks as the store's FTS5 does
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_vectors: LRU = LRU(QUERY_CACHE_SIZE)
         self._query_lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -56,9 +56,7 @@ class Retriever:
         vector = self.embedder.encode([text])[0]
         vector.setflags(write=False)  # shared between callers
         with self._query_lock:
-            self._query_vectors[text] = vector
-            if len(self._query_vectors) > QUERY_CACHE_SIZE:
-                self._query_vectors.popitem(last=False)
+            self._query_vectors.put(text, vector)
         return vector
 
     def search_constrained(
