@@ -6,7 +6,15 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """The source checkout holding this package; for an installed package (no pyproject.toml
+    beside it), the working directory: its ./embeddings and ./seeds are the defaults."""
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 

@@ -107,6 +107,18 @@ def test_eval_writes_local_results_unless_saved(monkeypatch: pytest.MonkeyPatch)
     assert forwarded == [["--report-only"], ["--save"]]
 
 
+def test_eval_outside_a_checkout_says_where_it_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import rag.config
+
+    monkeypatch.setattr(rag.config, "PROJECT_ROOT", tmp_path)  # as an installed package sees it
+    assert main(["eval"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: rag eval runs the project's fixed Q&A sets")
+    assert "clone of the repository" in err and err.count("\n") == 1
+
+
 def test_snippet_is_the_best_sentence_marked_where_cut() -> None:
     text = (
         "VIENNA, 17 July 2008 - A conference opened today. The conference followed a decision. "

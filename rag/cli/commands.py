@@ -231,6 +231,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.config import PROJECT_ROOT
 
+    if not (PROJECT_ROOT / "eval" / "__main__.py").exists():
+        raise RagError(
+            "rag eval runs the project's fixed Q&A sets (eval/ and seeds/ of a source checkout), "
+            f"and {PROJECT_ROOT} has none: run it in a clone of the repository"
+        )
     if str(PROJECT_ROOT) not in sys.path:  # eval/ lives beside the package, not inside it
         sys.path.insert(0, str(PROJECT_ROOT))
     from eval.__main__ import main as eval_main
