@@ -237,7 +237,9 @@ class KindsAnswerer:
             return None
         doc = a.annotator.parse(question.strip())
         focus = _focus(doc, _metadata_words(snap))
-        if focus is None:
+        if focus is None or focus.root.dep_ in ("poss", "compound", "amod", "nmod"):
+            # An entity that only modifies the participant ("the *OSCE's* top official") is
+            # not the one whose part in each event can be checked.
             return None
         asked = release_filter_question(doc, focus)
         return (asked, normalise_answer(focus.text)) if asked else None
