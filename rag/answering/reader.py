@@ -1,11 +1,12 @@
 """The span reader: a MiniLM encoder with a trained start/end head that reads a question
 against passages and proposes answer spans with scores.
 
-The encoder is the packaged all-MiniLM-L6-v2; the reader's own weights are low-rank (LoRA)
-updates to its linear layers plus the start/end head, trained on SQuAD v1.1 by
-`python -m eval.train_reader` and committed as rag/models/reader.safetensors (about 1 MB,
-see rag/models/READER_CARD.md). At load time the updates are merged into the encoder's weights,
-so reading costs one plain MiniLM forward pass per passage window.
+The encoder is the packaged all-MiniLM-L6-v2, fine-tuned for span extraction on SQuAD v1.1 by
+`python -m eval.train_reader`: rag/models/reader.safetensors holds its fine-tuned weights (all
+but the word embeddings, which stay the packaged ones) and the start/end head (see
+rag/models/READER_CARD.md). A reader trained with `--lora` stores low-rank updates instead,
+merged into the weights at load; either way reading costs one plain MiniLM forward pass per
+passage window.
 
 The reader was trained with "no answer here" windows (labelled with the [CLS] position), so
 `null_score` says how strongly a passage holds no answer; the answer ranker uses it.
@@ -88,7 +89,7 @@ ONNX_EXPORT_VERSION = 1
 
 
 def _torch_model(model_name: str, weights: Path):
-    """(tokenizer, module mapping input ids to start/end logits) with the LoRA weights merged."""
+    """(tokenizer, module mapping input ids to start/end logits) with the trained weights."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
