@@ -140,7 +140,7 @@ class Engine:
             self.evidence_embedder,
             entity_cache=EntityCache(settings.index_dir / ANNOTATIONS_FILE, pipeline_id()),
         )
-        self.answerer = Answerer(self.retriever, self.reader, self.annotator)
+        self.answerer = Answerer(self.retriever, self.reader, self.annotator, scorer=self.scorer)
         self.collection = CollectionQuestions(self.annotator, self.store)
         self.kinds = KindsAnswerer(self.answerer)
         # Optional LLM answers (RAG_LLM_BASE_URL), cited with the extractive path's citations.

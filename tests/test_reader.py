@@ -75,7 +75,6 @@ def test_answer_cites_the_sentence_holding_the_span(news_engine: Engine) -> None
     assert 0.0 <= answer.confidence <= 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: the reader takes the dateline's date")
 def test_the_other_release_answers_its_own_question(news_engine: Engine) -> None:
     answer = news_engine.ask("When will work on the Leeds cycle lane begin?")
     assert not answer.abstained and "June" in answer.answer

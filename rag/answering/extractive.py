@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
-from rag.answering.evidence import Candidate
+from rag.answering.evidence import Candidate, EvidenceScorer
 from rag.answering.followup import resolve_followup
 from rag.answering.question_analysis import Annotator
 from rag.answering.reader import SpanReader
@@ -72,8 +72,12 @@ class Answerer:
         annotator: Annotator,
         ranker: AnswerRanker | None = None,
         params: AnswerParams | None = None,
+        scorer: EvidenceScorer | None = None,
     ) -> None:
         self.retriever = retriever
+        # Re-orders the retrieved passages by their best sentence's lexical evidence before
+        # the reader reads the first ones (None: the fused retrieval order).
+        self.scorer = scorer
         self.reader = reader
         self.annotator = annotator
         self.ranker = ranker or AnswerRanker()
@@ -103,6 +107,9 @@ class Answerer:
         )
         if unmet:  # no release can answer; the closest passages are still shown
             hits = self.retriever.search(snap, resolved, top_k, mode=mode)
+        elif hits and self.scorer is not None:
+            keywords = self.retriever.keywords.for_snapshot(snap)
+            hits = self.scorer.rerank(snap, resolved, hits, keywords)
         return resolved, hits, unmet
 
     def candidates(
