@@ -124,3 +124,27 @@ def test_search_finds_the_vienna_funding_passage_first_among_passages(real_engin
     # among the first two passages of the release, behind its opening passage.
     funding = "It was financed by Belgium, Norway, the Russian Federation and Japan."
     assert any(funding in h.chunk.text for h in hits[:2])
+
+
+@pytest.mark.model
+def test_a_span_cut_out_of_a_name_widens_to_the_name_but_a_date_keeps_its_part(real_engine):
+    from rag.answering.answer_ranker import SpanCandidate
+    from rag.answering.reader import Span
+
+    text = "LONDON, 3 May 2005 - The International Olympic Committee visited in November 2004."
+    doc = Document(source="ioc.txt", title="Visit", text=text)
+    chunk = Chunk("ioc.txt#0", "ioc.txt", 0, 0, len(text), text, text, 30)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+
+    def candidate(part: str) -> SpanCandidate:
+        start = text.index(part)
+        span = Span(0, start, start + len(part), part, 1.0, 0.0)
+        return SpanCandidate(hit, 0, start, start + len(part), part, span)
+
+    name = candidate("Olympic Committee")
+    real_engine.answerer.widen_to_entity(name)
+    assert name.text == "International Olympic Committee"
+    assert text[name.start : name.end] == name.text
+    year = candidate("2004")
+    real_engine.answerer.widen_to_entity(year)
+    assert year.text == "2004"

@@ -33,6 +33,12 @@ log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The releases don't say."
 MAX_WIDENED_WORDS = 20  # a coordination longer than this is a clause, not an answer
+# Entity labels that name one thing as a whole: a span cut out of one ("Without Borders" of
+# "Reporters Without Borders") is widened to it. Not dates and numbers, whose parts are often
+# what is asked (the year of "November 2007").
+NAME_LABELS = frozenset(
+    ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,18 @@ class Answerer:
         cands.sort(key=lambda c: -c.rank_score)
         return cands
 
+    def widen_to_entity(self, cand: SpanCandidate) -> None:
+        """When the span is part of a name spaCy tags as one entity, the answer is the name."""
+        s0, s1 = self.sentence_of(cand)
+        for e_start, e_end, label in self.annotator.entities(cand.doc.text[s0:s1]):
+            start, end = s0 + e_start, s0 + e_end
+            if cand.doc.text[start:end].lower().startswith("the ") and cand.start >= start + 4:
+                start += 4  # spaCy's entity may hold the article: "The International ..."
+            if label in NAME_LABELS and start <= cand.start and cand.end <= end:
+                if (start, end) != (cand.start, cand.end):
+                    cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
+                return
+
     def widen_to_coordination(self, cand: SpanCandidate) -> None:
         """When the span is one item of a coordinated list ("Belgium, Norway" of "Belgium,
         Norway, the Russian Federation and Japan"; "senior" of "senior and middle management"),
@@ -206,6 +224,7 @@ class Answerer:
             return self._abstain(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
+        self.widen_to_entity(best)
         self.widen_to_coordination(best)
         answer_text = anchored_date(best)
         chosen = [best]
