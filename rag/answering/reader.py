@@ -186,13 +186,29 @@ def _load(model_name: str, weights: Path, backend: str) -> tuple:
     AutoTokenizer = transformers_auto("AutoTokenizer")
 
     onnx = _onnx_file(model_name, weights, backend == "onnx-int8")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = os.cpu_count() or 1
-    session = ort.InferenceSession(str(onnx), options, providers=["CPUExecutionProvider"])
+    cores = os.cpu_count() or 1
+
+    def session(threads: int):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        return ort.InferenceSession(str(onnx), options, providers=["CPUExecutionProvider"])
+
+    # A read alone uses every core; reads that overlap each take one, so concurrent questions
+    # run side by side instead of queueing for one session's thread pool.
+    sessions = {n: session(n) for n in {cores, 1}}
+    in_flight = [0]
+    lock = threading.Lock()
     tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(model_name))
 
     def run_onnx(feeds):
-        return session.run(None, feeds)[0]
+        with lock:
+            in_flight[0] += 1
+            alone = in_flight[0] == 1
+        try:
+            return sessions[cores if alone else 1].run(None, feeds)[0]
+        finally:
+            with lock:
+                in_flight[0] -= 1
 
     return tokenizer, run_onnx
 
