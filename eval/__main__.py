@@ -25,9 +25,16 @@ EVAL_DIR = Path(__file__).resolve().parent
 QA_PATH = EVAL_DIR / "qa.jsonl"
 KINDS_PATH = EVAL_DIR / "qa_kinds.jsonl"
 BBC_QA_PATH = EVAL_DIR / "bbc_qa.jsonl"
+# A checkout keeps the seeds, the shared BBC data, the BBC index cache and the results beside
+# eval/. An installed package carries its own copy of the seeds (eval/seeds) and writes to
+# ./rag-eval in the working directory, never into site-packages; the BBC set runs there only
+# with --bbc-data.
+CHECKOUT = (EVAL_DIR.parent / "pyproject.toml").exists()
+SEEDS_DIR = EVAL_DIR.parent / "seeds" if CHECKOUT else EVAL_DIR / "seeds"
+WORK_DIR = EVAL_DIR if CHECKOUT else Path.cwd() / "rag-eval"
 BBC_DATA = EVAL_DIR.parent.parent / "shared" / "data" / "bbc" / "bbc_articles.jsonl"
-BBC_INDEX = EVAL_DIR / ".cache" / "bbc-index"
-RESULTS_DIR = EVAL_DIR / "results"
+BBC_INDEX = WORK_DIR / ".cache" / "bbc-index"
+RESULTS_DIR = WORK_DIR / "results"
 MODES = ("keyword", "dense", "hybrid")
 
 # The quality gate, kept in one place: a little under what the trained reader measures on the
@@ -211,13 +218,19 @@ def main(argv: list[str] | None = None) -> int:
         help="seed questions of other kinds (yes/no, list, collection)",
     )
     parser.add_argument("--bbc-qa", type=Path, default=BBC_QA_PATH)
-    parser.add_argument("--bbc-data", type=Path, default=BBC_DATA)
+    parser.add_argument(
+        "--bbc-data",
+        type=Path,
+        default=BBC_DATA if CHECKOUT else None,
+        help="the BBC articles (JSONL; default ../shared/data/bbc in a checkout)",
+    )
     parser.add_argument(
         "--bbc-index-dir",
         type=Path,
         default=BBC_INDEX,
         help="where the BBC index is kept between runs (git-ignored)",
     )
+    parser.add_argument("--no-kinds", action="store_true", help="skip the seed kinds set")
     parser.add_argument("--no-bbc", action="store_true", help="skip the BBC set")
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument(
@@ -233,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--save",
         action="store_true",
-        help="write the results to eval/results/ (tracked) instead of eval/results/local/",
+        help=f"write the results to {RESULTS_DIR} (tracked in a checkout) instead of "
+        f"{RESULTS_DIR / 'local'}",
     )
     args = parser.parse_args(argv)
     if not logging.getLogger().handlers:
@@ -243,14 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     from rag.engine import Engine
 
     questions = load_questions(args.qa)
-    kinds = load_questions(args.kinds) if args.kinds.exists() else []
+    kinds = load_questions(args.kinds) if args.kinds.exists() and not args.no_kinds else []
     report: dict = {"sets": {}}
     rows_all: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
-        settings = Settings.from_env(index_dir=args.index_dir or Path(tmp))
+        settings = Settings.from_env(index_dir=args.index_dir or Path(tmp), source_dir=SEEDS_DIR)
         engine = Engine(settings)
         if args.index_dir is None:
-            engine.index_directory(settings.source_dir)
+            engine.index_directory(SEEDS_DIR)
         engine.open()
         seeds: dict = {
             "questions": len(questions),
@@ -273,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
             report["llm"] = llm.run(engine, questions, seeds["answers"]["hybrid"], RESULTS_DIR)
             report["llm"].pop("rows")
-    if not args.no_bbc and args.bbc_qa.exists() and args.bbc_data.exists():
+    if not args.no_bbc and args.bbc_data and args.bbc_qa.exists() and args.bbc_data.exists():
         bbc_questions = load_questions(args.bbc_qa)
         engine = bbc_engine(Settings, Engine, args.bbc_data, args.bbc_index_dir)
         for name, subset in (

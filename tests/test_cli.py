@@ -107,16 +107,22 @@ def test_eval_writes_local_results_unless_saved(monkeypatch: pytest.MonkeyPatch)
     assert forwarded == [["--report-only"], ["--save"]]
 
 
-def test_eval_outside_a_checkout_says_where_it_runs(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_eval_on_your_own_questions_skips_the_fixed_sets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import rag.config
+    """`--qa` replaces the seed set and leaves out the seed kinds and the BBC set (which ask
+    about other releases); an installed package runs it too (tests/test_packaging.py)."""
+    import eval.__main__ as evaluation
 
-    monkeypatch.setattr(rag.config, "PROJECT_ROOT", tmp_path)  # as an installed package sees it
-    assert main(["eval"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: rag eval runs the project's fixed Q&A sets")
-    assert "clone of the repository" in err and err.count("\n") == 1
+    forwarded: list[list[str]] = []
+    monkeypatch.setattr(evaluation, "main", lambda argv: forwarded.append(argv) or 0)
+    mine = tmp_path / "mine.jsonl"
+    assert main(["eval", "--qa", str(mine), "--index-dir", str(tmp_path)]) == 0
+    assert main(["eval", "--no-bbc"]) == 0
+    assert forwarded == [
+        ["--index-dir", str(tmp_path), "--qa", str(mine), "--no-kinds", "--no-bbc"],
+        ["--no-bbc"],
+    ]
 
 
 def test_snippet_is_the_best_sentence_marked_where_cut() -> None:

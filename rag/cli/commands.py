@@ -229,20 +229,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.config import PROJECT_ROOT
-
-    if not (PROJECT_ROOT / "eval" / "__main__.py").exists():
-        raise RagError(
-            "rag eval runs the project's fixed Q&A sets (eval/ and seeds/ of a source checkout), "
-            f"and {PROJECT_ROOT} has none: run it in a clone of the repository"
-        )
-    if str(PROJECT_ROOT) not in sys.path:  # eval/ lives beside the package, not inside it
-        sys.path.insert(0, str(PROJECT_ROOT))
-    from eval.__main__ import main as eval_main
+    try:  # eval/ ships with the package (pyproject.toml), its Q&A sets and seeds included
+        from eval.__main__ import main as eval_main
+    except ImportError as exc:
+        raise RagError(f"the evaluation is not installed with this package ({exc})") from exc
 
     forwarded = []
     if args.index_dir:
         forwarded += ["--index-dir", str(args.index_dir)]
+    if args.qa:
+        forwarded += ["--qa", str(args.qa), "--no-kinds"]  # the person's own set alone
+    if args.no_bbc or args.qa:
+        forwarded.append("--no-bbc")
     if args.report_only:
         forwarded.append("--report-only")
     if args.show_failures:
@@ -423,6 +421,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write eval/results/latest.* (tracked); default eval/results/local/ (git-ignored)",
     )
+    p.add_argument(
+        "--qa",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your own questions (JSONL, the fields of eval/qa.jsonl) instead of the seed set; "
+        "with --index-dir, over your index",
+    )
+    p.add_argument("--no-bbc", action="store_true", help="skip the BBC news set")
     p.set_defaults(func=cmd_eval)
     return parser
 
