@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,11 +19,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """The wheel built from this checkout, unpacked as an install would lay it out."""
+    """The wheel built from this checkout, unpacked as an install would lay it out. It is built
+    from a copy of the tracked tree: a build in the checkout would reuse its build/ folder,
+    where files since removed linger."""
     tmp = tmp_path_factory.mktemp("wheel")
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    source = tmp / "source"
+    for name in filter(None, tracked.split("\0")):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     build = ["wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist")]
     subprocess.run(
-        [sys.executable, "-m", "pip", *build, str(ROOT)],
+        [sys.executable, "-m", "pip", *build, str(source)],
         check=True,
         capture_output=True,
         cwd=tmp,
