@@ -64,6 +64,9 @@ class CorpusFacts:
                 found = [s for s in pool if s in words and needed <= words[s]]
             if term.isascii() and WORD_CHARS.fullmatch(term):  # one word: the sets are exact
                 return set(found)
+        if term.isascii():  # a substring test in C first: the regex only where the words touch
+            lowered = term.lower()
+            found = [s for s in found if lowered in self.documents[s].text.lower()]
         pattern = re.compile(rf"\b{re.escape(term)}\b", re.I)
         return {s for s in found if pattern.search(self.documents[s].text)}
 
