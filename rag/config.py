@@ -33,7 +33,9 @@ class Settings:
     evidence_backend: str = (
         "onnx"  # word similarity in question analysis (rag.answering.question_analysis)
     )
-    reader_backend: str = "onnx"  # torch | onnx | onnx-int8: the span reader (rag.answering.reader)
+    reader_backend: str = (
+        "onnx-int8"  # onnx-int8 | onnx | torch: the span reader (rag.answering.reader)
+    )
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
     chunk_tokens: int = 160

@@ -91,6 +91,43 @@ def test_list_across_releases_cites_each_release(real_engine) -> None:
     _verbatim(real_engine, answer)
 
 
+def test_a_list_one_sentence_states_is_its_items(real_engine) -> None:
+    # The best answer is one item of a coordination: the items are its conjuncts, each
+    # citing that sentence, with no other release read into the list.
+    answer = real_engine.ask(
+        "Which international organizations had experts at the 2009 Astana meeting?"
+    )
+    assert answer.kind == "list"
+    assert [i["text"] for i in answer.items] == [
+        "Interpol",
+        "Eurojust",
+        "the UNODC",
+        "the Collective Security Treaty Organization",
+    ]
+    assert _cited(answer) == {ASTANA} and len(answer.citations) == 1
+    assert all(i["citations"] == [answer.citations[0].n] for i in answer.items)
+    _verbatim(real_engine, answer)
+
+
+def test_an_appositive_is_no_item_of_the_list(real_engine) -> None:
+    """ "Heineken and Carlsberg, two of the world's largest brewers, ...": two items; the
+    appositive describes the first and is no part of it or of the coordination."""
+    from rag.answering.answer_ranker import SpanCandidate
+    from rag.values import Chunk, Document, Hit
+
+    text = (
+        "Heineken and Carlsberg, two of the world's largest brewers, have reported falling "
+        "profits after beer sales in western Europe fell flat."
+    )
+    doc = Document(source="beer.txt", title="Brewers", text=text)
+    chunk = Chunk("beer.txt#0", "beer.txt", 0, 0, len(text), text, text, 30)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+    cand = SpanCandidate(hit, 0, 0, len("Heineken"), "Heineken", None)
+    (start, end), items = real_engine.answerer.coordination(cand)
+    assert text[start:end] == "Heineken and Carlsberg"
+    assert [text[s:e] for s, e in items] == ["Heineken", "Carlsberg"]
+
+
 def test_list_of_the_releases_events_a_person_took_part_in(real_engine) -> None:
     # "meetings" names no entity type: each release is checked for Carty in the asked slot,
     # and the items are the releases themselves, each with its own citation.

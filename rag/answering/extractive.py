@@ -70,6 +70,21 @@ def anchored_date(cand: SpanCandidate) -> str:
     return human_date(day.isoformat())
 
 
+def _item_extent(token) -> tuple[int, int]:
+    """Character offsets of one item of a coordination: the words around its head that are
+    not the other items, the commas and conjunctions between them, or an appositive that
+    describes it ("Heineken and Carlsberg, *two of the world's largest brewers*")."""
+    skip = {
+        x.i for c in token.children if c.dep_ in ("conj", "cc", "punct", "appos") for x in c.subtree
+    }
+    first = last = token
+    while first.i > token.left_edge.i and first.i - 1 not in skip:
+        first = first.nbor(-1)
+    while last.i < token.right_edge.i and last.i + 1 not in skip:
+        last = last.nbor(1)
+    return first.idx, last.idx + len(last)
+
+
 class Answerer:
     def __init__(
         self,
@@ -158,28 +173,37 @@ class Answerer:
     def widen_to_coordination(self, cand: SpanCandidate) -> None:
         """When the span is one item of a coordinated list ("Belgium, Norway" of "Belgium,
         Norway, the Russian Federation and Japan"; "senior" of "senior and middle management"),
-        the answer is the whole coordination, read off spaCy's parse of the sentence."""
+        the answer is the whole coordination."""
+        found = self.coordination(cand)
+        if found is not None:
+            (start, end), _ = found
+            cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
+
+    def coordination(
+        self, cand: SpanCandidate
+    ) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
+        """The document offsets of the coordination the span is an item of, and of each item,
+        read off spaCy's parse of the sentence; None when the span is in no coordination."""
         s0, s1 = self.sentence_of(cand)
         doc = self.annotator.parse(cand.doc.text[s0:s1])
         inside = [t for t in doc if cand.start <= s0 + t.idx < cand.end]
         if not inside:
-            return
+            return None
         root = min(inside, key=lambda t: len(list(t.ancestors)))
         while root.dep_ == "conj" and root.head.i != root.i:
             root = root.head
-        items = [root, *root.conjuncts]
+        items = sorted([root, *root.conjuncts], key=lambda t: t.i)
         if len(items) < 2:
-            return
-        left = min(t.left_edge.idx for t in items)
-        right = max(t.right_edge.idx + len(t.right_edge) for t in items)
+            return None
+        spans = [_item_extent(t) for t in items]
+        left, right = spans[0][0], max(e for _, e in spans)
         if root.dep_ in ("amod", "compound", "nummod") and root.head.i > root.i:
             # Coordinated modifiers name kinds of their noun: "senior and middle *management*".
             right = max(right, root.head.idx + len(root.head))
         start, end = s0 + min(left, cand.start - s0), s0 + max(right, cand.end - s0)
-        text = cand.doc.text[start:end]
-        if len(text.split()) > MAX_WIDENED_WORDS:
-            return
-        cand.start, cand.end, cand.text = start, end, text
+        if len(cand.doc.text[start:end].split()) > MAX_WIDENED_WORDS:
+            return None
+        return (start, end), [(s0 + a, s0 + b) for a, b in spans]
 
     @staticmethod
     def sentence_of(cand: SpanCandidate) -> tuple[int, int]:

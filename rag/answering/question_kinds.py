@@ -87,6 +87,18 @@ def _focus(doc, taken: set[str]):
     return options[-1][0]
 
 
+def _argument_of_main_clause(span) -> bool:
+    """Whether the span hangs off the question's verbs alone: no noun (or number) between it
+    and the root, so it is no modifier of a noun phrase, nor inside a clause attached to one."""
+    tok = span.root
+    while tok.head.i != tok.i:
+        head = tok.head
+        if not span.start <= head.i < span.end and head.pos_ in ("NOUN", "PROPN", "NUM", "PRON"):
+            return False
+        tok = head
+    return True
+
+
 def _metadata_words(snap: Snapshot) -> set[str]:
     """Words of the releases' places, countries and years (they name events, not answers)."""
     return {
@@ -237,9 +249,10 @@ class KindsAnswerer:
             return None
         doc = a.annotator.parse(question.strip())
         focus = _focus(doc, _metadata_words(snap))
-        if focus is None or focus.root.dep_ in ("poss", "compound", "amod", "nmod"):
-            # An entity that only modifies the participant ("the *OSCE's* top official") is
-            # not the one whose part in each event can be checked.
+        if focus is None or not _argument_of_main_clause(focus):
+            # An entity inside a noun phrase ("the *OSCE's* top official", "which *two*
+            # brewers", "the system brokered by *Arbor Networks*") is not a participant whose
+            # part in each event can be checked.
             return None
         asked = release_filter_question(doc, focus)
         return (asked, normalise_answer(focus.text)) if asked else None
@@ -256,6 +269,44 @@ class KindsAnswerer:
             None,
         )
 
+    def _one_sentence_list(
+        self, question: str, resolved: str, hits: list[Hit], timings: dict, t0: float
+    ) -> Answer | None:
+        """The list one sentence states ("Heineken and Carlsberg, two of the world's largest
+        brewers, ..."): when the best answer of the best passages, as a fact question would
+        get it, is an item of a coordination, its items are the list, all citing that
+        sentence. None when the best answer is a single item (then each release is read)."""
+        a = self.answerer
+        cands = a.candidates(resolved, hits)
+        if not cands or cands[0].prob < a.threshold:
+            return None
+        best = cands[0]
+        a.widen_to_entity(best)
+        found = a.coordination(best)
+        if found is None:
+            return None
+        s0, s1 = a.sentence_of(best)
+        quote = Candidate(best.doc, best.hit, best.hit_rank, s0, s1, best.doc.text[s0:s1], 0.0)
+        citations = a.verified_citations([quote])
+        if not citations:
+            return None
+        n = citations[0].n
+        items = [{"text": best.doc.text[s:e], "citations": [n]} for s, e in found[1]]
+        timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
+        timings["total"] = timings["retrieve"] + timings["answer"]
+        return Answer(
+            answer=best.doc.text[found[0][0] : found[0][1]],  # as the sentence words it
+            abstained=False,
+            confidence=best.prob,
+            citations=citations,
+            kind="list",
+            items=items,
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits[:8],
+        )
+
     def listing(self, snap: Snapshot, question: str, **kwargs) -> Answer | None:
         t0 = time.perf_counter()
         a = self.answerer
@@ -268,9 +319,13 @@ class KindsAnswerer:
             per_release.setdefault(h.chunk.source, h)
             if len(per_release) >= LIST_RELEASES:
                 break
-        if len(per_release) < 2:
-            return None  # one release: a fact answer (its span may itself be the list)
         filtering = self._release_filter(snap, resolved)
+        if filtering is None:
+            within = self._one_sentence_list(question, resolved, hits, timings, t0)
+            if within is not None:
+                return within
+        if len(per_release) < 2:
+            return None  # one release: a fact answer
         found: list[SpanCandidate] = []
         for hit in per_release.values():
             if filtering is not None:
