@@ -64,9 +64,9 @@ def test_yes_no_no_when_the_release_names_other_funders(real_engine) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss, a confident wrong No: asked 'Who financed the 2008 Vienna conference?', "
-    "the fine-tuned reader reads 'It was financed by ...' as the previous sentence's 'OSCE "
-    "Permanent Council' (span probability 0.87) and the engine answers No",
+    reason="known miss: asked 'Who financed the 2008 Vienna conference?', the reader reads 'It "
+    "was financed by ...' as the previous sentence's 'OSCE Permanent Council', so the engine "
+    "declines (no longer a confident wrong No: test_no_is_never_said_of_a_named_focus)",
 )
 def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
     answer = real_engine.ask("Was the 2008 Vienna conference financed by Japan?")
@@ -74,6 +74,16 @@ def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
     assert answer.answer.startswith("Yes.")
     assert "Japan" in answer.citations[0].quote
     assert _cited(answer) == {VIENNA}
+
+
+def test_no_is_never_said_of_a_named_focus_in_another_role(real_engine) -> None:
+    """The Vienna release names Japan as a funder; the reader's "who financed" slot holds an
+    organisation. A "No" needs a conflicting filler of Japan's kind (another country) or a
+    release that never names Japan: here the engine says Yes or declines, never No."""
+    answer = real_engine.ask("Was the 2008 Vienna conference financed by Japan?")
+    assert answer.kind == "yes_no"
+    assert not answer.answer.startswith("No")
+    assert answer.abstained or "Japan" in answer.citations[0].quote
 
 
 @pytest.mark.xfail(

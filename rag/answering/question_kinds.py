@@ -17,6 +17,7 @@ text are merged.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from rag.answering.answer_ranker import SpanCandidate, normalise_answer
@@ -85,6 +86,11 @@ def _focus(doc, taken: set[str]):
             subjects[0][0],
         )
     return options[-1][0]
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether `text` holds `name` as whole words, case-insensitively."""
+    return re.search(rf"(?<!\w){re.escape(name.strip())}(?!\w)", text, re.I) is not None
 
 
 def _argument_of_main_clause(span) -> bool:
@@ -202,9 +208,23 @@ class KindsAnswerer:
             and target
             and target in normalise_answer(c.text)
         ]
+        if not stating and target and best.prob >= a.threshold:
+            # The best span may be one item of a list that holds the focus ("Belgium" of
+            # "Belgium, Norway, ... and Japan").
+            found = a.coordination(best)
+            if found is not None:
+                whole = normalise_answer(best.doc.text[found[0][0] : found[0][1]])
+                stating = [best] if target in whole else []
         if stating:
             verdict, best = "Yes", stating[0]
-        elif best.prob >= a.threshold and best.label not in ("", "NONE"):
+        elif (
+            best.prob >= a.threshold
+            and best.label not in ("", "NONE")
+            and (best.label == focus.label_ or not _mentions(best.doc.text, focus.text))
+        ):
+            # "No": the slot holds another entity of the focus's kind (another funder, date,
+            # place), or the release about the event never names the focus. When it names
+            # the focus and the slot holds something of another kind, "No" would be a guess.
             verdict = "No"
         else:
             return self._declined(
