@@ -145,3 +145,25 @@ def test_a_span_cut_out_of_a_name_widens_to_the_name_but_a_date_keeps_its_part(r
     year = candidate("2004")
     real_engine.answerer.widen_to_entity(year)
     assert year.text == "2004"
+
+
+def test_the_sentence_feature_counts_the_sentence_before_a_pronoun_subject() -> None:
+    """How much of the question the span's context restates: "It was financed by ..." names
+    the conference only through "It", so the sentence before it counts too."""
+    from rag.answering.answer_ranker import SpanCandidate, _restated
+    from rag.text_utils import stem
+
+    text = (
+        "VIENNA, 17 July 2008 - An OSCE conference on drug trafficking opened in Vienna today. "
+        "It was financed by Belgium and Japan. Experts from 40 countries came."
+    )
+    doc = Document(source="vienna.txt", title="Conference", text=text)
+    chunk = Chunk("vienna.txt#0", "vienna.txt", 0, 0, len(text), text, text, 30)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+    start = text.index("Belgium")
+    cand = SpanCandidate(hit, 0, start, start + len("Belgium"), "Belgium", None)
+    question = {stem(w) for w in ("conference", "Vienna", "funded")}
+    assert _restated(cand, Answerer.sentence_of, question, {}) == pytest.approx(2 / 3)
+    first = text.index("Experts")
+    later = SpanCandidate(hit, 0, first, first + 7, "Experts", None)
+    assert _restated(later, Answerer.sentence_of, question, {}) == 0.0  # two sentences on

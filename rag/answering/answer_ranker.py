@@ -22,7 +22,8 @@ import numpy as np
 
 from rag.answering.question_analysis import Annotator, QuestionAnalysis
 from rag.answering.reader import Span
-from rag.text_utils import WORD_CHARS
+from rag.ingestion.chunking import split_sentences
+from rag.text_utils import WORD_CHARS, stem
 from rag.values import Document, Hit
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ FEATURES = (
     "entity",
     "question_overlap",
     "length",
+    "sentence_overlap",
 )
 LABELLED_SPANS = 8
 
@@ -111,6 +113,10 @@ def featurize(
     q_words = {w.lower() for w in analysis.content_lemmas} | {
         w.lower() for w in WORD_CHARS.findall(analysis.text)
     }
+    # The question's content words (stemmed), looked for in each span's sentence: how much of
+    # the question the sentence around the answer restates.
+    q_stems = {stem(w) for w in analysis.content_lemmas}
+    sentence_overlap: dict[tuple[int, int, str], float] = {}
     expected = analysis.expected
     # Entity labels for the spans the reader likes best only: NER costs a few ms a sentence.
     labelled = {
@@ -137,7 +143,25 @@ def featurize(
             "entity": float(c.label not in ("", "NONE")),
             "question_overlap": overlap,
             "length": math.log1p(len(words)),
+            "sentence_overlap": _restated(c, sentence_of, q_stems, sentence_overlap),
         }
+
+
+def _restated(c: SpanCandidate, sentence_of, q_stems: set[str], seen: dict) -> float:
+    """The share of the question's content stems that the span's sentence and the one before
+    it hold: the answer's own sentence often names the event only through a pronoun ("It was
+    financed by ..."), the sentence before names it."""
+    if not q_stems:
+        return 0.0
+    s0, s1 = sentence_of(c)
+    key = (s0, s1, c.doc.source)
+    if key not in seen:
+        chunk = c.hit.chunk
+        before = [s for s in split_sentences(c.doc.text, chunk.start, chunk.end) if s.end <= s0]
+        start = before[-1].start if before else s0
+        held = {stem(w) for w in WORD_CHARS.findall(c.doc.text[start:s1])}
+        seen[key] = len(q_stems & held) / len(q_stems)
+    return seen[key]
 
 
 class AnswerRanker:
