@@ -36,6 +36,9 @@ class Settings:
     reader_backend: str = (
         "onnx-int8"  # onnx-int8 | onnx | torch: the span reader (rag.answering.reader)
     )
+    # spaCy in a child process (rag.answering.nlp_process): on | off | auto (on in `rag serve`,
+    # where concurrent questions would otherwise wait on spaCy for the GIL; off elsewhere).
+    nlp_process: str = "auto"
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
     chunk_tokens: int = 160
@@ -91,6 +94,7 @@ class Settings:
             embed_backend=_env("RAG_EMBED_BACKEND", cls.embed_backend).lower(),
             evidence_backend=_env("RAG_EVIDENCE_BACKEND", cls.evidence_backend).lower(),
             reader_backend=_env("RAG_READER_BACKEND", cls.reader_backend).lower(),
+            nlp_process=_env("RAG_NLP_PROCESS", cls.nlp_process).lower(),
             chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(cls.chunk_tokens))),
             chunk_overlap_tokens=int(_env("RAG_CHUNK_OVERLAP", str(cls.chunk_overlap_tokens))),
             top_k=int(_env("RAG_TOP_K", str(cls.top_k))),

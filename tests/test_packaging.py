@@ -20,11 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """The wheel built from this checkout, unpacked as an install would lay it out. It is built
-    from a copy of the tracked tree: a build in the checkout would reuse its build/ folder,
-    where files since removed linger."""
+    from a copy of the working tree less what git ignores: a build in the checkout would reuse
+    its build/ folder, where files since removed linger."""
     tmp = tmp_path_factory.mktemp("wheel")
     tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     source = tmp / "source"
     for name in filter(None, tracked.split("\0")):

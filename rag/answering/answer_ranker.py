@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.answering.evidence import chunk_sentences
 from rag.answering.question_analysis import Annotator, QuestionAnalysis
 from rag.answering.reader import Span
-from rag.ingestion.chunking import split_sentences
 from rag.text_utils import WORD_CHARS, stem
 from rag.values import Document, Hit
 
@@ -157,7 +157,7 @@ def _restated(c: SpanCandidate, sentence_of, q_stems: set[str], seen: dict) -> f
     key = (s0, s1, c.doc.source)
     if key not in seen:
         chunk = c.hit.chunk
-        before = [s for s in split_sentences(c.doc.text, chunk.start, chunk.end) if s.end <= s0]
+        before = [s for s in chunk_sentences(c.doc, chunk.start, chunk.end) if s.end <= s0]
         start = before[-1].start if before else s0
         held = {stem(w) for w in WORD_CHARS.findall(c.doc.text[start:s1])}
         seen[key] = len(q_stems & held) / len(q_stems)

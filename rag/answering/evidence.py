@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from rag.cache import LRU
 from rag.index.keyword_index import KeywordIndex, query_terms, tokenize
 from rag.index.store import Snapshot
-from rag.ingestion.chunking import split_sentences
+from rag.ingestion.chunking import Span, split_sentences
 from rag.values import Document, Hit
 
 # A sentence opening with a pronoun or a definite description refers back ("It was ...",
@@ -60,13 +60,31 @@ def _previous_sentence(cand: Candidate) -> str:
     return before[spans[-1].start : spans[-1].end] if spans else ""
 
 
+_SENTENCES = LRU(20_000)
+_SENTENCES_LOCK = threading.Lock()
+
+
+def chunk_sentences(doc: Document, start: int, end: int) -> tuple[Span, ...]:
+    """The sentences of doc.text[start:end], split once per text and range: one ask wants a
+    passage's sentences many times (the re-rank, each candidate span's sentence, the ranker's
+    context), and splitting is pure Python that holds the GIL."""
+    key = (doc.source, hash(doc.text), start, end)  # a str caches its hash: O(1) after once
+    with _SENTENCES_LOCK:
+        spans = _SENTENCES.get(key)
+    if spans is None:
+        spans = tuple(split_sentences(doc.text, start, end))
+        with _SENTENCES_LOCK:
+            _SENTENCES.put(key, spans)
+    return spans
+
+
 def candidates(hits: list[Hit]) -> list[Candidate]:
     """The sentences of the hits' chunks, once each, in hit order."""
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, hit in enumerate(hits):
         doc = hit.document
-        for span in split_sentences(doc.text, hit.chunk.start, hit.chunk.end):
+        for span in chunk_sentences(doc, hit.chunk.start, hit.chunk.end):
             if (doc.source, span.start) in seen:
                 continue
             seen.add((doc.source, span.start))

@@ -17,13 +17,12 @@ import time
 from dataclasses import dataclass
 
 from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
-from rag.answering.evidence import Candidate, EvidenceScorer
+from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
 from rag.answering.followup import resolve_followup
 from rag.answering.question_analysis import Annotator
 from rag.answering.reader import SpanReader
 from rag.answering.retrieval import Retriever
 from rag.index.store import Snapshot
-from rag.ingestion.chunking import split_sentences
 from rag.text_utils import human_date
 from rag.values import Answer, Citation, Hit
 
@@ -185,7 +184,7 @@ class Answerer:
         """The document offsets of the coordination the span is an item of, and of each item,
         read off spaCy's parse of the sentence; None when the span is in no coordination."""
         s0, s1 = self.sentence_of(cand)
-        doc = self.annotator.parse(cand.doc.text[s0:s1])
+        doc = self.annotator.parse(cand.doc.text[s0:s1], entities=False)
         inside = [t for t in doc if cand.start <= s0 + t.idx < cand.end]
         if not inside:
             return None
@@ -209,7 +208,7 @@ class Answerer:
     def sentence_of(cand: SpanCandidate) -> tuple[int, int]:
         """The document offsets of the sentence(s) holding the span, within its chunk."""
         chunk = cand.hit.chunk
-        sents = split_sentences(cand.doc.text, chunk.start, chunk.end)
+        sents = chunk_sentences(cand.doc, chunk.start, chunk.end)
         covering = [s for s in sents if s.end > cand.start and s.start < cand.end]
         if not covering:
             return chunk.start, chunk.end

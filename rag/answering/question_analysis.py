@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering.annotation_cache import EntityCache
+from rag.answering.nlp_process import NlpProcess, NlpProcessError
 from rag.cache import LRU
 
 log = logging.getLogger(__name__)
@@ -81,14 +82,24 @@ def load_spacy():
 PRIMARY_AUXILIARIES = frozenset({"be", "do", "have"})
 
 
+def spacy_process() -> NlpProcess:
+    """The English pipeline in a child process (rag.answering.nlp_process), started on first use."""
+    return NlpProcess(SPACY_PACKAGE, _NOT_NER)
+
+
 class Annotator:
     """spaCy, loaded once and lazily; parses of questions and sentences are cached."""
 
     def __init__(
-        self, embedder=None, cache_size: int = 50_000, entity_cache: EntityCache | None = None
+        self,
+        embedder=None,
+        cache_size: int = 50_000,
+        entity_cache: EntityCache | None = None,
+        nlp_process: NlpProcess | None = None,
     ) -> None:
         self.embedder = embedder
         self.entity_cache = entity_cache  # sentence tags kept across restarts (optional)
+        self.nlp_process = nlp_process  # spaCy in a child process (`rag serve`), else in-process
         self._nlp = None
         self._docs = LRU(cache_size)
         self._lock = threading.Lock()
@@ -105,13 +116,26 @@ class Annotator:
     def warm_up(self) -> None:
         self.parse("Who funded the meeting in Vienna in 2008?")
 
-    def parse(self, text: str):
+    def parse(self, text: str, *, entities: bool = True):
+        """spaCy's Doc of `text`; with `entities` false, without NER (a sentence parsed for
+        its syntax alone)."""
+        key = text if entities else ("syntax", text)
+        disable = [] if entities else ["ner"]
         with self._lock:  # the cache and (to be safe) spaCy's pipeline are not thread-safe
-            doc = self._docs.get(text)
-            if doc is None:
-                doc = self.nlp(text)
-                self._docs.put(text, doc)
-            return doc
+            doc = self._docs.get(key)
+            if doc is None and self._in_process():
+                doc = self.nlp(text, disable=disable)
+                self._docs.put(key, doc)
+            if doc is not None:
+                return doc
+        try:  # outside the lock: cache hits of other threads go on meanwhile
+            doc = self.nlp_process.parse(text, disable=disable)
+        except NlpProcessError as exc:
+            self._give_up_process(exc)
+            return self.parse(text, entities=entities)
+        with self._lock:
+            self._docs.put(key, doc)
+        return doc
 
     def entities(self, text: str) -> list[tuple[int, int, str]]:
         """(start char, end char, label) of the named entities and numbers in `text`.
@@ -122,12 +146,30 @@ class Annotator:
         with self._lock:
             ents = self._docs.get(("ents", text))
         if ents is None:  # evicted by other threads in between
-            ents = [(e.start_char, e.end_char, e.label_) for e in self._tag([text])[0].ents]
+            ents = self._tag([text])[0]
         return ents
 
-    def _tag(self, texts: list[str]) -> list:
+    def _in_process(self) -> bool:
+        return self.nlp_process is None
+
+    def _give_up_process(self, exc: Exception) -> None:
+        log.warning("spaCy process unavailable (%s); running spaCy in this process", exc)
+        process, self.nlp_process = self.nlp_process, None
+        if process is not None:
+            process.close()
+
+    def _tag(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        """Each text's entities, from the tokenizer, tok2vec and NER only."""
+        if not self._in_process():
+            try:
+                return self.nlp_process.entities(texts)
+            except NlpProcessError as exc:
+                self._give_up_process(exc)
         with self._lock:  # spaCy's pipeline is used by one thread at a time
-            return list(self.nlp.pipe(texts, disable=_NOT_NER))
+            return [
+                [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                for doc in self.nlp.pipe(texts, disable=_NOT_NER)
+            ]
 
     def prefetch_entities(self, texts: list[str]) -> None:
         """Tag the `texts` not tagged yet: from memory, else from the on-disk cache, else by
@@ -139,10 +181,7 @@ class Annotator:
             return
         stored = self.entity_cache.get_many(missing) if self.entity_cache else {}
         todo = [t for t in missing if t not in stored]
-        tagged = {
-            text: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            for text, doc in zip(todo, self._tag(todo) if todo else [], strict=True)
-        }
+        tagged = dict(zip(todo, self._tag(todo) if todo else [], strict=True))
         with self._lock:
             for text, ents in {**stored, **tagged}.items():
                 self._docs.put(("ents", text), ents)

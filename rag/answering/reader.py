@@ -191,6 +191,9 @@ def _load(model_name: str, weights: Path, backend: str) -> tuple:
     def session(threads: int):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
+        # Idle pool threads sleep instead of spinning: spinning would burn the cores that
+        # spaCy and the other requests' reads need between runs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(onnx), options, providers=["CPUExecutionProvider"])
 
     # A read alone uses every core; reads that overlap each take one, so concurrent questions

@@ -162,6 +162,7 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.quantized = quantized
         self._session = None
+        self._single = None
         self._tokenizer = None
         self._max_len = 256
         self._lock = threading.Lock()
@@ -185,13 +186,21 @@ class OnnxEmbedder:
                     cfg = Path(path) / "sentence_bert_config.json"
                     if cfg.exists():
                         self._max_len = int(json.loads(cfg.read_text()).get("max_seq_length", 256))
-                    options = ort.SessionOptions()
-                    options.intra_op_num_threads = os.cpu_count() or 1
                     onnx_file = export_onnx(path, self.quantized)
                     self._tokenizer = AutoTokenizer.from_pretrained(path)
-                    self._session = ort.InferenceSession(
-                        str(onnx_file), options, providers=["CPUExecutionProvider"]
-                    )
+
+                    def session(threads: int):
+                        options = ort.SessionOptions()
+                        options.intra_op_num_threads = threads
+                        return ort.InferenceSession(
+                            str(onnx_file), options, providers=["CPUExecutionProvider"]
+                        )
+
+                    # A question is embedded on one thread: its few tokens gain nothing from
+                    # a thread pool, whose idle threads would spin on the cores the rest of
+                    # the answer path needs. Documents use every core.
+                    self._single = session(1)
+                    self._session = session(os.cpu_count() or 1)
         return self._session
 
     @property
@@ -204,6 +213,8 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         session = self._load()
+        if len(texts) == 1:
+            session = self._single
         enc = self._tokenizer(texts, truncation=True, max_length=self._max_len)
         names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

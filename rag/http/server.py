@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from typing import Any
 
 from rag import logsafe
@@ -63,6 +64,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     configure_logging(settings.log_level)
     if host not in ("127.0.0.1", "localhost", "::1") and not settings.api_key:
         log.warning("listening on %s without RAG_API_KEY: anyone who can reach it can write", host)
+    if settings.nlp_process == "auto":  # concurrent asks: spaCy in its own process
+        settings = replace(settings, nlp_process="on")
     engine = Engine(settings)
     if engine.needs_build():
         print(
@@ -91,5 +94,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
         flush=True,
     )
     app = create_app(settings, engine)
-    uvicorn.Server(uvicorn_config(app, settings, host, port)).run()
+    try:
+        uvicorn.Server(uvicorn_config(app, settings, host, port)).run()
+    finally:
+        if engine.annotator.nlp_process is not None:
+            engine.annotator.nlp_process.close()
     return 0

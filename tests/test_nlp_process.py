@@ -1,0 +1,73 @@
+"""spaCy in a child process (`rag serve`): the same parses and entity tags as in-process, a
+child that dies is started again, and one that cannot start leaves spaCy in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.nlp_process import NlpProcess, NlpProcessError
+from rag.answering.question_analysis import Annotator, load_spacy, spacy_process
+
+pytestmark = pytest.mark.model
+
+QUESTIONS = [
+    "Who funded the 2008 Vienna conference?",
+    "Which countries sent law enforcement representatives to the meeting in Almaty?",
+    "Did Japan fund the Astana meeting?",
+    "How many experts attended the two-day workshop in Tashkent in November 2008?",
+]
+SENTENCE = "It was financed by Belgium, Norway, the Russian Federation and Japan."
+
+
+def _view(doc) -> list:
+    return [
+        [(t.text, t.lemma_, t.tag_, t.pos_, t.dep_, t.head.i, t.is_stop) for t in doc],
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents],
+        [c.text for c in doc.noun_chunks],
+        [s.text for s in doc.sents],
+    ]
+
+
+@pytest.fixture(scope="module")
+def child():
+    process = spacy_process()
+    yield process
+    process.close()
+
+
+def test_the_child_parses_and_tags_as_spacy_does_here(child: NlpProcess) -> None:
+    nlp = load_spacy()
+    for text in [*QUESTIONS, SENTENCE]:
+        assert _view(child.parse(text)) == _view(nlp(text))
+    syntax = child.parse(SENTENCE, disable=["ner"])
+    assert not syntax.ents and _view(syntax)[0] == _view(nlp(SENTENCE))[0]
+    expected = [[(e.start_char, e.end_char, e.label_) for e in nlp(t).ents] for t in QUESTIONS]
+    assert child.entities(QUESTIONS) == [[tuple(e) for e in ents] for ents in expected]
+
+
+def test_an_annotator_over_the_child_analyses_questions_as_one_in_process(
+    child: NlpProcess,
+) -> None:
+    here, there = Annotator(), Annotator(nlp_process=child)
+    for q in QUESTIONS:
+        a, b = here.analyse(q), there.analyse(q)
+        assert (a.kind, a.content_lemmas, a.expected) == (b.kind, b.content_lemmas, b.expected)
+    assert here.entities(SENTENCE) == [tuple(e) for e in there.entities(SENTENCE)]
+
+
+def test_a_child_that_dies_is_started_again(child: NlpProcess) -> None:
+    child.parse(QUESTIONS[0])
+    first = child._proc
+    first.kill()
+    first.wait(10)
+    assert child.parse(QUESTIONS[1])[0].text == "Which"
+    assert child._proc is not first and child._proc.poll() is None
+
+
+def test_a_child_that_cannot_start_leaves_spacy_in_process() -> None:
+    broken = NlpProcess("no_such_spacy_package", ())
+    with pytest.raises(NlpProcessError, match="no_such_spacy_package"):
+        broken.parse("Who funded it?")
+    annotator = Annotator(nlp_process=NlpProcess("no_such_spacy_package", ()))
+    assert annotator.analyse(QUESTIONS[0]).kind == "fact"  # answered by spaCy in-process
+    assert annotator.nlp_process is None
