@@ -66,7 +66,8 @@ def test_yes_no_no_when_the_release_names_other_funders(real_engine) -> None:
     strict=True,
     reason="known miss: asked 'Who financed the 2008 Vienna conference?', the reader reads 'It "
     "was financed by ...' as the previous sentence's 'OSCE Permanent Council', so the engine "
-    "declines (no longer a confident wrong No: test_no_is_never_said_of_a_named_focus_in_another_role)",
+    "declines (no longer a confident wrong No: "
+    "test_no_is_never_said_of_a_named_focus_in_another_role)",
 )
 def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
     answer = real_engine.ask("Was the 2008 Vienna conference financed by Japan?")
