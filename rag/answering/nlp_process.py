@@ -34,6 +34,9 @@ class NlpProcessError(RuntimeError):
 
 
 def _serve(conn, package: str, not_ner: tuple[str, ...]) -> None:  # pragma: no cover - child
+    # thinc imports torch when it is installed (it is, for sentence-transformers); the CPU
+    # pipeline never uses it, and it would triple the child's memory.
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     import spacy
 
     try:
