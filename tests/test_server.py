@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,16 +21,41 @@ EXPERTS = "90"
 QUOTED = "more than 90 experts"
 
 
+SERVER: dict[str, int] = {}  # the server's pid, and its spaCy child's once seen
+
+
+def _spacy_children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` and whose command line runs the spaCy child."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if ppid == pid and "rag.answering.nlp_process" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a `rag serve` that built its own index of seeds/ in a temp folder."""
     tmp = tmp_path_factory.mktemp("serve")
     log_path = tmp / "server.log"  # written by running_server
-    with running_server(tmp, SEEDS) as (base, _proc):
+    with running_server(tmp, SEEDS) as (base, proc):
+        SERVER["pid"] = proc.pid
         yield base
     text = log_path.read_text()
     assert "Traceback" not in text, text
     assert "POST /api/ask 200" in text  # the access log
+    if "child" in SERVER:  # the spaCy child ends with the server
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{SERVER['child']}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Path(f"/proc/{SERVER['child']}").exists()
 
 
 @pytest.fixture
@@ -47,6 +74,16 @@ def test_ready_and_ask_vienna(http: httpx.Client) -> None:
     text = http.get(f"/api/documents/{cite['source']}").json()["text"]
     assert text[cite["start"] : cite["end"]] == cite["quote"]
     assert QUOTED in cite["quote"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_spacy_runs_in_a_child_process_of_the_server(http: httpx.Client) -> None:
+    """`rag serve` parses in a child process (RAG_NLP_PROCESS=auto), so concurrent asks do
+    not wait on spaCy for the server's GIL."""
+    assert http.post("/api/ask", json={"question": TASHKENT_Q}).status_code == 200
+    children = _spacy_children(SERVER["pid"])
+    assert len(children) == 1
+    SERVER["child"] = children[0]
 
 
 def test_stream(http: httpx.Client) -> None:
