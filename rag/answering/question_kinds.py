@@ -25,7 +25,7 @@ from rag.answering.evidence import Candidate
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
-from rag.values import Answer, Hit
+from rag.values import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
 
@@ -237,12 +237,15 @@ class KindsAnswerer:
         answer.kind = "yes_no"
         return answer
 
-    def _answer(self, verdict, best: SpanCandidate, question, resolved, hits, timings) -> Answer:
+    def _cite_sentence(self, best: SpanCandidate) -> tuple[Candidate, list[Citation]]:
+        """The sentence holding the span, as a quote, and its verified citation."""
         s0, s1 = self.answerer.sentence_of(best)
-        quote = Candidate(
-            best.doc, best.hit, best.hit_rank, s0, s1, best.doc.text[s0:s1], best.prob
-        )
-        citations = self.answerer.verified_citations([quote])
+        text = best.doc.text[s0:s1]
+        quote = Candidate(best.doc, best.hit, best.hit_rank, s0, s1, text, best.prob)
+        return quote, self.answerer.verified_citations([quote])
+
+    def _answer(self, verdict, best: SpanCandidate, question, resolved, hits, timings) -> Answer:
+        quote, citations = self._cite_sentence(best)
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
             answer=f"{verdict}. {quote.text}",
@@ -305,9 +308,7 @@ class KindsAnswerer:
         found = a.coordination(best)
         if found is None:
             return None
-        s0, s1 = a.sentence_of(best)
-        quote = Candidate(best.doc, best.hit, best.hit_rank, s0, s1, best.doc.text[s0:s1], 0.0)
-        citations = a.verified_citations([quote])
+        _, citations = self._cite_sentence(best)
         if not citations:
             return None
         n = citations[0].n
