@@ -87,12 +87,6 @@ def test_no_is_never_said_of_a_named_focus_in_another_role(real_engine) -> None:
     assert answer.abstained or "Japan" in answer.citations[0].quote
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: each release is checked for Norway in the 'who helped fund' slot; "
-    "Tashkent and Astana pass, in the Vienna release the span holding Norway is not believed "
-    "nearly as much as that passage's best",
-)
 def test_list_across_releases_cites_each_release(real_engine) -> None:
     answer = real_engine.ask("Which meetings did Norway help fund?")
     assert answer.kind == "list" and answer.items

@@ -287,10 +287,15 @@ class KindsAnswerer:
         if not cands or not target:
             return None
         top = cands[0].prob
-        return next(
-            (c for c in cands if c.prob >= 0.5 * top and target in normalise_answer(c.text)),
-            None,
-        )
+        for c in cands:
+            if c.prob < 0.5 * top:
+                break
+            if target in normalise_answer(c.text):
+                return c
+            found = self.answerer.coordination(c)  # "Belgium" of "Belgium, Norway, ..."
+            if found and target in normalise_answer(c.doc.text[found[0][0] : found[0][1]]):
+                return c
+        return None
 
     def _one_sentence_list(
         self, question: str, resolved: str, hits: list[Hit], timings: dict, t0: float
