@@ -4,7 +4,7 @@ spaCy's models hold the GIL while they run (they cannot release it), so in one p
 parses and entity tags of concurrent questions run one at a time and stall the rest of the
 answer path (the reader's ONNX runs, retrieval, ranking) of every other request. `rag serve`
 therefore runs spaCy in one child process (RAG_NLP_PROCESS, rag.config): it loads the same
-pipeline and answers two requests over a pipe: full parses, sent back as `Doc.to_bytes()` and
+pipeline and answers two requests over a socket: full parses, sent back as `Doc.to_bytes()` and
 rebuilt here over a blank English vocabulary (the bytes carry their strings), and entity tags
 as (start, end, label) tuples. Requests share the one pipe under a lock (the child is one
 thread anyway); a thread waiting for its answer releases the GIL to the others. The child is a
@@ -17,6 +17,7 @@ started again on the next call.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import subprocess
 import sys
@@ -34,8 +35,11 @@ class NlpProcessError(RuntimeError):
 
 
 def _serve(conn, package: str, not_ner: tuple[str, ...]) -> None:  # pragma: no cover - child
+    # Ctrl+C in a terminal reaches the whole process group: the parent shuts down and closes
+    # the socket, which ends this loop; the child must not die first with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # thinc imports torch when it is installed (it is, for sentence-transformers); the CPU
-    # pipeline never uses it, and it would triple the child's memory.
+    # pipeline never uses it, and it would more than double the child's memory.
     sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     import spacy
 
