@@ -83,12 +83,18 @@ class NlpProcess:
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(theirs.fileno()), self.package, *self.not_ner],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-        )
-        theirs.close()
+        command = [sys.executable, "-m", __name__, str(theirs.fileno()), self.package]
+        try:  # passing a descriptor needs POSIX; elsewhere spaCy stays in-process
+            proc = subprocess.Popen(
+                [*command, *self.not_ner],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+        except (OSError, ValueError) as exc:
+            ours.close()
+            raise NlpProcessError(f"cannot start the spaCy process: {exc}") from exc
+        finally:
+            theirs.close()
         conn = Connection(ours.detach())
         try:
             if not conn.poll(START_TIMEOUT):
