@@ -121,15 +121,17 @@ class Annotator:
         its syntax alone)."""
         key = text if entities else ("syntax", text)
         disable = [] if entities else ["ner"]
+        process = self.nlp_process  # None once given up, by this thread or another
         with self._lock:  # the cache and (to be safe) spaCy's pipeline are not thread-safe
             doc = self._docs.get(key)
-            if doc is None and self._in_process():
+            if doc is None and process is None:
                 doc = self.nlp(text, disable=disable)
                 self._docs.put(key, doc)
             if doc is not None:
                 return doc
+        assert process is not None
         try:  # outside the lock: cache hits of other threads go on meanwhile
-            doc = self.nlp_process.parse(text, disable=disable)
+            doc = process.parse(text, disable=disable)
         except NlpProcessError as exc:
             self._give_up_process(exc)
             return self.parse(text, entities=entities)
@@ -149,20 +151,18 @@ class Annotator:
             ents = self._tag([text])[0]
         return ents
 
-    def _in_process(self) -> bool:
-        return self.nlp_process is None
-
     def _give_up_process(self, exc: Exception) -> None:
-        log.warning("spaCy process unavailable (%s); running spaCy in this process", exc)
         process, self.nlp_process = self.nlp_process, None
         if process is not None:
+            log.warning("spaCy process unavailable (%s); running spaCy in this process", exc)
             process.close()
 
     def _tag(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         """Each text's entities, from the tokenizer, tok2vec and NER only."""
-        if not self._in_process():
+        process = self.nlp_process
+        if process is not None:
             try:
-                return self.nlp_process.entities(texts)
+                return process.entities(texts)
             except NlpProcessError as exc:
                 self._give_up_process(exc)
         with self._lock:  # spaCy's pipeline is used by one thread at a time
