@@ -169,6 +169,15 @@ WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 WORD_CHARS = re.compile(r"\w+")
 
 
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """`phrase` as whole words, any case ("U.S." too: no word character may touch it)."""
+    return re.compile(rf"(?<!\w){re.escape(phrase.strip())}(?!\w)", re.I)
+
+
+def holds_phrase(text: str, phrase: str) -> bool:
+    return phrase_pattern(phrase).search(text) is not None
+
+
 def human_date(iso: str) -> str:
     """ "2014-12-03" -> "3 December 2014" (other strings unchanged)."""
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")

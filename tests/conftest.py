@@ -17,6 +17,18 @@ TASHKENT = "000_e87579e3fbfa82ba.txt"
 ASTANA = "003_d8487920b28d3ab8.txt"
 
 
+def span_in_one_chunk(source: str, text: str, span: str):
+    """A SpanCandidate for `span` (at its first occurrence) in a release of one chunk."""
+    from rag.answering.answer_ranker import SpanCandidate
+    from rag.values import Chunk, Document, Hit
+
+    doc = Document(source=source, title=source, text=text)
+    chunk = Chunk(f"{source}#0", source, 0, 0, len(text), text, text, 30)
+    start = text.index(span)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+    return SpanCandidate(hit, 0, start, start + len(span), span, None)
+
+
 @pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped releases."""

@@ -11,7 +11,7 @@ import pytest
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import Answerer
 from rag.values import Chunk, Document, Hit
-from tests.conftest import ASTANA, TASHKENT, VIENNA
+from tests.conftest import ASTANA, TASHKENT, VIENNA, span_in_one_chunk
 
 
 def test_citation_failing_the_verbatim_check_is_dropped():
@@ -150,20 +150,15 @@ def test_a_span_cut_out_of_a_name_widens_to_the_name_but_a_date_keeps_its_part(r
 def test_the_sentence_feature_counts_the_sentence_before_a_pronoun_subject() -> None:
     """How much of the question the span's context restates: "It was financed by ..." names
     the conference only through "It", so the sentence before it counts too."""
-    from rag.answering.answer_ranker import SpanCandidate, _restated
+    from rag.answering.answer_ranker import _restated
     from rag.text_utils import stem
 
     text = (
         "VIENNA, 17 July 2008 - An OSCE conference on drug trafficking opened in Vienna today. "
         "It was financed by Belgium and Japan. Experts from 40 countries came."
     )
-    doc = Document(source="vienna.txt", title="Conference", text=text)
-    chunk = Chunk("vienna.txt#0", "vienna.txt", 0, 0, len(text), text, text, 30)
-    hit = Hit(chunk=chunk, document=doc, score=1.0)
-    start = text.index("Belgium")
-    cand = SpanCandidate(hit, 0, start, start + len("Belgium"), "Belgium", None)
+    cand = span_in_one_chunk("vienna.txt", text, "Belgium")
     question = {stem(w) for w in ("conference", "Vienna", "funded")}
     assert _restated(cand, Answerer.sentence_of, question, {}) == pytest.approx(2 / 3)
-    first = text.index("Experts")
-    later = SpanCandidate(hit, 0, first, first + 7, "Experts", None)
+    later = span_in_one_chunk("vienna.txt", text, "Experts")
     assert _restated(later, Answerer.sentence_of, question, {}) == 0.0  # two sentences on

@@ -74,3 +74,13 @@ def test_repeated_query_vector_comes_from_the_cache(indexed):
     assert not first.flags.writeable  # shared between callers: nobody may change it
     retriever.embed_query("Another question")
     assert retriever.embedder.texts_encoded == before + 2
+
+
+def test_a_phrase_is_held_as_whole_words_in_any_case() -> None:
+    from rag.text_utils import holds_phrase
+
+    text = "Officials from the U.S. and New York met; Newcastle sent none."
+    assert holds_phrase(text, "new york") and holds_phrase(text, "U.S.")
+    assert holds_phrase(text, "New")  # "New York" holds the word "New"
+    assert not holds_phrase(text, "York met Newcastle")
+    assert not holds_phrase(text, "castle")  # inside a word

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ASTANA, TASHKENT, VIENNA
+from tests.conftest import ASTANA, TASHKENT, VIENNA, span_in_one_chunk
 
 pytestmark = pytest.mark.model
 
@@ -117,17 +117,11 @@ def test_a_list_one_sentence_states_is_its_items(real_engine) -> None:
 def test_an_appositive_is_no_item_of_the_list(real_engine) -> None:
     """ "Heineken and Carlsberg, two of the world's largest brewers, ...": two items; the
     appositive describes the first and is no part of it or of the coordination."""
-    from rag.answering.answer_ranker import SpanCandidate
-    from rag.values import Chunk, Document, Hit
-
     text = (
         "Heineken and Carlsberg, two of the world's largest brewers, have reported falling "
         "profits after beer sales in western Europe fell flat."
     )
-    doc = Document(source="beer.txt", title="Brewers", text=text)
-    chunk = Chunk("beer.txt#0", "beer.txt", 0, 0, len(text), text, text, 30)
-    hit = Hit(chunk=chunk, document=doc, score=1.0)
-    cand = SpanCandidate(hit, 0, 0, len("Heineken"), "Heineken", None)
+    cand = span_in_one_chunk("beer.txt", text, "Heineken")
     (start, end), items = real_engine.answerer.coordination(cand)
     assert text[start:end] == "Heineken and Carlsberg"
     assert [text[s:e] for s, e in items] == ["Heineken", "Carlsberg"]

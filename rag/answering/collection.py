@@ -25,7 +25,7 @@ from rag.answering.titled_release import AttributeNouns, TitledQuery, attribute_
 from rag.cache import LRU
 from rag.index.store import Snapshot, Store
 from rag.ingestion.chunking import split_sentences
-from rag.text_utils import human_date
+from rag.text_utils import holds_phrase, human_date
 from rag.values import Answer, Citation, Document
 
 log = logging.getLogger(__name__)
@@ -347,7 +347,7 @@ def _surname_is_distinctive(texts: list[str], full: str, surname: str) -> bool:
 
 def _mentions(text: str, term: str, surname: str | None) -> bool:
     """`term` in `text` as whole words (any case), or a person's distinctive surname alone."""
-    if re.search(rf"\b{re.escape(term)}\b", text, re.I):
+    if holds_phrase(text, term):
         return True
     return bool(surname) and any(w is None for w in _names_before(text, surname))
 

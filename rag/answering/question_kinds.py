@@ -17,14 +17,13 @@ text are merged.
 from __future__ import annotations
 
 import logging
-import re
 import time
 
 from rag.answering.answer_ranker import SpanCandidate, normalise_answer
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer
 from rag.index.store import Snapshot
-from rag.text_utils import human_date
+from rag.text_utils import holds_phrase, human_date
 from rag.values import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
@@ -86,11 +85,6 @@ def _focus(doc, taken: set[str]):
             subjects[0][0],
         )
     return options[-1][0]
-
-
-def _mentions(text: str, name: str) -> bool:
-    """Whether `text` holds `name` as whole words, case-insensitively."""
-    return re.search(rf"(?<!\w){re.escape(name.strip())}(?!\w)", text, re.I) is not None
 
 
 def _argument_of_main_clause(span) -> bool:
@@ -220,7 +214,7 @@ class KindsAnswerer:
         elif (
             best.prob >= a.threshold
             and best.label not in ("", "NONE")
-            and (best.label == focus.label_ or not _mentions(best.doc.text, focus.text))
+            and (best.label == focus.label_ or not holds_phrase(best.doc.text, focus.text))
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place), or the release about the event never names the focus. When it names

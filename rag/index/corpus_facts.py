@@ -15,13 +15,12 @@ change).
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from rag.text_utils import WORD_CHARS
+from rag.text_utils import WORD_CHARS, phrase_pattern
 from rag.values import Document
 
 KEEP = 4  # registered generations kept (readers may still hold the previous snapshot)
@@ -67,7 +66,7 @@ class CorpusFacts:
         if term.isascii():  # a substring test in C first: the regex only where the words touch
             lowered = term.lower()
             found = [s for s in found if lowered in self.documents[s].text.lower()]
-        pattern = re.compile(rf"\b{re.escape(term)}\b", re.I)
+        pattern = phrase_pattern(term)
         return {s for s in found if pattern.search(self.documents[s].text)}
 
 
