@@ -148,6 +148,12 @@ def test_list_of_the_releases_events_a_person_took_part_in(real_engine) -> None:
         "What is her world ranking in the reports denying she had withdrawn?",
         "How many participating States did the OSCE have according to its press releases?",
         "Who funded the 2008 Vienna conference?",
+        # "article" and "publish" name what the collection holds, yet these ask about the text
+        "Who published Tesla's writings?",
+        "When was his article published in Century Magazine?",
+        "What did article 65 of the ECSC ban?",
+        "Which article allows the European Council to govern mergers between firms?",
+        "Which article of the Treaty on European Union states that Commissioners are independent?",
     ],
 )
 def test_a_content_question_is_not_taken_for_one_about_the_collection(real_engine, question):
@@ -158,3 +164,17 @@ def test_how_many_releases_are_from_a_place(real_engine) -> None:
     answer = real_engine.ask("How many of the releases are datelined Vienna?")
     assert answer.kind == "collection" and answer.answer.startswith("2 releases")
     assert all(c.place == "Vienna" for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "op", "terms"),
+    [
+        ("How many of the releases mention Afghanistan?", "count", ["Afghanistan"]),
+        ("How many release titles mention Veritas?", "count", ["Veritas"]),
+        ("Which press releases discuss Japan?", "list", ["Japan"]),
+        ("Which releases are about drug trafficking?", "list", ["trafficking"]),
+    ],
+)
+def test_questions_about_the_collection_are_recognised(real_engine, question, op, terms):
+    query = real_engine.collection.parse(question, real_engine.snapshot, None)
+    assert query is not None and (query.op, query.terms) == (op, terms)

@@ -5,9 +5,12 @@ Afghanistan?", "List the releases from 2008.", "What was released in July 2010?"
 A question is about the collection when the noun it asks about (the head of its wh-phrase or
 the object of an imperative), or its main verb ("what was *released*"), is close in MiniLM space
 to what the collection holds (COLLECTION_NOUNS: the product's own vocabulary, not words of any
-question). Recency comes from a superlative ("latest", "most recent", "oldest"), placed by
-similarity to "newest" against "oldest". What a release must mention is the question's named
-entities or, failing that, its remaining content nouns.
+question), its wh-word can ask for releases or a count (which, what, how many; not who, when,
+where), and that reading accounts for every content word of the question: "Which article of
+the Treaty states that Commissioners are independent?" asks about the text, not for the
+releases that mention the Treaty. Recency comes from a superlative ("latest", "most recent",
+"oldest"), placed by similarity to "newest" against "oldest". What a release must mention is
+the question's named entities or, failing that, its remaining content nouns.
 """
 
 from __future__ import annotations
@@ -103,23 +106,27 @@ class CollectionQuestions:
         nouns = [t for t in tokens if t.pos_ == "NOUN"]
         superlative = [t for t in tokens if t.tag_ in ("JJS", "RBS")]
         # The word the question asks about: the head of its wh-phrase ("which *releases*",
-        # "how many *articles*"; a tagger may read "releases" there as a verb, so the words
-        # right after the wh-word count too), an imperative's object ("List the *releases*"),
+        # "how many *articles*"; a tagger may read "releases" there as a verb, so the word
+        # right after the wh-word counts too), an imperative's object ("List the *releases*"),
         # the main verb ("what was *released*"), or, with a superlative, its nouns ("the most
         # recent of the *releases*"). Not any noun: "the *reports* denying ..." is content.
         _, head, _ = question_key(doc)
-        after_wh = [
-            t
-            for t in tokens
-            if wh is not None
-            and wh.i < t.i <= wh.i + 4
-            and (t.pos_ in ("NOUN", "PROPN") or t.i == wh.i + 1)  # "Which <verb>": a misread noun
-        ]
+        after_wh = [t for t in tokens if wh is not None and t.i == wh.i + 1]
+        if wh is not None:  # a partitive: "how many *of the releases*", "which of the articles"
+            after_wh += [
+                t
+                for t in tokens
+                if t.dep_ == "pobj" and t.head.lower_ == "of" and t.head.head.i in (wh.i, wh.head.i)
+            ]
+        if head is not None:  # a compound: "how many *release* titles"
+            after_wh += [t for t in head.children if t.dep_ == "compound"]
         asks_verb = wh is not None and wh.head.i == root.i and wh.dep_ in ("nsubj", "nsubjpass")
         focus = [t for t in (head, *after_wh, root if asks_verb else None) if t is not None]
         if superlative:
             focus += nouns[:2]
         focus = [t for t in dict.fromkeys(focus) if t.pos_ in ("NOUN", "VERB", "PROPN")]
+        if wh is not None and wh.lower_ not in ("which", "what", "how") and not superlative:
+            return None  # who/when/where/why ask for a person, a time, a place, a reason
         if not nouns and superlative and wh is not None:
             # "Which is the oldest?": nothing but the collection to be oldest in.
             constraints = question_constraints.extract(question, snap.documents, filters)
@@ -148,6 +155,11 @@ class CollectionQuestions:
         )
         if superlative and not terms:
             return CollectionQuery(self._recency_op(superlative[0]), [], constraints)
+        if _unexplained(doc, about, root, terms):
+            # "Which article of the Treaty states that Commissioners ...", "Which article
+            # allows the Council to govern mergers": words a list of releases mentioning the
+            # entities would ignore; a question about what the text says, not the collection.
+            return None
         if wh is not None and wh.lower_ == "how":
             # "How many releases mention X": the counted noun must be the releases themselves
             # ("how many participating States ..." asks the releases, not about them).
@@ -297,6 +309,33 @@ class CollectionQuestions:
             items.append({"text": value, "citations": [cite.n]})
         head = "; ".join(i["text"] for i in items) + "." if items else ""
         return _answer(question, t0, items, citations, head)
+
+
+CONTENT_POS = ("NOUN", "PROPN", "VERB", "ADJ")
+
+
+def _unexplained(doc, about, root, terms: list[str]) -> list:
+    """Content words of the question that the collection reading (the releases, what they must
+    mention, when and where from, in which field) leaves unaccounted for."""
+    covered = {root.i}
+    if about.pos_ != "VERB":  # the asked noun's phrase: "articles in the collection"
+        covered |= {t.i for t in about.subtree}
+    for ent in doc.ents:  # an entity, with what describes it ("the pole vaulter Y. I.")
+        covered |= {t.i for t in ent.root.subtree}
+        head = ent.root.head
+        if ent.root.dep_ in ("appos", "compound") and head.pos_ in ("NOUN", "PROPN"):
+            covered |= {t.i for t in head.subtree if t.i != root.i} - {root.i}
+    said = {w.lower() for term in terms for w in term.split()}
+    for t in doc:
+        if t.tag_ in ("JJS", "RBS"):
+            covered |= {t.i, t.head.i}
+        if t.lower_ in said or t.lemma_.lower() in TITLE_FIELD_NOUNS:
+            covered |= {d.i for d in t.subtree if t.i != root.i} | {t.i}
+    return [
+        t
+        for t in doc
+        if t.pos_ in CONTENT_POS and not t.is_stop and t.i not in covered and t.dep_ != "aux"
+    ]
 
 
 def _answer(question: str, t0: float, items: list[dict], citations: list, head: str) -> Answer:
