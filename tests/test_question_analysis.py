@@ -120,3 +120,16 @@ def test_which_events_did_x_question_asks_x_s_slot(annotator, question, focus, r
     found = _focus(doc, set())
     assert found.text == focus
     assert release_filter_question(doc, found) == rewritten
+
+
+@pytest.mark.parametrize(
+    ("question", "singular"),
+    [
+        ("What Philadelphia institution did Tesla give a demonstration to?", True),
+        ("Which country helped pay for both meetings?", True),
+        ("Who funded the 2008 Vienna conference?", False),
+        ("Which governments financed the conference?", False),
+    ],
+)
+def test_a_singular_wh_phrase_asks_for_one_thing(annotator, question, singular) -> None:
+    assert annotator.analyse(question).singular is singular

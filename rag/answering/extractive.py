@@ -248,7 +248,8 @@ class Answerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         self.widen_to_entity(best)
-        self.widen_to_coordination(best)
+        if not self.annotator.analyse(resolved).singular:
+            self.widen_to_coordination(best)
         answer_text = anchored_date(best)
         chosen = [best]
         norm = normalise_answer(best.text)
