@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.evidence import Candidate
-from rag.answering.extractive import Answerer
+from rag.answering.extractive import Answerer, _trimmed
 from rag.config import Settings
 from rag.engine import Engine
 from rag.values import Chunk, Document, Hit
@@ -180,3 +180,12 @@ def test_a_singular_wh_phrase_is_answered_with_one_item_of_a_coordination(tmp_pa
     assert not answer.abstained
     assert "Franklin Institute" in answer.answer
     assert "Royal Society" not in answer.answer and "Association" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("span", "trimmed"),
+    [("Imperial—", "Imperial"), (", Norway:", "Norway"), ("70%", "70%"), ("(UN)", "(UN)")],
+)
+def test_a_span_loses_the_separators_at_its_ends(span, trimmed) -> None:
+    start, end = _trimmed(span, 0, len(span))
+    assert span[start:end] == trimmed

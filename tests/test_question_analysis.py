@@ -129,7 +129,8 @@ def test_which_events_did_x_question_asks_x_s_slot(annotator, question, focus, r
         ("Which country helped pay for both meetings?", True),
         ("Who funded the 2008 Vienna conference?", False),
         ("Which governments financed the conference?", False),
+        ("How many votes are needed for a majority?", True),
     ],
 )
 def test_a_singular_wh_phrase_asks_for_one_thing(annotator, question, singular) -> None:
-    assert annotator.analyse(question).singular is singular
+    assert annotator.analyse(question).asks_one is singular

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
@@ -54,6 +55,20 @@ class AnswerParams:
 # the document creation time): a release dated 20 November 2008 that says a workshop "opened
 # today" says it opened on 20 November 2008.
 _DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span less the separators a reader's word pieces may leave at its ends (a dash,
+    comma, colon or semicolon: "Imperial—"); a closing bracket or a per cent sign stays."""
+
+    def separator(ch: str) -> bool:
+        return ch.isspace() or ch in ",;:" or unicodedata.category(ch) == "Pd"
+
+    while start < end and separator(text[start]):
+        start += 1
+    while end > start and separator(text[end - 1]):
+        end -= 1
+    return start, end
 
 
 def anchored_date(cand: SpanCandidate) -> str:
@@ -144,7 +159,11 @@ class Answerer:
         best: dict[tuple[str, int, int], SpanCandidate] = {}
         for sp in spans:
             hit = read[sp.passage]
-            start, end = hit.chunk.start + sp.start, hit.chunk.start + sp.end
+            start, end = _trimmed(
+                hit.document.text, hit.chunk.start + sp.start, hit.chunk.start + sp.end
+            )
+            if end <= start:
+                continue
             key = (hit.chunk.source, start, end)
             if key in best and best[key].span.score >= sp.score:
                 continue
@@ -248,7 +267,7 @@ class Answerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         self.widen_to_entity(best)
-        if not self.annotator.analyse(resolved).singular:
+        if not self.annotator.analyse(resolved).asks_one:
             self.widen_to_coordination(best)
         answer_text = anchored_date(best)
         chosen = [best]

@@ -49,9 +49,9 @@ class QuestionAnalysis:
     # P(spaCy entity label of the answer), "NONE" for an answer that is no entity; {} = unknown.
     expected: dict[str, float] = field(default_factory=dict)
     content_lemmas: frozenset[str] = field(default_factory=frozenset)
-    # The wh-phrase's head is a singular noun ("which *country*", "what *institution*"): the
-    # question asks for one thing, not a list.
-    singular: bool = False
+    # The question asks for one thing, not a list: its wh-phrase's head is a singular noun
+    # ("which *country*", "what *institution*") or it asks "how many/much/long ...".
+    asks_one: bool = False
 
 
 _NLP = None
@@ -223,7 +223,7 @@ class Annotator:
             head.lemma_.lower() if head is not None else "",
             self.type_distribution(key),
             content,
-            singular=head is not None and head.tag_ in ("NN", "NNP"),
+            asks_one=wh == "how" or (head is not None and head.tag_ in ("NN", "NNP")),
         )
 
     def type_distribution(self, key: str) -> dict[str, float]:
