@@ -8,7 +8,10 @@ eval.squad_data only; writes rag/models/reader.safetensors and prints dev-split 
 with the gold paragraph given (the open-retrieval figures come from `python -m eval.bench squad`).
 Each question is trained on its own paragraph and, for every second question, on another
 paragraph of the same article labelled "no answer" ([CLS]), so the reader learns to say when a
-passage does not answer: what retrieval over many releases needs.
+passage does not answer: what retrieval over many releases needs. With --answerless, every
+other question is also trained on its own paragraph with the sentence holding the answer taken
+out, labelled "no answer" (unless the answer is still in what remains): a passage on the very
+subject of the question that lacks the asked fact (tried, not shipped: READER_CARD.md).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from rag.answering.reader import (
 )
 from rag.config import DEFAULT_MODEL
 from rag.embedders.model_files import resolve_model_path
+from rag.ingestion.chunking import split_sentences
 
 log = logging.getLogger("train_reader")
 
@@ -64,15 +68,35 @@ def _lora_layers(model, rank: int, alpha: float):
     return wrapped
 
 
-def build_features(tokenizer, articles, rng: random.Random):
+def without_answer_sentence(paragraph: str, answer_start: int, answer: str) -> str | None:
+    """The paragraph less the sentence(s) the answer lies in; None when nothing is left or the
+    answer still occurs in what is left."""
+    answer_end = answer_start + len(answer)
+    kept = [
+        paragraph[s.start : s.end]
+        for s in split_sentences(paragraph)
+        if s.end <= answer_start or s.start >= answer_end
+    ]
+    rest = " ".join(kept)
+    if not rest.strip() or answer.lower() in rest.lower():
+        return None
+    return rest
+
+
+def build_features(tokenizer, articles, rng: random.Random, answerless: bool = False):
     """(input_ids, attention, token_type, start, end) per window, answers as token positions."""
     feats = []
     for art in articles:
         for qi, q in enumerate(art.questions):
-            pairs = [(art.paragraphs[q.paragraph], q.answer_starts[0], q.answers[0])]
+            paragraph = art.paragraphs[q.paragraph]
+            pairs = [(paragraph, q.answer_starts[0], q.answers[0])]
             if qi % 2 == 0 and len(art.paragraphs) > 1:
                 other = rng.choice([i for i in range(len(art.paragraphs)) if i != q.paragraph])
                 pairs.append((art.paragraphs[other], -1, ""))
+            if qi % 2 == 1 and answerless:
+                rest = without_answer_sentence(paragraph, q.answer_starts[0], q.answers[0])
+                if rest is not None:
+                    pairs.append((rest, -1, ""))
             for context, a_start, a_text in pairs:
                 enc = tokenizer(
                     q.question,
@@ -154,7 +178,7 @@ def train(args: argparse.Namespace) -> dict:
     train_articles = load_articles(args.data, "train")
     if args.limit:
         train_articles = train_articles[: args.limit]
-    feats = build_features(tokenizer, train_articles, rng)
+    feats = build_features(tokenizer, train_articles, rng, answerless=args.answerless)
     # Phase 1 (optional): one pass over cloze questions made from news (eval.synthetic_qa);
     # phase 2: the SQuAD train articles, `epochs` times. One learning-rate schedule over both.
     phases = []
@@ -276,6 +300,11 @@ def main() -> None:
         type=int,
         default=0,
         help="first train on cloze questions from N BBC articles (eval.synthetic_qa); 0: none",
+    )
+    ap.add_argument(
+        "--answerless",
+        action="store_true",
+        help="also train on paragraphs with the answer's sentence taken out, as 'no answer'",
     )
     ap.add_argument("--eval-limit", type=int, default=0, help="score only N dev questions")
     args = ap.parse_args()

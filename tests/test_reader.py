@@ -122,3 +122,15 @@ def test_today_in_a_dated_release_is_read_as_its_date() -> None:
         Span(0, 17, 22, "today", 1.0, 0.0),
     )
     assert anchored_date(undated) == "today"
+
+
+def test_an_answerless_paragraph_loses_the_answers_sentence_and_only_it() -> None:
+    from eval.train_reader import without_answer_sentence
+
+    text = "The club was founded in 1878. Its ground, Old Trafford, opened in 1910. Fans sing."
+    rest = without_answer_sentence(text, text.index("Old Trafford"), "Old Trafford")
+    assert rest == "The club was founded in 1878. Fans sing."
+    # Still stated elsewhere, or nothing left: no "no answer" example can be made.
+    twice = "Old Trafford opened in 1910. Fans love Old Trafford."
+    assert without_answer_sentence(twice, 0, "Old Trafford") is None
+    assert without_answer_sentence("Old Trafford opened.", 0, "Old Trafford") is None
