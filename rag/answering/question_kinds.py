@@ -5,8 +5,10 @@ Yes/no: the question's focus (its named entity or number that no metadata constr
 giving the fact question the releases can answer ("Who did fund the Astana meeting?"). The
 reader answers it; the answer is "Yes" when the answer span (or a span of the same release the
 ranker nearly as much believes) contains the focus, "No" when a confident answer fills the same
-slot with something else ("Norway and Belgium"), and "The releases don't say" otherwise. The
-deciding sentence is quoted and cited.
+slot with something else ("Norway and Belgium"), and "The releases don't say" otherwise, or
+when the sentence holds the question's participants in other roles (rag.answering.roles:
+"Agassi suffered a defeat by Melzer" does not say Agassi beat Melzer). The deciding sentence
+is quoted and cited.
 
 Lists: the question is read against the best passage of each of many retrieved releases (not
 only the top passages), and every release whose best span is likely enough becomes an item:
@@ -22,6 +24,7 @@ import time
 from rag.answering.answer_ranker import SpanCandidate, normalise_answer
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer
+from rag.answering.roles import roles_reversed
 from rag.index.store import Snapshot
 from rag.text_utils import holds_phrase, human_date
 from rag.values import Answer, Citation, Hit
@@ -209,6 +212,17 @@ class KindsAnswerer:
             if found is not None:
                 whole = normalise_answer(best.doc.text[found[0][0] : found[0][1]])
                 stating = [best] if target in whole else []
+        if stating and self._roles_reversed(doc, stating[0]):
+            # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
+            # sentence names the focus, but with the roles the other way round.
+            return self._declined(
+                question,
+                resolved,
+                hits,
+                stating[0].prob,
+                "the release has them in other roles",
+                timings,
+            )
         if stating:
             verdict, best = "Yes", stating[0]
         elif (
@@ -225,6 +239,11 @@ class KindsAnswerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
+        s0, s1 = self.answerer.sentence_of(cand)
+        sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
+        return roles_reversed(question_doc, sentence)
 
     def _declined(self, *args) -> Answer:
         answer = self.answerer._abstain(*args)

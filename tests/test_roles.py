@@ -1,0 +1,47 @@
+"""Agent and patient of a yes/no question against the sentence that would answer it."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.question_analysis import Annotator
+from rag.answering.roles import question_roles, roles_reversed
+from rag.config import Settings
+from rag.engine import Engine
+from rag.values import Document
+
+QUESTION = "Did Andre Agassi beat Jurgen Melzer in the quarter-final?"
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator()
+
+
+def test_the_questions_participants_by_role(annotator) -> None:
+    assert question_roles(annotator.parse(QUESTION)) == (["Andre Agassi"], ["Jurgen Melzer"])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reversed_"),
+    [
+        ("Second seed Andre Agassi suffered a comprehensive defeat by Jurgen Melzer.", True),
+        ("Andre Agassi beat Jurgen Melzer 6-3 6-2 in the quarter-final.", False),
+        ("Jurgen Melzer was beaten by Andre Agassi in straight sets.", False),
+    ],
+)
+def test_a_sentence_with_the_roles_the_other_way_round(annotator, sentence, reversed_) -> None:
+    assert roles_reversed(annotator.parse(QUESTION), annotator.parse(sentence)) is reversed_
+
+
+@pytest.mark.model
+def test_yes_is_not_said_when_the_release_has_the_roles_reversed(tmp_path) -> None:
+    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
+    text = (
+        "Second seed Andre Agassi suffered a comprehensive defeat by Jurgen Melzer in the "
+        "quarter-finals of the SAP Open in San Jose. The Austrian won 6-3 6-1."
+    )
+    engine.add_documents([Document(source="tennis.txt", title="Agassi out", text=text)])
+    answer = engine.open().ask(QUESTION)
+    assert answer.kind == "yes_no"
+    assert not answer.answer.startswith("Yes")
