@@ -29,6 +29,17 @@ def span_in_one_chunk(source: str, text: str, span: str):
     return SpanCandidate(hit, 0, start, start + len(span), span, None)
 
 
+def one_release_engine(folder: Path, source: str, title: str, text: str):
+    """A real-model engine, opened, over an index of one new release in `folder`."""
+    from rag.config import Settings
+    from rag.engine import Engine
+    from rag.values import Document
+
+    engine = Engine(Settings(index_dir=folder / "index", source_dir=folder))
+    engine.add_documents([Document(source=source, title=title, text=text)])
+    return engine.open()
+
+
 @pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped releases."""

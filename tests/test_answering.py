@@ -10,10 +10,8 @@ import pytest
 
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import Answerer, _trimmed
-from rag.config import Settings
-from rag.engine import Engine
 from rag.values import Chunk, Document, Hit
-from tests.conftest import ASTANA, TASHKENT, VIENNA, span_in_one_chunk
+from tests.conftest import ASTANA, TASHKENT, VIENNA, one_release_engine, span_in_one_chunk
 
 
 def test_citation_failing_the_verbatim_check_is_dropped():
@@ -169,14 +167,13 @@ def test_the_sentence_feature_counts_the_sentence_before_a_pronoun_subject() -> 
 @pytest.mark.model
 def test_a_singular_wh_phrase_is_answered_with_one_item_of_a_coordination(tmp_path) -> None:
     """ "Which institution": one item, though the sentence lists three."""
-    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
     text = (
         "Nikola Tesla toured the East in 1893. He spoke before the Franklin Institute, the "
         "Royal Society, and the Electric Light Association in 1893. The lectures drew large "
         "crowds."
     )
-    engine.add_documents([Document(source="tesla.txt", title="Tesla on tour", text=text)])
-    answer = engine.open().ask("Which American institution did Tesla speak before?")
+    engine = one_release_engine(tmp_path, "tesla.txt", "Tesla on tour", text)
+    answer = engine.ask("Which American institution did Tesla speak before?")
     assert not answer.abstained
     assert "Franklin Institute" in answer.answer
     assert "Royal Society" not in answer.answer and "Association" not in answer.answer

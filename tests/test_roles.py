@@ -6,9 +6,7 @@ import pytest
 
 from rag.answering.question_analysis import Annotator
 from rag.answering.roles import question_roles, roles_reversed
-from rag.config import Settings
-from rag.engine import Engine
-from rag.values import Document
+from tests.conftest import one_release_engine
 
 QUESTION = "Did Andre Agassi beat Jurgen Melzer in the quarter-final?"
 
@@ -36,12 +34,10 @@ def test_a_sentence_with_the_roles_the_other_way_round(annotator, sentence, reve
 
 @pytest.mark.model
 def test_yes_is_not_said_when_the_release_has_the_roles_reversed(tmp_path) -> None:
-    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
     text = (
         "Second seed Andre Agassi suffered a comprehensive defeat by Jurgen Melzer in the "
         "quarter-finals of the SAP Open in San Jose. The Austrian won 6-3 6-1."
     )
-    engine.add_documents([Document(source="tennis.txt", title="Agassi out", text=text)])
-    answer = engine.open().ask(QUESTION)
+    answer = one_release_engine(tmp_path, "tennis.txt", "Agassi out", text).ask(QUESTION)
     assert answer.kind == "yes_no"
     assert not answer.answer.startswith("Yes")
