@@ -324,13 +324,15 @@ def _unexplained(doc, about, root, terms: list[str]) -> list:
         covered |= {t.i for t in ent.root.subtree}
         head = ent.root.head
         if ent.root.dep_ in ("appos", "compound") and head.pos_ in ("NOUN", "PROPN"):
-            covered |= {t.i for t in head.subtree if t.i != root.i} - {root.i}
+            covered |= {t.i for t in head.subtree} - {root.i}
     said = {w.lower() for term in terms for w in term.split()}
     for t in doc:
         if t.tag_ in ("JJS", "RBS"):
             covered |= {t.i, t.head.i}
         if t.lower_ in said or t.lemma_.lower() in TITLE_FIELD_NOUNS:
-            covered |= {d.i for d in t.subtree if t.i != root.i} | {t.i}
+            covered.add(t.i)
+            if t.i != root.i:  # the term's own phrase ("drug *trafficking*")
+                covered |= {d.i for d in t.subtree}
     return [
         t
         for t in doc
