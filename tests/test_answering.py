@@ -181,7 +181,15 @@ def test_a_singular_wh_phrase_is_answered_with_one_item_of_a_coordination(tmp_pa
 
 @pytest.mark.parametrize(
     ("span", "trimmed"),
-    [("Imperial—", "Imperial"), (", Norway:", "Norway"), ("70%", "70%"), ("(UN)", "(UN)")],
+    [
+        ("Imperial—", "Imperial"),
+        (", Norway:", "Norway"),
+        ("70%", "70%"),
+        ("(UN)", "(UN)"),
+        ("the Athens Olympics.", "the Athens Olympics"),
+        ("Yukos Inc.", "Yukos Inc."),
+        ("the U.S.", "the U.S."),
+    ],
 )
 def test_a_span_loses_the_separators_at_its_ends(span, trimmed) -> None:
     start, end = _trimmed(span, 0, len(span))

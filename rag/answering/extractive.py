@@ -24,6 +24,7 @@ from rag.answering.question_analysis import Annotator
 from rag.answering.reader import SpanReader
 from rag.answering.retrieval import Retriever
 from rag.index.store import Snapshot
+from rag.ingestion.chunking import is_abbreviation
 from rag.text_utils import human_date
 from rag.values import Answer, Citation, Hit
 
@@ -59,7 +60,8 @@ _DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     """The span less the separators a reader's word pieces may leave at its ends (a dash,
-    comma, colon or semicolon: "Imperial—"); a closing bracket or a per cent sign stays."""
+    comma, colon or semicolon: "Imperial—"; a full stop: "Athens Olympics."); a closing
+    bracket, a per cent sign or an abbreviation's period stays."""
 
     def separator(ch: str) -> bool:
         return ch.isspace() or ch in ",;:" or unicodedata.category(ch) == "Pd"
@@ -68,6 +70,8 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and separator(text[end - 1]):
         end -= 1
+    if end - start > 1 and text[end - 1] == "." and not is_abbreviation(text, end - 1):
+        end -= 1  # the sentence's full stop, not the "." of "Inc." or "U.S."
     return start, end
 
 

@@ -97,7 +97,7 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
 
-def _is_abbreviation(text: str, period_at: int) -> bool:
+def is_abbreviation(text: str, period_at: int) -> bool:
     """Whether the '.' at `period_at` ends an abbreviation or initial, not a sentence."""
     if text[period_at] != ".":
         return False
@@ -141,7 +141,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         for m in _BOUNDARY.finditer(p_text):
             stop = m.end()
             first_period = m.start()
-            if _is_abbreviation(p_text, first_period) and m.group() == ".":
+            if is_abbreviation(p_text, first_period) and m.group() == ".":
                 continue
             if depths[stop - 1] and stop < len(p_text):
                 continue  # inside an open quotation
