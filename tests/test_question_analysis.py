@@ -77,6 +77,28 @@ def test_an_unseen_head_noun_borrows_the_type_of_similar_nouns() -> None:
     assert max(expected, key=expected.get) == "PERSON"
 
 
+@pytest.mark.model
+def test_warm_up_embeds_the_known_nouns_so_a_first_unseen_noun_costs_one_encoding() -> None:
+    from rag.embedders.base import make_embedder
+
+    embedder = make_embedder("all-MiniLM-L6-v2", 64, "onnx")
+    encoded: list[list[str]] = []
+    encode = embedder.encode
+
+    def counting(texts, *args, **kwargs):
+        encoded.append(list(texts))
+        return encode(texts, *args, **kwargs)
+
+    embedder.encode = counting  # type: ignore[method-assign]
+    annotator = Annotator(embedder)
+    annotator.warm_up()
+    assert sum(len(t) for t in encoded) > 100  # the table's head nouns, at start-up
+    encoded.clear()
+    expected = annotator.type_distribution("noun:footballer")
+    assert encoded == [["footballer"]]
+    assert max(expected, key=expected.get) == "PERSON"
+
+
 @pytest.mark.parametrize(
     ("question", "taken", "rewritten"),
     [
