@@ -30,15 +30,19 @@ import numpy as np
 
 from eval.metrics import squad_em, squad_f1
 from eval.squad_data import DEFAULT_SQUAD, load_articles
-from rag.answering.answer_ranker import FEATURES, RANKER_MODEL, AnswerRanker, entity_label
+from rag.answering.answer_ranker import FEATURES, RANKER_MODEL, AnswerRanker
 from rag.answering.question_analysis import ANSWER_TYPES, SPACY_PACKAGE, question_key
 
 log = logging.getLogger("train_ranker")
 
 
 def answer_label(doc, start: int, end: int) -> str:
-    ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-    return entity_label(ents, doc.text, start, end)
+    best, overlap = "NONE", 0
+    for e in doc.ents:
+        o = min(end, e.end_char) - max(start, e.start_char)
+        if o > overlap:
+            best, overlap = e.label_, o
+    return best if overlap * 2 >= (end - start) else "NONE"
 
 
 def train_types(data: Path, out: Path) -> dict:

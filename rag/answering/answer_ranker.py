@@ -70,42 +70,18 @@ def normalise_answer(text: str) -> str:
     return " ".join(WORD_CHARS.findall(text.lower()))
 
 
-# What may join the items of a list of entities ("Belgium, Norway, the Russian Federation and
-# Japan"): punctuation and the coordinating conjunctions and determiners of English.
-_JOINERS = frozenset({"and", "or", "nor", "the", "as", "well"})
-
-
-def entity_label(entities, text: str, start: int, end: int) -> str:
-    """The entity label of text[start:end] given `entities` as (start, end, label) offsets
-    into `text`: the label of the entity covering most of the span when it covers at least half;
-    else, for a list of entities of one label joined by commas and conjunctions, that label
-    (a list of countries answers "which countries" as one country does); else "NONE"."""
+def span_label(annotator: Annotator, text: str, start: int, end: int, sentence: tuple[int, int]):
+    """The entity label covering most of doc text[start:end], read off its sentence's NER."""
+    s0, s1 = sentence
     best, best_overlap = "NONE", 0
-    inside: list[tuple[int, int, str]] = []
-    for e_start, e_end, label in entities:
-        overlap = min(end, e_end) - max(start, e_start)
+    for e_start, e_end, label in annotator.entities(text[s0:s1]):
+        overlap = min(end, s0 + e_end) - max(start, s0 + e_start)
         if overlap > best_overlap:
             best, best_overlap = label, overlap
-        if overlap > 0:
-            inside.append((max(start, e_start), min(end, e_end), label))
-    if best_overlap * 2 >= (end - start):
-        return best
-    if len(inside) >= 2 and len({label for _, _, label in inside}) == 1:
-        rest, at = [], start
-        for e_start, e_end, _ in sorted(inside):
-            rest.append(text[at:e_start])
-            at = max(at, e_end)
-        rest.append(text[at:end])
-        if set(WORD_CHARS.findall(" ".join(rest).lower())) <= _JOINERS:
-            return inside[0][2]
-    return "NONE"
-
-
-def span_label(annotator: Annotator, text: str, start: int, end: int, sentence: tuple[int, int]):
-    """The entity label of doc text[start:end] (`entity_label`), read off its sentence's NER."""
-    s0, s1 = sentence
-    ents = [(s0 + a, s0 + b, label) for a, b, label in annotator.entities(text[s0:s1])]
-    return entity_label(ents, text, start, end)
+    # The entity must cover most of the span and the span most of the entity.
+    if best_overlap * 2 < (end - start):
+        return "NONE"
+    return best
 
 
 def featurize(
