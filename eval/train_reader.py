@@ -250,15 +250,16 @@ def train(args: argparse.Namespace) -> dict:
         "train_seconds": round(seconds, 1),
         "bytes": out.stat().st_size,
     }
-    result.update(evaluate_given_paragraph(args.data, out, args.eval_limit))
+    result.update(evaluate_given_paragraph(args.data, out, args.eval_limit, args.eval_split))
     return result
 
 
-def evaluate_given_paragraph(data: Path, weights: Path, limit: int = 0) -> dict:
-    """Dev-split EM/F1 when the reader is handed the gold paragraph (the SQuAD paper's setting)."""
+def evaluate_given_paragraph(data: Path, weights: Path, limit: int = 0, split: str = "dev") -> dict:
+    """EM/F1 on a split (dev; calib to compare training settings without touching dev) when the
+    reader is handed the gold paragraph (the SQuAD paper's setting)."""
     reader = SpanReader(weights=weights)
     em = f1 = n = 0.0
-    for art in load_articles(data, "dev"):
+    for art in load_articles(data, split):
         for q in art.questions:
             spans = reader.read(q.question, [art.paragraphs[q.paragraph]], top_n=1)
             pred = spans[0].text if spans else ""
@@ -270,9 +271,9 @@ def evaluate_given_paragraph(data: Path, weights: Path, limit: int = 0) -> dict:
         if limit and n >= limit:
             break
     return {
-        "dev_given_paragraph_em": round(em / n, 4),
-        "dev_given_paragraph_f1": round(f1 / n, 4),
-        "dev_questions": int(n),
+        f"{split}_given_paragraph_em": round(em / n, 4),
+        f"{split}_given_paragraph_f1": round(f1 / n, 4),
+        f"{split}_questions": int(n),
     }
 
 
@@ -306,7 +307,13 @@ def main() -> None:
         action="store_true",
         help="also train on paragraphs with the answer's sentence taken out, as 'no answer'",
     )
-    ap.add_argument("--eval-limit", type=int, default=0, help="score only N dev questions")
+    ap.add_argument("--eval-limit", type=int, default=0, help="score only N questions")
+    ap.add_argument(
+        "--eval-split",
+        choices=("dev", "calib"),
+        default="dev",
+        help="the split the last step scores (calib: compare settings without touching dev)",
+    )
     args = ap.parse_args()
     args.full = not args.lora
     args.lr = args.lr or (1e-3 if args.lora else 1e-4)
