@@ -42,6 +42,14 @@ RELEASES = {
 }
 
 
+PLACES = {
+    "vault_record.txt": "Madrid",
+    "vault_season.txt": "Glasgow",
+    "budget.txt": "London",
+    "party_launch.txt": "London",
+}
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     root: Path = tmp_path_factory.mktemp("collection")
@@ -55,6 +63,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
                 text=text,
                 date=f"2005-03-0{i + 1}",
                 fields=("sport",) if name.startswith(("vault", "match")) else ("politics",),
+                place=PLACES.get(name, ""),
             )
             for i, (name, (title, text)) in enumerate(RELEASES.items())
         ]
@@ -104,6 +113,24 @@ def test_a_metadata_field_of_a_release_named_by_its_title(engine) -> None:
     # A quoted phrase that is no release's title leaves the question to the reader.
     other = engine.ask("In which category is the article titled 'Budget night'?")
     assert other.kind != "collection"
+
+
+def test_the_values_of_a_metadata_field_over_the_releases(engine) -> None:
+    answer = engine.ask("In which cities were the events described in these releases held?")
+    assert answer.kind == "collection" and not answer.abstained
+    items = {
+        i["text"]: {answer.citations[n - 1].source for n in i["citations"]} for i in answer.items
+    }
+    assert items == {
+        "Madrid": {"vault_record.txt"},
+        "Glasgow": {"vault_season.txt"},
+        "London": {"budget.txt", "party_launch.txt"},
+    }
+    assert answer.items[0]["text"] == "Madrid"  # the oldest release's first
+    topics = engine.ask("Which categories do these articles belong to?")
+    assert {i["text"] for i in topics.items} == {"sport", "politics"}
+    # A plural place noun in a question that does not name the releases is about their text.
+    assert engine.ask("In which cities did Isinbayeva compete?").kind != "collection"
 
 
 def test_a_record_names_its_topics_under_common_keys() -> None:

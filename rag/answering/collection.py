@@ -10,7 +10,9 @@ where), and that reading accounts for every content word of the question: "Which
 the Treaty states that Commissioners are independent?" asks about the text, not for the
 releases that mention the Treaty. Recency comes from a superlative ("latest", "most recent",
 "oldest"), placed by similarity to "newest" against "oldest". What a release must mention is
-the question's named entities or, failing that, its remaining content nouns.
+the question's named entities or, failing that, its remaining content nouns. A plural wh-phrase
+head that names a metadata field ("in which *cities*"), in a question that names the releases,
+asks for that field's values over them.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ TITLE_FIELD_NOUNS = ("title", "headline")
 
 @dataclass
 class CollectionQuery:
-    op: str  # "newest" | "oldest" | "count" | "list"
+    op: str  # "newest" | "oldest" | "count" | "list" | "values" | "attribute"
     terms: list[str] = field(default_factory=list)  # phrases a release must mention
     constraints: question_constraints.Constraints | None = None
     # term -> the surname that also counts as a mention of that person (news style names a
@@ -60,6 +62,7 @@ class CollectionQuery:
     surnames: dict[str, str] = field(default_factory=dict)
     in_title: bool = False  # the mention must be in the release's title
     titled: TitledQuery | None = None  # op "attribute": a metadata field of a titled release
+    attribute: str = ""  # op "values": the metadata field whose values are asked
 
 
 class CollectionQuestions:
@@ -102,6 +105,9 @@ class CollectionQuestions:
         if titled is not None:
             return CollectionQuery("attribute", titled=titled)
         wh = next((t for t in tokens if t.tag_ in ("WDT", "WP", "WRB")), None)
+        values = self._values_query(doc, tokens, wh, question, snap, filters)
+        if values is not None:
+            return values
         root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[0])
         nouns = [t for t in tokens if t.pos_ == "NOUN"]
         superlative = [t for t in tokens if t.tag_ in ("JJS", "RBS")]
@@ -172,6 +178,32 @@ class CollectionQuestions:
         if terms or not constraints.empty():
             return CollectionQuery("list", terms, constraints, surnames, in_title)
         return None
+
+    def _values_query(
+        self, doc, tokens, wh, question: str, snap: Snapshot, filters: dict | None
+    ) -> CollectionQuery | None:
+        """ "In which cities were the meetings described in these releases held?": a plural
+        wh-phrase head that names a metadata field (by similarity, titled_release's
+        ATTRIBUTE_NOUNS) in a question that names the releases themselves (a plural noun
+        close to COLLECTION_NOUNS): the field's values over the releases, each cited."""
+        if wh is None or wh.lower_ not in ("which", "what"):
+            return None
+        _, head, _ = question_key(doc)
+        if head is None or head.tag_ not in ("NNS", "NNPS"):
+            return None
+        collection = [t for t in tokens if t.tag_ == "NNS" and t.i != head.i]
+        if not collection:
+            return None
+        sims = self._similar([t.lemma_.lower() for t in collection])
+        if float(sims.max()) < COLLECTION_SIMILARITY:
+            return None
+        assert self._attribute_nouns is not None
+        attribute = self._attribute_nouns.field_of(head.lemma_.lower())
+        if attribute is None:
+            return None
+        constraints = question_constraints.extract(question, snap.documents, filters)
+        terms, surnames = self._terms(doc, collection[int(sims.argmax())], constraints)
+        return CollectionQuery("values", terms, constraints, surnames, attribute=attribute)
 
     def _recency_op(self, superlative) -> str:
         """ "newest" or "oldest", by the superlative phrase's similarity to each."""
@@ -265,6 +297,8 @@ class CollectionQuestions:
                     for t, surname in checks
                 )
             ]
+        if query.op == "values":
+            return self._values(query.attribute, [r[0] for r in rows], snap, question, t0)
         if query.op in ("newest", "oldest"):
             dated = [r for r in rows if r[1]]
             dated.sort(key=lambda r: r[1], reverse=query.op == "newest")
@@ -294,6 +328,29 @@ class CollectionQuestions:
             )
         else:
             head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}:"
+        return _answer(question, t0, items, citations, head)
+
+    def _values(
+        self, attribute: str, sources: list[str], snap: Snapshot, question: str, t0: float
+    ) -> Answer:
+        """The distinct values of a metadata field over the releases (oldest first), each
+        citing the releases that have it."""
+        items, citations, index = [], [], {}
+        for source in sources:
+            doc = snap.documents.get(source)
+            value = attribute_value(doc, attribute) if doc else ""
+            if not value or (value not in index and len(items) >= MAX_ITEMS):
+                continue
+            cite = _citation(snap, doc, len(citations) + 1, [])
+            if cite is None:
+                continue
+            citations.append(cite)
+            if value in index:
+                items[index[value]]["citations"].append(cite.n)
+            else:
+                index[value] = len(items)
+                items.append({"text": value, "citations": [cite.n]})
+        head = "; ".join(i["text"] for i in items) + "." if items else ""
         return _answer(question, t0, items, citations, head)
 
     def _attribute(self, titled: TitledQuery, snap: Snapshot, question: str, t0: float) -> Answer:
