@@ -129,6 +129,28 @@ def test_the_focus_is_the_entity_heading_the_subject_phrase(annotator) -> None:
 @pytest.mark.parametrize(
     ("question", "focus", "rewritten"),
     [
+        # A passive's subject names the event; its agent or the slot it fills is asked.
+        (
+            "Was the Tay bridge opened by Alex Salmond?",
+            "Alex Salmond",
+            "Who was the Tay bridge opened by?",
+        ),
+        (
+            "Was the 2008 Lyon festival financed by Sony?",
+            "Sony",
+            "Who was the 2008 Lyon festival financed by?",
+        ),
+    ],
+)
+def test_a_passive_question_asks_about_its_agent(annotator, question, focus, rewritten) -> None:
+    doc = annotator.parse(question)
+    assert _focus(doc, set()).text == focus
+    assert wh_question(doc, _focus(doc, set())) == rewritten
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "rewritten"),
+    [
         ("Which of the games did Chelsea lose?", "Chelsea", "Who the games did lose?"),
         (
             "In which of the races did Paula Radcliffe run?",

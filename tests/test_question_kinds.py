@@ -79,8 +79,8 @@ def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
 
 def test_no_is_never_said_of_a_named_focus_in_another_role(real_engine) -> None:
     """The Vienna release names Japan as a funder; the reader's "who financed" slot holds an
-    organisation. A "No" needs a conflicting filler of Japan's kind (another country) or a
-    release that never names Japan: here the engine says Yes or declines, never No."""
+    organisation. A "No" needs a conflicting filler of Japan's kind (another country): here
+    the engine says Yes or declines, never No."""
     answer = real_engine.ask("Was the 2008 Vienna conference financed by Japan?")
     assert answer.kind == "yes_no"
     assert not answer.answer.startswith("No")

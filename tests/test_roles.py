@@ -41,3 +41,22 @@ def test_yes_is_not_said_when_the_release_has_the_roles_reversed(tmp_path) -> No
     answer = one_release_engine(tmp_path, "tennis.txt", "Agassi out", text).ask(QUESTION)
     assert answer.kind == "yes_no"
     assert not answer.answer.startswith("Yes")
+
+
+BRIDGE = (
+    "DUNDEE, 4 June 2012 - A new road bridge over the river Tay was opened on Monday by the "
+    "transport minister, Keith Brown. The bridge cost 120 million pounds and took three years "
+    "to build."
+)
+
+
+@pytest.mark.model
+def test_no_needs_another_filler_of_the_asked_slot(tmp_path) -> None:
+    """'No' only when the release puts someone else of the focus's kind in the asked slot; a
+    release that never says who paid declines, whoever it never names."""
+    engine = one_release_engine(tmp_path, "bridge.txt", "New bridge opens", BRIDGE)
+    other = engine.ask("Was the Tay bridge opened by Alex Salmond?")
+    assert other.kind == "yes_no" and other.answer.startswith("No.")
+    assert "Keith Brown" in other.citations[0].quote
+    unsaid = engine.ask("Did Germany pay for the Tay bridge?")
+    assert unsaid.kind == "yes_no" and unsaid.abstained
