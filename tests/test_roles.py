@@ -60,3 +60,16 @@ def test_no_needs_another_filler_of_the_asked_slot(tmp_path) -> None:
     assert "Keith Brown" in other.citations[0].quote
     unsaid = engine.ask("Did Germany pay for the Tay bridge?")
     assert unsaid.kind == "yes_no" and unsaid.abstained
+
+
+@pytest.mark.model
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: 'Yes' rests on the reader's slot, and asked 'Who did pay for the Tay "
+    "bridge?' the reader answers with the only person of the release; nothing checks that the "
+    "deciding sentence states the asked predicate (paying, not opening)",
+)
+def test_yes_needs_the_asked_predicate(tmp_path) -> None:
+    engine = one_release_engine(tmp_path, "bridge.txt", "New bridge opens", BRIDGE)
+    answer = engine.ask("Did Keith Brown pay for the Tay bridge?")
+    assert not answer.answer.startswith("Yes")
