@@ -134,3 +134,18 @@ def test_an_answerless_paragraph_loses_the_answers_sentence_and_only_it() -> Non
     twice = "Old Trafford opened in 1910. Fans love Old Trafford."
     assert without_answer_sentence(twice, 0, "Old Trafford") is None
     assert without_answer_sentence("Old Trafford opened.", 0, "Old Trafford") is None
+
+
+def test_a_list_of_entities_of_one_label_has_that_label() -> None:
+    from rag.answering.answer_ranker import list_label
+
+    text = "The fair was paid for by Denmark, Chile, the Republic of Korea and Peru, with Acme Ltd."
+    names = {"Denmark": "GPE", "Chile": "GPE", "the Republic of Korea": "GPE", "Peru": "GPE"}
+    ents = [(text.index(n), text.index(n) + len(n), label) for n, label in names.items()]
+    ents.append((text.index("Acme Ltd"), text.index("Acme Ltd") + 8, "ORG"))
+    start, end = text.index("Denmark"), text.index(", with")
+    assert list_label(ents, text, start, end) == "GPE"
+    # One entity is no list; words other than joiners, or two labels: no list label.
+    assert list_label(ents, text, start, start + len("Denmark")) == "NONE"
+    assert list_label(ents, text, text.index("by"), end) == "NONE"
+    assert list_label(ents, text, text.index("Peru"), text.index(".")) == "NONE"

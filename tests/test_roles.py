@@ -73,3 +73,20 @@ def test_yes_needs_the_asked_predicate(tmp_path) -> None:
     engine = one_release_engine(tmp_path, "bridge.txt", "New bridge opens", BRIDGE)
     answer = engine.ask("Did Keith Brown pay for the Tay bridge?")
     assert not answer.answer.startswith("Yes")
+
+
+WIND = (
+    "OSLO, 9 March 2013 - Energy ministers from twelve countries met in Oslo on Tuesday for a "
+    "two-day summit on offshore wind power. The summit was funded by Norway and Denmark, and "
+    "hosted by the Norwegian Ministry of Petroleum and Energy. Delegates agreed to share grid data."
+)
+
+
+@pytest.mark.model
+def test_no_when_a_list_of_other_countries_fills_the_slot(tmp_path) -> None:
+    """'Norway and Denmark' fill the funders' slot as countries, as 'Japan' would: No."""
+    engine = one_release_engine(tmp_path, "wind.txt", "Wind summit", WIND)
+    answer = engine.ask("Did Japan fund the Oslo wind summit?")
+    assert answer.kind == "yes_no" and answer.answer.startswith("No.")
+    assert "Norway and Denmark" in answer.citations[0].quote
+    assert engine.ask("Did Denmark fund the Oslo wind summit?").answer.startswith("Yes.")

@@ -70,6 +70,31 @@ def normalise_answer(text: str) -> str:
     return " ".join(WORD_CHARS.findall(text.lower()))
 
 
+# What may join the items of a list of entities ("Belgium, Norway, the Russian Federation and
+# Japan"): punctuation and the coordinating conjunctions and determiners of English.
+_JOINERS = frozenset({"and", "or", "nor", "the", "as", "well"})
+
+
+def list_label(entities, text: str, start: int, end: int) -> str:
+    """The label shared by the entities that text[start:end] lists, joined by commas and
+    conjunctions only ("Norway and Belgium": GPE), given `entities` as (start, end, label)
+    offsets into `text`; "NONE" for anything else. (The ranker's `span_label` stays the one
+    its answer types were learned with: one entity covering most of the span.)"""
+    inside = sorted(
+        (max(start, a), min(end, b), label) for a, b, label in entities if a < end and start < b
+    )
+    if len(inside) < 2 or len({label for _, _, label in inside}) != 1:
+        return "NONE"
+    rest, at = [], start
+    for a, b, _ in inside:
+        rest.append(text[at:a])
+        at = max(at, b)
+    rest.append(text[at:end])
+    if set(WORD_CHARS.findall(" ".join(rest).lower())) <= _JOINERS:
+        return inside[0][2]
+    return "NONE"
+
+
 def span_label(annotator: Annotator, text: str, start: int, end: int, sentence: tuple[int, int]):
     """The entity label covering most of doc text[start:end], read off its sentence's NER."""
     s0, s1 = sentence

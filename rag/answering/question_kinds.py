@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 
-from rag.answering.answer_ranker import SpanCandidate, normalise_answer
+from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer
 from rag.answering.roles import roles_reversed
@@ -246,11 +246,7 @@ class KindsAnswerer:
             )
         if stating:
             verdict, best = "Yes", stating[0]
-        elif (
-            best.prob >= a.threshold
-            and best.label not in ("", "NONE")
-            and best.label == focus.label_
-        ):
+        elif best.prob >= a.threshold and focus.label_ and self._filler_label(best) == focus.label_:
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place). A filler of another kind says nothing about the focus: a release that
             # never says who paid for the bridge, only who opened it, does not say "No" to
@@ -261,6 +257,18 @@ class KindsAnswerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _filler_label(self, cand: SpanCandidate) -> str:
+        """The span's entity label, or the one label of the entities it lists ("Norway and
+        Belgium" fill a "who funded" slot as countries, as "Japan" would)."""
+        if cand.label not in ("", "NONE"):
+            return cand.label
+        s0, s1 = self.answerer.sentence_of(cand)
+        text = cand.doc.text
+        ents = [
+            (s0 + x, s0 + y, lab) for x, y, lab in self.answerer.annotator.entities(text[s0:s1])
+        ]
+        return list_label(ents, text, cand.start, cand.end)
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(cand)
