@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import rag.answering.collection as collection
 from rag.config import Settings
 from rag.engine import Engine
 from rag.ingestion.ingest import document_from_record
@@ -115,7 +116,7 @@ def test_a_metadata_field_of_a_release_named_by_its_title(engine) -> None:
     assert other.kind != "collection"
 
 
-def test_the_values_of_a_metadata_field_over_the_releases(engine) -> None:
+def test_the_values_of_a_metadata_field_over_the_releases(engine, monkeypatch) -> None:
     answer = engine.ask("In which cities were the events described in these releases held?")
     assert answer.kind == "collection" and not answer.abstained
     items = {
@@ -129,6 +130,14 @@ def test_the_values_of_a_metadata_field_over_the_releases(engine) -> None:
     assert answer.items[0]["text"] == "Madrid"  # the oldest release's first
     topics = engine.ask("Which categories do these articles belong to?")
     assert {i["text"] for i in topics.items} == {"sport", "politics"}
+    # Few citations to share out: one release per value, and the count where there are more.
+    monkeypatch.setattr(collection, "MAX_ITEMS", 3)
+    short = engine.ask("In which cities were the events described in these releases held?")
+    assert [(i["text"], len(i["citations"])) for i in short.items] == [
+        ("Madrid", 1),
+        ("Glasgow", 1),
+        ("London (2 releases)", 1),
+    ]
     # A plural place noun in a question that does not name the releases is about their text.
     assert engine.ask("In which cities did Isinbayeva compete?").kind != "collection"
 

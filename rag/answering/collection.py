@@ -334,22 +334,26 @@ class CollectionQuestions:
         self, attribute: str, sources: list[str], snap: Snapshot, question: str, t0: float
     ) -> Answer:
         """The distinct values of a metadata field over the releases (oldest first), each
-        citing the releases that have it."""
-        items, citations, index = [], [], {}
+        citing the releases that have it: at most MAX_ITEMS citations in all, shared out among
+        the values, and the count of releases when a value has more than it cites."""
+        by_value: dict[str, list[Document]] = {}
         for source in sources:
             doc = snap.documents.get(source)
             value = attribute_value(doc, attribute) if doc else ""
-            if not value or (value not in index and len(items) >= MAX_ITEMS):
-                continue
-            cite = _citation(snap, doc, len(citations) + 1, [])
-            if cite is None:
-                continue
-            citations.append(cite)
-            if value in index:
-                items[index[value]]["citations"].append(cite.n)
-            else:
-                index[value] = len(items)
-                items.append({"text": value, "citations": [cite.n]})
+            if value and (value in by_value or len(by_value) < MAX_ITEMS):
+                by_value.setdefault(value, []).append(doc)
+        per_value = max(1, MAX_ITEMS // max(1, len(by_value)))
+        items, citations = [], []
+        for value, docs in by_value.items():
+            cited = []
+            for doc in docs[:per_value]:
+                cite = _citation(snap, doc, len(citations) + 1, [])
+                if cite is not None:
+                    citations.append(cite)
+                    cited.append(cite.n)
+            if cited:
+                more = f" ({len(docs)} releases)" if len(docs) > len(cited) else ""
+                items.append({"text": value + more, "citations": cited})
         head = "; ".join(i["text"] for i in items) + "." if items else ""
         return _answer(question, t0, items, citations, head)
 
