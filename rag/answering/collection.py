@@ -105,7 +105,8 @@ class CollectionQuestions:
         if titled is not None:
             return CollectionQuery("attribute", titled=titled)
         wh = next((t for t in tokens if t.tag_ in ("WDT", "WP", "WRB")), None)
-        values = self._values_query(doc, tokens, wh, question, snap, filters)
+        _, head, _ = question_key(doc)
+        values = self._values_query(doc, tokens, wh, head, question, snap, filters)
         if values is not None:
             return values
         root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[0])
@@ -116,7 +117,6 @@ class CollectionQuestions:
         # right after the wh-word counts too), an imperative's object ("List the *releases*"),
         # the main verb ("what was *released*"), or, with a superlative, its nouns ("the most
         # recent of the *releases*"). Not any noun: "the *reports* denying ..." is content.
-        _, head, _ = question_key(doc)
         after_wh = [t for t in tokens if wh is not None and t.i == wh.i + 1]
         if wh is not None:  # a partitive: "how many *of the releases*", "which of the articles"
             after_wh += [
@@ -180,7 +180,7 @@ class CollectionQuestions:
         return None
 
     def _values_query(
-        self, doc, tokens, wh, question: str, snap: Snapshot, filters: dict | None
+        self, doc, tokens, wh, head, question: str, snap: Snapshot, filters: dict | None
     ) -> CollectionQuery | None:
         """ "In which cities were the meetings described in these releases held?": a plural
         wh-phrase head that names a metadata field (by similarity, titled_release's
@@ -188,7 +188,6 @@ class CollectionQuestions:
         close to COLLECTION_NOUNS): the field's values over the releases, each cited."""
         if wh is None or wh.lower_ not in ("which", "what"):
             return None
-        _, head, _ = question_key(doc)
         if head is None or head.tag_ not in ("NNS", "NNPS"):
             return None
         collection = [t for t in tokens if t.tag_ == "NNS" and t.i != head.i]
