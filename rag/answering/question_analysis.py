@@ -109,6 +109,7 @@ class Annotator:
         self._table: dict[str, dict[str, float]] | None = None
         self._nouns: tuple[list[str], np.ndarray] | None = None
         self._dists: dict[str, dict[str, float]] = {}
+        self._words = LRU(20_000)
 
     @property
     def nlp(self):
@@ -145,6 +146,23 @@ class Annotator:
         with self._lock:
             self._docs.put(key, doc)
         return doc
+
+    def word_vectors(self, words: list[str]) -> np.ndarray:
+        """Unit embeddings of single words (lemmas), one row per word, cached; the embedder
+        is required."""
+        with self._lock:
+            new = sorted({w for w in words if w not in self._words})
+        if new:
+            vectors = self.embedder.encode(new)
+            with self._lock:
+                for word, vec in zip(new, vectors, strict=True):
+                    self._words.put(word, vec)
+        with self._lock:
+            cached = {w: self._words.get(w) for w in words}
+        missing = [w for w, v in cached.items() if v is None]  # evicted meanwhile
+        if missing:
+            cached.update(zip(missing, self.embedder.encode(missing), strict=True))
+        return np.array([cached[w] for w in words])
 
     def entities(self, text: str) -> list[tuple[int, int, str]]:
         """(start char, end char, label) of the named entities and numbers in `text`.

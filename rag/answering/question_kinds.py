@@ -7,8 +7,9 @@ reader answers it; the answer is "Yes" when the answer span (or a span of the sa
 ranker nearly as much believes) contains the focus, "No" when a confident answer fills the same
 slot with something else ("Norway and Belgium"), and "The releases don't say" otherwise, or
 when the sentence holds the question's participants in other roles (rag.answering.roles:
-"Agassi suffered a defeat by Melzer" does not say Agassi beat Melzer). The deciding sentence
-is quoted and cited.
+"Agassi suffered a defeat by Melzer" does not say Agassi beat Melzer), or when neither it nor
+the sentence before restates the asked verb (rag.answering.roles: "the bridge was opened by
+Keith Brown" does not say whether he paid for it). The deciding sentence is quoted and cited.
 
 Lists: the question is read against the best passage of each of many retrieved releases (not
 only the top passages), and every release whose best span is likely enough becomes an item:
@@ -22,9 +23,14 @@ import logging
 import time
 
 from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer
-from rag.answering.evidence import Candidate
+from rag.answering.evidence import Candidate, chunk_sentences
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer
-from rag.answering.roles import roles_reversed
+from rag.answering.roles import (
+    asked_predicate,
+    predicate_similarity,
+    predicate_threshold,
+    roles_reversed,
+)
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
 from rag.values import Answer, Citation, Hit
@@ -256,6 +262,10 @@ class KindsAnswerer:
             return self._declined(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
+        predicate = asked_predicate(doc)
+        if predicate is not None and not self._restates(doc, predicate, best):
+            reason = f"no passage says '{predicate}' or the like"
+            return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
 
     def _filler_label(self, cand: SpanCandidate) -> str:
@@ -269,6 +279,22 @@ class KindsAnswerer:
             (s0 + x, s0 + y, lab) for x, y, lab in self.answerer.annotator.entities(text[s0:s1])
         ]
         return list_label(ents, text, cand.start, cand.end)
+
+    def _restates(self, question_doc, predicate: str, cand: SpanCandidate) -> bool:
+        """Whether the span's sentence, or the one before it (which may name what a pronoun
+        stands for), restates the asked verb as closely as answering sentences mostly do."""
+        annotator = self.answerer.annotator
+        threshold = predicate_threshold()
+        if threshold is None or annotator.embedder is None:
+            return True
+        s0, s1 = self.answerer.sentence_of(cand)
+        chunk = cand.hit.chunk
+        before = [s for s in chunk_sentences(cand.doc, chunk.start, chunk.end) if s.end <= s0]
+        spans = [(before[-1].start, before[-1].end)] if before else []
+        docs = [annotator.parse(cand.doc.text[a:b], entities=False) for a, b in [*spans, (s0, s1)]]
+        return (
+            predicate_similarity(question_doc, predicate, docs, annotator.word_vectors) >= threshold
+        )
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(cand)

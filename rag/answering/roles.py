@@ -1,14 +1,34 @@
-"""Who does what to whom: the agent and patient of a question's verb, compared with the sentence
-that would answer it.
+"""Who does what to whom: the agent and patient of a question's verb, and the verb itself,
+compared with the sentence that would answer it.
 
 A yes/no question names its participants in roles ("Did *Agassi* beat *Melzer*?": Agassi the
 agent, Melzer the patient). A sentence naming both may hold them the other way round ("Agassi
 suffered a defeat *by Melzer*"): then it does not state the asked fact, whatever span a reader
 finds in it. Roles are read off spaCy's dependency parse: a subject of an active verb and the
 object of "by" are agents; a direct object and a passive subject are patients.
+
+A sentence naming the question's participants may also say something else of them ("the bridge
+was *opened* by Keith Brown" for "Did Keith Brown *pay for* the bridge?"). The asked verb must
+be restated: some content word of the sentence (or of the one before, which may name the event
+a pronoun refers to) must be as close to the verb, by MiniLM similarity of the lemmas, as the
+sentences that answer SQuAD questions mostly are to their question's verb. That bound is fitted
+on data (`python -m eval.fit_predicate`, rag/models/predicate.json), not chosen by hand.
 """
 
 from __future__ import annotations
+
+import json
+import logging
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PREDICATE_MODEL = Path(__file__).resolve().parent.parent / "models" / "predicate.json"
+# Parts of speech that can restate a verb: "funded", "financial support", "a defeat".
+CONTENT_POS = ("VERB", "NOUN", "ADJ")
 
 # Dependencies that join the words of one name or noun phrase to its head.
 _PHRASE_DEPS = ("compound", "flat", "amod", "nummod", "poss", "appos", "conj")
@@ -58,3 +78,36 @@ def roles_reversed(question_doc, sentence_doc) -> bool:
     if not patients:
         return False
     return bool(_agents_in(sentence_doc, patients)) and not _agents_in(sentence_doc, agents)
+
+
+def asked_predicate(question_doc) -> str | None:
+    """The lemma of the question's main verb ("pay" of "Did Keith Brown pay for the bridge?");
+    None when its root is no full verb ("Is Kevin Carty the adviser?")."""
+    root = next((t for t in question_doc if t.dep_ == "ROOT"), None)
+    return root.lemma_.lower() if root is not None and root.pos_ == "VERB" else None
+
+
+def predicate_similarity(question_doc, predicate: str, sentence_docs, word_vectors) -> float:
+    """The greatest similarity of `predicate` to a content word of the sentences that is not
+    one of the question's other words ("bridge" restates the question's object, not its verb);
+    `word_vectors(words)` gives the words' unit embeddings."""
+    others = {t.lemma_.lower() for t in question_doc} - {predicate}
+    words = sorted(
+        {t.lemma_.lower() for doc in sentence_docs for t in doc if t.pos_ in CONTENT_POS} - others
+    )
+    if not words:
+        return 0.0
+    vectors = word_vectors([predicate, *words])
+    return float(np.max(vectors[1:] @ vectors[0]))
+
+
+@cache
+def predicate_threshold() -> float | None:
+    """The fitted bound (rag/models/predicate.json); None without it: no check."""
+    try:
+        return float(json.loads(PREDICATE_MODEL.read_text(encoding="utf-8"))["threshold"])
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning(
+            "no predicate model at %s (%s): asked verbs are not checked", PREDICATE_MODEL, exc
+        )
+        return None

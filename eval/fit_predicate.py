@@ -1,0 +1,103 @@
+"""Fit how closely a sentence that answers a question restates the question's verb.
+
+    python -m eval.fit_predicate [--data ../shared/data/squad/dev-v1.1-part-a.json]
+
+For each question of the SQuAD `train` split whose main verb is a full verb ("Who *founded*
+the company?"; not "Who is ..."), the similarity of that verb to the content words of the
+sentence holding the gold answer (and of the sentence before it) is measured exactly as the
+yes/no answers measure it (rag.answering.roles.predicate_similarity). The bound is the
+`--quantile` of those similarities: the share of answering sentences that restate their
+question's verb less closely than that, and would be declined. The `calib` split reports how
+many answering sentences pass and how many other sentences of the same paragraphs pass too.
+Writes rag/models/predicate.json. Deterministic: every qualifying question in file order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from eval.squad_data import DEFAULT_SQUAD, load_articles
+from rag.answering.question_analysis import SPACY_PACKAGE, Annotator
+from rag.answering.roles import PREDICATE_MODEL, asked_predicate, predicate_similarity
+from rag.config import DEFAULT_MODEL, Settings
+from rag.embedders.base import make_embedder
+
+log = logging.getLogger("fit_predicate")
+
+
+def similarities(
+    data: Path, split: str, annotator: Annotator, limit: int
+) -> tuple[list[float], list[float]]:
+    """(answering sentences', other sentences') similarity to their question's verb."""
+    nlp = annotator.nlp
+    answering, other = [], []
+    questions = [(a, q) for a in load_articles(data, split) for q in a.questions]
+    done = 0
+    with tqdm(total=limit, desc=f"{split} questions", unit="q", disable=None) as bar:
+        for article, q in questions:
+            if done >= limit:
+                break
+            question = annotator.parse(q.question)
+            predicate = asked_predicate(question)
+            if predicate is None:
+                continue
+            paragraph = article.paragraphs[q.paragraph]
+            bounds = [(s.start_char, s.end_char) for s in nlp(paragraph).sents]
+            gold = next((i for i, (a, b) in enumerate(bounds) if a <= q.answer_starts[0] < b), None)
+            if gold is None:
+                continue
+            docs = [annotator.parse(paragraph[a:b], entities=False) for a, b in bounds]
+            for i in range(len(docs)):
+                sim = predicate_similarity(
+                    question, predicate, docs[max(0, i - 1) : i + 1], annotator.word_vectors
+                )
+                (answering if i == gold else other).append(sim)
+            done += 1
+            bar.update()
+    return answering, other
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.fit_predicate", description=__doc__)
+    parser.add_argument("--data", type=Path, default=DEFAULT_SQUAD)
+    parser.add_argument("--quantile", type=float, default=0.1)
+    parser.add_argument("--questions", type=int, default=1500, help="per split, at most")
+    parser.add_argument("--out", type=Path, default=PREDICATE_MODEL)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    t0 = time.perf_counter()
+    settings = Settings()
+    annotator = Annotator(make_embedder(DEFAULT_MODEL, 64, settings.evidence_backend))
+    answering, _ = similarities(args.data, "train", annotator, args.questions)
+    threshold = float(np.quantile(answering, args.quantile))
+    calib, calib_other = similarities(args.data, "calib", annotator, args.questions)
+    model = {
+        "threshold": round(threshold, 4),
+        "quantile": args.quantile,
+        "embedding_model": DEFAULT_MODEL,
+        "embedding_backend": settings.evidence_backend,
+        "spacy": SPACY_PACKAGE,
+        "fitted_on": f"SQuAD v1.1 {args.data.name}, train split, {len(answering)} questions",
+        "calib": {
+            "questions": len(calib),
+            "answering_sentences_passing": round(float(np.mean(np.array(calib) >= threshold)), 3),
+            "other_sentences": len(calib_other),
+            "other_sentences_passing": round(float(np.mean(np.array(calib_other) >= threshold)), 3),
+        },
+    }
+    args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    log.info(
+        "%s\nwrote %s in %.0f s", json.dumps(model, indent=2), args.out, time.perf_counter() - t0
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
