@@ -94,8 +94,9 @@ def test_the_asked_verb_and_how_closely_a_sentence_restates_it() -> None:
         docs = [annotator.parse(sentence, entities=False)]
         return predicate_similarity(question, "fund", docs, annotator.word_vectors)
 
-    threshold = predicate_threshold()
+    threshold = predicate_threshold(DEFAULT_MODEL)
     assert threshold is not None and 0.0 < threshold < 1.0
+    assert predicate_threshold("some-other-model") is None  # its similarities are not MiniLM's
     assert similarity("The conference was financed by Belgium and Norway.") >= threshold
     # The question's own words ("conference") restate its arguments, not its verb.
     assert similarity("The conference in Vienna was opened by Belgium.") < threshold

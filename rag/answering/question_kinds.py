@@ -284,8 +284,11 @@ class KindsAnswerer:
         """Whether the span's sentence, or the one before it (which may name what a pronoun
         stands for), restates the asked verb as closely as answering sentences mostly do."""
         annotator = self.answerer.annotator
-        threshold = predicate_threshold()
-        if threshold is None or annotator.embedder is None:
+        embedder = annotator.embedder
+        if embedder is None:
+            return True
+        threshold = predicate_threshold(getattr(embedder, "base_name", embedder.name))
+        if threshold is None:
             return True
         s0, s1 = self.answerer.sentence_of(cand)
         chunk = cand.hit.chunk

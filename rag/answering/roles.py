@@ -102,12 +102,22 @@ def predicate_similarity(question_doc, predicate: str, sentence_docs, word_vecto
 
 
 @cache
-def predicate_threshold() -> float | None:
-    """The fitted bound (rag/models/predicate.json); None without it: no check."""
+def predicate_threshold(embedding_model: str) -> float | None:
+    """The fitted bound (rag/models/predicate.json) for words embedded by `embedding_model`;
+    None without it, or for another model, whose similarities it does not describe: no check."""
     try:
-        return float(json.loads(PREDICATE_MODEL.read_text(encoding="utf-8"))["threshold"])
+        model = json.loads(PREDICATE_MODEL.read_text(encoding="utf-8"))
+        threshold = float(model["threshold"])
     except (OSError, ValueError, KeyError) as exc:
         log.warning(
             "no predicate model at %s (%s): asked verbs are not checked", PREDICATE_MODEL, exc
         )
         return None
+    if model.get("embedding_model") != embedding_model:
+        log.info(
+            "the verb bound was fitted with %s, not %s: asked verbs are not checked",
+            model.get("embedding_model"),
+            embedding_model,
+        )
+        return None
+    return threshold
