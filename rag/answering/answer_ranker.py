@@ -181,12 +181,18 @@ def _restated(c: SpanCandidate, sentence_of, q_stems: set[str], seen: dict) -> f
     s0, s1 = sentence_of(c)
     key = (s0, s1, c.doc.source)
     if key not in seen:
-        chunk = c.hit.chunk
-        before = [s for s in chunk_sentences(c.doc, chunk.start, chunk.end) if s.end <= s0]
-        start = before[-1].start if before else s0
+        start = sentence_before(c, s0)
         held = {stem(w) for w in WORD_CHARS.findall(c.doc.text[start:s1])}
         seen[key] = len(q_stems & held) / len(q_stems)
     return seen[key]
+
+
+def sentence_before(c: SpanCandidate, s0: int) -> int:
+    """Where the sentence before the one starting at `s0` starts, within the candidate's
+    passage; `s0` when that sentence is the passage's first."""
+    chunk = c.hit.chunk
+    before = [s for s in chunk_sentences(c.doc, chunk.start, chunk.end) if s.end <= s0]
+    return before[-1].start if before else s0
 
 
 class AnswerRanker:

@@ -151,17 +151,14 @@ class Annotator:
         """Unit embeddings of single words (lemmas), one row per word, cached; the embedder
         is required."""
         with self._lock:
-            new = sorted({w for w in words if w not in self._words})
+            cached = {w: self._words.get(w) for w in words}
+        new = sorted(w for w, v in cached.items() if v is None)
         if new:
             vectors = self.embedder.encode(new)
+            cached.update(zip(new, vectors, strict=True))
             with self._lock:
                 for word, vec in zip(new, vectors, strict=True):
                     self._words.put(word, vec)
-        with self._lock:
-            cached = {w: self._words.get(w) for w in words}
-        missing = [w for w, v in cached.items() if v is None]  # evicted meanwhile
-        if missing:
-            cached.update(zip(missing, self.embedder.encode(missing), strict=True))
         return np.array([cached[w] for w in words])
 
     def entities(self, text: str) -> list[tuple[int, int, str]]:

@@ -22,8 +22,13 @@ from __future__ import annotations
 import logging
 import time
 
-from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer
-from rag.answering.evidence import Candidate, chunk_sentences
+from rag.answering.answer_ranker import (
+    SpanCandidate,
+    list_label,
+    normalise_answer,
+    sentence_before,
+)
+from rag.answering.evidence import Candidate
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer
 from rag.answering.roles import (
     asked_predicate,
@@ -291,10 +296,9 @@ class KindsAnswerer:
         if threshold is None:
             return True
         s0, s1 = self.answerer.sentence_of(cand)
-        chunk = cand.hit.chunk
-        before = [s for s in chunk_sentences(cand.doc, chunk.start, chunk.end) if s.end <= s0]
-        spans = [(before[-1].start, before[-1].end)] if before else []
-        docs = [annotator.parse(cand.doc.text[a:b], entities=False) for a, b in [*spans, (s0, s1)]]
+        start = sentence_before(cand, s0)
+        spans = [(start, s0), (s0, s1)] if start < s0 else [(s0, s1)]
+        docs = [annotator.parse(cand.doc.text[a:b].strip(), entities=False) for a, b in spans]
         return (
             predicate_similarity(question_doc, predicate, docs, annotator.word_vectors) >= threshold
         )
