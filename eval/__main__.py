@@ -38,13 +38,16 @@ RESULTS_DIR = WORK_DIR / "results"
 MODES = ("keyword", "dense", "hybrid")
 
 # The quality gate, kept in one place: a little under what the trained reader measures on the
-# seed questions (hybrid: accuracy 0.628, citation precision 0.944, abstention recall 0.889;
-# README, Evaluation), so a change that makes answers worse fails the build.
+# seed questions (hybrid: accuracy 0.651, citation precision 0.923, abstention recall 0.778;
+# README, Evaluation), so a change that makes answers worse fails the build. The confidence
+# threshold is chosen for the best answer accuracy on SQuAD questions a sixth of which cannot
+# be answered (eval.train_ranker): it answers more and declines a little less than "more
+# likely right than not" did, so accuracy is held higher and abstention a little lower.
 THRESHOLDS = {
-    "answer_accuracy": 0.50,
-    "citation_precision": 0.93,
+    "answer_accuracy": 0.60,
+    "citation_precision": 0.90,
     "quote_verbatim": 1.0,
-    "abstention_recall": 0.85,
+    "abstention_recall": 0.75,
 }
 
 

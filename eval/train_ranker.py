@@ -8,12 +8,17 @@
    in the paragraph; counted per key.
 2. Answer ranker (rag/models/answer_ranker.json): every SQuAD paragraph is indexed (open
    retrieval, as `python -m eval.bench squad`); each question of the `calib` split (articles the
-   span reader never saw) goes through the real answer path, and a logistic regression learns
-   from the candidate spans' features whether a span is exactly right (SQuAD EM: the ranker
-   that picks the answer) and whether it is right as a reader would judge it (SQuAD F1 >= 0.5:
-   the confidence model). The abstention threshold is 0.5 (answer when more likely right than
-   not); the reliability table on this split is printed. Reported figures come from the
-   untouched `dev` split (`python -m eval.bench squad --split dev`).
+   span reader never saw) goes through the real answer path twice: as asked, and with its own
+   paragraph taken out of the retrieved passages (a question on a subject the index covers
+   whose answer is (mostly) not there: the tempting question the releases cannot answer).
+   Logistic regressions learn from the candidate spans' features whether a span is exactly
+   right (SQuAD EM, questions as asked: the ranker that picks the answer) and whether it is
+   right as a reader would judge it (SQuAD F1 >= 0.5, both versions, the paragraph-removed
+   ones weighted to be UNANSWERABLE_SHARE of the questions: the confidence model). The
+   abstention threshold is the one of THRESHOLDS with the best answer accuracy on that mix
+   under 5-fold cross-validation by question; the reliability tables on this split are
+   printed. Reported figures come from the untouched `dev` split
+   (`python -m eval.bench squad --split dev`).
 Deterministic: no sampling; lbfgs on fixed data.
 """
 
@@ -34,6 +39,14 @@ from rag.answering.answer_ranker import FEATURES, RANKER_MODEL, AnswerRanker
 from rag.answering.question_analysis import ANSWER_TYPES, SPACY_PACKAGE, question_key
 
 log = logging.getLogger("train_ranker")
+
+# The share of asked questions the releases cannot answer, for choosing the threshold and
+# weighing the confidence model's paragraph-removed questions: the design of the project's own
+# question sets (eval/bbc_qa.jsonl: 10 tempting unanswerable questions in 60), not a fit.
+UNANSWERABLE_SHARE = 1 / 6
+WIDER_POOL = 10  # passages retrieved beyond top_k, so that top_k remain once one is removed
+THRESHOLDS = tuple(round(0.15 + 0.05 * i, 2) for i in range(11))  # 0.15 ... 0.65
+CV_FOLDS = 5
 
 
 def answer_label(doc, start: int, end: int) -> str:
@@ -80,16 +93,28 @@ def squad_records(data: Path) -> list[dict]:
     return records
 
 
-def collect(engine, articles, top_k: int = 5):
-    """Feature rows, labels (exact match, F1 >= 0.5) and question ids of every candidate span."""
+def collect(engine, articles, top_k: int = 5, *, without_gold: bool = False):
+    """Feature rows, labels (exact match, F1 >= 0.5) and question ids of every candidate span.
+
+    `without_gold`: the question's own paragraph is taken out of the retrieved passages, so the
+    question meets passages on its subject that (mostly) do not hold its answer: what a
+    question the releases cannot answer looks like. Spans are still labelled against the gold
+    answers, so another paragraph that states the answer counts as right.
+    """
     from rich.progress import track
 
     answerer = engine.answerer
     rows, labels, groups = [], [], []
     snap = engine.snapshot
-    questions = [q for a in articles for q in a.questions]
-    for qi, q in enumerate(track(questions, description="calib questions")):
-        resolved, hits, unmet = answerer.retrieve(snap, q.question, top_k)
+    questions = [(a, q) for a in articles for q in a.questions]
+    label = "calib questions, own paragraph removed" if without_gold else "calib questions"
+    for qi, (art, q) in enumerate(track(questions, description=label)):
+        if without_gold:
+            gold = art.paragraphs[q.paragraph]
+            resolved, hits, unmet = answerer.retrieve(snap, q.question, top_k + WIDER_POOL)
+            hits = [h for h in hits if h.document.text != gold][:top_k]
+        else:
+            resolved, hits, unmet = answerer.retrieve(snap, q.question, top_k)
         if unmet or not hits:
             continue
         for c in answerer.candidates(resolved, hits):
@@ -99,11 +124,11 @@ def collect(engine, articles, top_k: int = 5):
     return np.array(rows), np.array(labels), np.array(groups), len(questions)
 
 
-def _logistic(x: np.ndarray, y: np.ndarray) -> dict:
+def _logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=1.0, max_iter=2000)
-    clf.fit(x, y)
+    clf.fit(x, y, sample_weight=weight)
     return {
         "coef": [round(float(c), 6) for c in clf.coef_[0]],
         "intercept": round(float(clf.intercept_[0]), 6),
@@ -111,34 +136,125 @@ def _logistic(x: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
-def fit_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, n_questions: int) -> dict:
-    """The span ranker (label: exact match) and the confidence model (label: F1 >= 0.5)."""
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = (x - mean) / scale
-    rank, conf = _logistic(z, y[:, 0]), _logistic(z, y[:, 1])
-    rank_p = rank.pop("model").predict_proba(z)[:, 1]
-    conf_p = conf.pop("model").predict_proba(z)[:, 1]
-    # The answer to each question is its best-ranked span, with the confidence model's value.
-    top: dict[int, tuple[float, float, float, float]] = {}
-    for r, p, (em, ok), g in zip(rank_p, conf_p, y, groups, strict=True):
-        if g not in top or r > top[g][0]:
-            top[g] = (float(r), float(p), float(em), float(ok))
-    tops = np.array(list(top.values()))
-    threshold = 0.5  # answer when the span is more likely right than not
-    reliability = []
+def _tops(rank_p: np.ndarray, groups: np.ndarray) -> dict[int, int]:
+    """Question id -> row of its best-ranked span."""
+    top: dict[int, int] = {}
+    for i, g in enumerate(groups):
+        if g not in top or rank_p[i] > rank_p[top[g]]:
+            top[int(g)] = i
+    return top
+
+
+def _answer_accuracy(conf, right, conf_r, right_r, n_questions: int, threshold: float) -> float:
+    """Share of questions answered rightly when a share UNANSWERABLE_SHARE of them are the
+    questions whose own paragraph is gone: there declining is right too (unless another
+    paragraph states the answer and the span is right), and a question with no span at all is
+    declined."""
+    answered = (conf >= threshold) & (right == 1)
+    answered_r = conf_r >= threshold
+    declined_r = n_questions - answered_r.sum() + (answered_r & (right_r == 1)).sum()
+    return float(
+        (1 - UNANSWERABLE_SHARE) * answered.sum() / n_questions
+        + UNANSWERABLE_SHARE * declined_r / n_questions
+    )
+
+
+def _threshold_by_cross_validation(
+    z: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    zr: np.ndarray,
+    yr: np.ndarray,
+    groups_r: np.ndarray,
+    n_questions: int,
+) -> list[dict]:
+    """Answer accuracy at each candidate threshold, every question scored by models fitted on
+    the other folds' questions (both models; folds by question, so a question's two versions
+    stay together)."""
+    ids = np.arange(n_questions)
+    conf, right = np.zeros(n_questions), np.zeros(n_questions)
+    conf_r, right_r = np.zeros(n_questions), np.zeros(n_questions)
+    for fold in range(CV_FOLDS):
+        held = set(ids[ids % CV_FOLDS == fold].tolist())
+        fit = ~np.isin(groups, list(held))
+        fit_r = ~np.isin(groups_r, list(held))
+        rank = _logistic(z[fit], y[fit, 0])["model"]
+        cmodel = _confidence_model(z[fit], y[fit, 1], zr[fit_r], yr[fit_r, 1])["model"]
+        for zz, yy, gg, c_out, r_out in (
+            (z, y, groups, conf, right),
+            (zr, yr, groups_r, conf_r, right_r),
+        ):
+            rows = np.flatnonzero(np.isin(gg, list(held)))
+            if not len(rows):
+                continue
+            for g, i in _tops(rank.predict_proba(zz[rows])[:, 1], gg[rows]).items():
+                c_out[g] = cmodel.predict_proba(zz[rows][i : i + 1])[0, 1]
+                r_out[g] = yy[rows][i, 1]
+    # A question without spans keeps confidence 0: declined.
+    return [
+        {
+            "threshold": float(t),
+            "answer_accuracy": round(
+                _answer_accuracy(conf, right, conf_r, right_r, n_questions, t), 4
+            ),
+        }
+        for t in THRESHOLDS
+    ]
+
+
+def _confidence_model(z, ok, zr, ok_r) -> dict:
+    """The confidence model: P(F1 >= 0.5) over the spans of both versions of the questions,
+    the paragraph-removed ones weighted to be UNANSWERABLE_SHARE of the questions."""
+    weight = np.concatenate(
+        [np.ones(len(ok)), np.full(len(ok_r), UNANSWERABLE_SHARE / (1 - UNANSWERABLE_SHARE))]
+    )
+    return _logistic(np.vstack([z, zr]), np.concatenate([ok, ok_r]), weight)
+
+
+def _reliability(conf: np.ndarray, right: np.ndarray, exact: np.ndarray) -> list[dict]:
+    table = []
     for lo, hi in ((0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)):
-        sel = (tops[:, 1] >= lo) & (tops[:, 1] < hi)
-        reliability.append(
+        sel = (conf >= lo) & (conf < hi)
+        table.append(
             {
                 "bin": f"{lo:.1f}-{min(hi, 1):.1f}",
                 "answers": int(sel.sum()),
-                "mean_confidence": round(float(tops[sel, 1].mean()), 3) if sel.any() else None,
-                "right_f1_0.5": round(float(tops[sel, 3].mean()), 3) if sel.any() else None,
-                "exact": round(float(tops[sel, 2].mean()), 3) if sel.any() else None,
+                "mean_confidence": round(float(conf[sel].mean()), 3) if sel.any() else None,
+                "right_f1_0.5": round(float(right[sel].mean()), 3) if sel.any() else None,
+                "exact": round(float(exact[sel].mean()), 3) if sel.any() else None,
             }
         )
-    answered = tops[:, 1] >= threshold
+    return table
+
+
+def fit_ranker(
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    n_questions: int,
+    removed: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> dict:
+    """The span ranker (label: exact match, questions with their paragraph), the confidence
+    model (label: F1 >= 0.5, questions with and without their paragraph) and the abstention
+    threshold (the best answer accuracy under cross-validation)."""
+    xr, yr, groups_r = removed
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z, zr = (x - mean) / scale, (xr - mean) / scale
+    rank = _logistic(z, y[:, 0])
+    conf = _confidence_model(z, y[:, 1], zr, yr[:, 1])
+    rank_model, conf_model = rank.pop("model"), conf.pop("model")
+    by_threshold = _threshold_by_cross_validation(z, y, groups, zr, yr, groups_r, n_questions)
+    # The best accuracy; of equal ones the highest threshold (fewer answers, as right).
+    threshold = max(by_threshold, key=lambda r: (r["answer_accuracy"], r["threshold"]))["threshold"]
+
+    def tops(zz, yy, gg):
+        rows = np.array(list(_tops(rank_model.predict_proba(zz)[:, 1], gg).values()))
+        return conf_model.predict_proba(zz[rows])[:, 1], yy[rows]
+
+    conf_p, top_y = tops(z, y, groups)
+    conf_r, top_yr = tops(zr, yr, groups_r)
+    answered = conf_p >= threshold
     return {
         "features": list(FEATURES),
         "mean": [round(float(m), 6) for m in mean],
@@ -149,12 +265,19 @@ def fit_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, n_questions: in
         "calib": {
             "questions": n_questions,
             "candidates": len(y),
-            "em_top": round(float(tops[:, 2].sum() / n_questions), 4),
-            "answered": round(float(answered.mean()), 4),
-            "right_answered_only": round(float(tops[answered, 3].mean()), 4)
+            "candidates_without_paragraph": len(yr),
+            "unanswerable_share": round(UNANSWERABLE_SHARE, 4),
+            "threshold_cv": by_threshold,
+            "em_top": round(float(top_y[:, 0].sum() / n_questions), 4),
+            "answered": round(float(answered.sum() / n_questions), 4),
+            "right_answered_only": round(float(top_y[answered, 1].mean()), 4)
             if answered.any()
             else 0.0,
-            "reliability": reliability,
+            "declined_without_paragraph": round(
+                float(1 - (conf_r >= threshold).sum() / n_questions), 4
+            ),
+            "reliability": _reliability(conf_p, top_y[:, 1], top_y[:, 0]),
+            "reliability_without_paragraph": _reliability(conf_r, top_yr[:, 1], top_yr[:, 0]),
         },
     }
 
@@ -178,8 +301,10 @@ def main() -> None:
         _,
     ):
         engine.answerer.ranker = AnswerRanker(Path("/nonexistent"))  # features only
-        x, y, groups, n = collect(engine, load_articles(args.data, "calib"))
-    model = fit_ranker(x, y, groups, n)
+        calib = load_articles(args.data, "calib")
+        x, y, groups, n = collect(engine, calib)
+        removed = collect(engine, calib, without_gold=True)[:3]
+    model = fit_ranker(x, y, groups, n, removed)
     model["source"] = "SQuAD v1.1 dev part-a, calib split (eval.squad_data), open retrieval"
     RANKER_MODEL.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     result.update(model["calib"])

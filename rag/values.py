@@ -106,6 +106,12 @@ class Citation:
         return asdict(self)
 
 
+# Below this confidence an answer is less likely right than not: still given (the threshold is
+# set for the best accuracy, rag.answering.answer_ranker), but flagged `low_confidence` so that
+# every client can say so.
+LOW_CONFIDENCE = 0.5
+
+
 @dataclass
 class Answer:
     answer: str
@@ -126,11 +132,16 @@ class Answer:
     # The passages the answerer considered (for the generator); not part of the response.
     passages: list[Hit] = field(default_factory=list, repr=False, compare=False)
 
+    @property
+    def low_confidence(self) -> bool:
+        return not self.abstained and self.confidence < LOW_CONFIDENCE
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.answer,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
+            "low_confidence": self.low_confidence,
             "citations": [c.to_dict() for c in self.citations],
             "related": self.related,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},

@@ -24,6 +24,7 @@ VIENNA_Q = "Who funded the 2008 Vienna conference?"
 ANSWER_KEYS = {"answer", "abstained", "confidence", "citations", "related", "timings_ms"}
 ANSWER_KEYS |= {"mode", "warning", "sentences"}  # additive: how the answer was made (issue 7)
 ANSWER_KEYS |= {"kind"}  # additive: fact | yes_no | list | collection ("items" with lists)
+ANSWER_KEYS |= {"low_confidence"}  # additive: an answer given below confidence 0.5
 CITATION_KEYS = {
     *("n", "source", "title", "date", "place", "chunk_id", "start", "end", "quote", "score"),
 }

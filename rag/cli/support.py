@@ -16,6 +16,7 @@ from typing import Any
 
 from rag.errors import RagError
 from rag.text_utils import WORD_CHARS, human_date
+from rag.values import LOW_CONFIDENCE
 
 MAX_TOP_K = 20  # the API's limit for top_k (rag.http.models)
 
@@ -230,7 +231,9 @@ def print_answer(
         print(f"  - {item['text']} " + "".join(f"[{n}]" for n in item["citations"]))
     if not answer.get("abstained"):
         confidence = float(answer.get("confidence", 0.0))
-        low = "  (low: check the quote)" if confidence < 0.5 else ""
+        # A server of an earlier version sends no flag: the same bound, read off the number.
+        low_confidence = answer.get("low_confidence", confidence < LOW_CONFIDENCE)
+        low = "  (low: check the quote)" if low_confidence else ""
         print(f"(confidence {confidence:.2f}){low}")
     for c in answer.get("citations", []):
         page = page_of(c["source"], c["start"]) if page_of else ""

@@ -190,6 +190,11 @@ class AskResponse(BaseModel):
     answer: str = Field(examples=["Belgium, Norway, the Russian Federation and Japan"])
     abstained: bool
     confidence: float
+    low_confidence: bool = Field(
+        default=False,
+        description="an answer given below confidence 0.5: less likely right than not; "
+        "show it as a guess and point to the quote",
+    )
     citations: list[CitationOut]
     related: list[dict[str, Any]] = Field(
         default_factory=list, description="closest passages, given when the answer abstains"
