@@ -530,6 +530,20 @@ def test_openai_models_and_completion(client: TestClient) -> None:
     assert body["citations"][0]["source"] == VIENNA and body["usage"]["total_tokens"] > 0
 
 
+def test_openai_reply_says_when_an_answer_is_a_guess() -> None:
+    """A chat client shows only the text: an answer below confidence 0.5 says so in it."""
+    from rag.http.openai_compat import reply_text
+    from rag.values import Answer, Citation
+
+    quote = "It was financed by Belgium, Norway, the Russian Federation and Japan."
+    cite = Citation(1, VIENNA, "Vienna conference", "2008-07-17", "Vienna", f"{VIENNA}#2", 0,
+                    len(quote), quote, 0.32)  # fmt: skip
+    guess = reply_text(Answer("Belgium", False, 0.32, [cite]))
+    assert guess.splitlines()[:2] == ["Belgium", "(Low confidence, 32%: check the quoted sources.)"]
+    sure = reply_text(Answer("Belgium", False, 0.82, [cite]))
+    assert "Low confidence" not in sure and sure.splitlines()[1] == ""
+
+
 def test_openai_stream(client: TestClient) -> None:
     r = client.post(
         "/v1/chat/completions",

@@ -91,10 +91,13 @@ def question_and_history(messages: list[ChatMessage]) -> tuple[str, list[dict[st
 
 
 def reply_text(answer: Answer) -> str:
-    """The answer, then its sources as a numbered list with the quoted sentence."""
+    """The answer, then its sources as a numbered list with the quoted sentence. A client of
+    this API sees only text, so an answer given below confidence 0.5 says it is a guess."""
     if not answer.citations:
         return answer.answer
     lines = [answer.answer]
+    if answer.low_confidence:
+        lines.append(f"(Low confidence, {answer.confidence:.0%}: check the quoted sources.)")
     lines += [
         f"- {i['text']} " + "".join(f"[{n}]" for n in i["citations"]) for i in answer.items or []
     ]
