@@ -4,8 +4,9 @@ Yes/no: the question's focus (its named entity or number that no metadata constr
 "Japan" in "Did Japan fund the Astana meeting?") is replaced by a wh-word of its entity type,
 giving the fact question the releases can answer ("Who did fund the Astana meeting?"). The
 reader answers it; the answer is "Yes" when the answer span (or a span of the same release the
-ranker nearly as much believes) contains the focus, "No" when a confident answer fills the same
-slot with something else ("Norway and Belgium"), and "The releases don't say" otherwise, or
+ranker nearly as much believes) contains the focus, "No" when an answer above the threshold
+fills the same slot with something else ("Norway and Belgium"), and "The releases don't say"
+otherwise, or
 when the sentence holds the question's participants in other roles (rag.answering.roles:
 "Agassi suffered a defeat by Melzer" does not say Agassi beat Melzer), or when neither it nor
 the sentence before restates the asked verb (rag.answering.roles: "the bridge was opened by
