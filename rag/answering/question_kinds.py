@@ -6,11 +6,11 @@ giving the fact question the releases can answer ("Who did fund the Astana meeti
 reader answers it; the answer is "Yes" when the answer span (or a span of the same release the
 ranker nearly as much believes) contains the focus, "No" when an answer above the threshold
 fills the same slot with something else ("Norway and Belgium"), and "The releases don't say"
-otherwise, or
-when the sentence holds the question's participants in other roles (rag.answering.roles:
-"Agassi suffered a defeat by Melzer" does not say Agassi beat Melzer), or when neither it nor
-the sentence before restates the asked verb (rag.answering.roles: "the bridge was opened by
-Keith Brown" does not say whether he paid for it). The deciding sentence is quoted and cited.
+otherwise, or when the sentence holds the question's participants in other roles
+(rag.answering.roles: "Agassi suffered a defeat by Melzer" does not say Agassi beat Melzer),
+or when neither it nor the sentence before restates the asked verb (rag.answering.roles: "the
+bridge was opened by Keith Brown" does not say whether he paid for it). The deciding sentence
+is quoted and cited.
 
 Lists: the question is read against the best passage of each of many retrieved releases (not
 only the top passages), and every release whose best span is likely enough becomes an item:
