@@ -44,7 +44,6 @@ log = logging.getLogger("train_ranker")
 # weighing the confidence model's paragraph-removed questions: the design of the project's own
 # question sets (eval/bbc_qa.jsonl: 10 tempting unanswerable questions in 60), not a fit.
 UNANSWERABLE_SHARE = 1 / 6
-WIDER_POOL = 10  # passages retrieved beyond top_k, so that top_k remain once one is removed
 THRESHOLDS = tuple(round(0.15 + 0.05 * i, 2) for i in range(11))  # 0.15 ... 0.65
 CV_FOLDS = 5
 
@@ -109,12 +108,11 @@ def collect(engine, articles, top_k: int = 5, *, without_gold: bool = False):
     questions = [(a, q) for a in articles for q in a.questions]
     label = "calib questions, own paragraph removed" if without_gold else "calib questions"
     for qi, (art, q) in enumerate(track(questions, description=label)):
+        # The product's own retrieval (and re-rank); the paragraph is dropped after it, so the
+        # passages read are the next ones the product would have read.
+        resolved, hits, unmet = answerer.retrieve(snap, q.question, top_k)
         if without_gold:
-            gold = art.paragraphs[q.paragraph]
-            resolved, hits, unmet = answerer.retrieve(snap, q.question, top_k + WIDER_POOL)
-            hits = [h for h in hits if h.document.text != gold][:top_k]
-        else:
-            resolved, hits, unmet = answerer.retrieve(snap, q.question, top_k)
+            hits = [h for h in hits if h.document.text != art.paragraphs[q.paragraph]]
         if unmet or not hits:
             continue
         for c in answerer.candidates(resolved, hits):
