@@ -149,3 +149,36 @@ def test_a_list_of_entities_of_one_label_has_that_label() -> None:
     assert list_label(ents, text, start, start + len("Denmark")) == "NONE"
     assert list_label(ents, text, text.index("by"), end) == "NONE"
     assert list_label(ents, text, text.index("Peru"), text.index(".")) == "NONE"
+
+
+def test_an_answer_is_shown_with_the_boundaries_the_reader_located() -> None:
+    """'70' and '70%' are one answer to the ranker (exact match strips the sign): the span the
+    reader believes most is shown, with the best scores of the two; other answers keep theirs."""
+    from rag.answering.answer_ranker import SpanCandidate
+    from rag.answering.extractive import _located_first
+    from rag.answering.reader import Span
+    from rag.values import Chunk, Hit
+
+    text = "In the new chamber 70% of members would be elected, 385 in all."
+    doc = Document(source="d.txt", title="T", text=text)
+    chunk = Chunk("d.txt#0", "d.txt", 0, 0, len(text), text, text, 15)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+
+    def cand(part: str, reader_prob: float, rank: float, prob: float) -> SpanCandidate:
+        start = text.index(part)
+        span = Span(0, start, start + len(part), part, 1.0, 0.0, reader_prob)
+        c = SpanCandidate(hit, 0, start, start + len(part), part, span)
+        c.rank_score, c.prob = rank, prob
+        return c
+
+    ranked = [
+        cand("70", 0.02, 0.93, 0.98),
+        cand("70%", 0.95, 0.92, 0.90),
+        cand("385", 0.5, 0.5, 0.6),
+    ]
+    out = _located_first(ranked)
+    assert [(c.text, c.rank_score, c.prob) for c in out] == [
+        ("70%", 0.93, 0.98),
+        ("70", 0.92, 0.90),
+        ("385", 0.5, 0.6),
+    ]

@@ -58,6 +58,27 @@ class AnswerParams:
 _DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 
+def _located_first(cands: list[SpanCandidate]) -> list[SpanCandidate]:
+    """`cands` (best first) with each answer shown where the reader located it: spans of one
+    passage with one normalised text ("70" and "70%", "Uzbekistan" inside and outside "Government
+    of Uzbekistan") are one answer to the ranker, whose labels (SQuAD exact match) cannot tell
+    them apart, so only the reader's span probability says which boundaries are meant. The
+    span it believes most takes the scores of the group's best-ranked one (they swap)."""
+    leaders: dict[tuple[str, str], SpanCandidate] = {}
+    for c in cands:
+        norm = normalise_answer(c.text)
+        if not norm:
+            continue
+        leader = leaders.setdefault((c.hit.chunk.chunk_id, norm), c)
+        if leader is not c and c.span.prob > leader.span.prob:
+            # Later spans rank lower: the best-located one so far gives up its place to c.
+            c.rank_score, leader.rank_score = leader.rank_score, c.rank_score
+            c.prob, leader.prob = leader.prob, c.prob
+            leaders[(c.hit.chunk.chunk_id, norm)] = c
+    cands.sort(key=lambda c: -c.rank_score)
+    return cands
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     """The span less the separators a reader's word pieces may leave at its ends (a dash,
     comma, colon or semicolon: "Imperial—"; a full stop: "Athens Olympics."); a closing
@@ -178,7 +199,7 @@ class Answerer:
         featurize(analysis, cands, self.annotator, self.sentence_of)
         self.ranker.score(cands)
         cands.sort(key=lambda c: -c.rank_score)
-        return cands
+        return _located_first(cands)
 
     def widen_to_entity(self, cand: SpanCandidate) -> None:
         """When the span is part of a name spaCy tags as one entity, the answer is the name."""
