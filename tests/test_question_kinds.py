@@ -114,6 +114,42 @@ def test_a_list_one_sentence_states_is_its_items(real_engine) -> None:
     _verbatim(real_engine, answer)
 
 
+def test_a_list_question_takes_a_coordination_nearly_as_believed_as_a_single_answer(
+    real_engine, monkeypatch
+) -> None:
+    """A list question asks for several: when the ranker's best answer is a single name and a
+    coordination comes close behind (at least half its confidence), the coordination's items
+    are the list; one far behind is not taken."""
+    text = (
+        "Experts from Interpol, Eurojust and the UNODC joined the meeting, said Anna Berg, "
+        "the organiser."
+    )
+    kinds = real_engine.kinds
+    hit = span_in_one_chunk("m.txt", text, "Anna Berg").hit
+
+    def ranked(second_prob: float):
+        single, item = (
+            span_in_one_chunk("m.txt", text, "Anna Berg"),
+            span_in_one_chunk("m.txt", text, "Eurojust"),
+        )
+        single.prob, item.prob = 0.6, second_prob
+        return lambda *args, **kwargs: [single, item]
+
+    monkeypatch.setattr(kinds.answerer, "candidates", ranked(0.4))
+    answer = kinds._one_sentence_list(
+        "Which organisations sent experts?", "", [hit], {"retrieve": 0.0}, 0.0
+    )
+    assert answer is not None and answer.kind == "list"
+    assert [i["text"] for i in answer.items] == ["Interpol", "Eurojust", "the UNODC"]
+    monkeypatch.setattr(kinds.answerer, "candidates", ranked(0.2))
+    assert (
+        kinds._one_sentence_list(
+            "Which organisations sent experts?", "", [hit], {"retrieve": 0.0}, 0.0
+        )
+        is None
+    )
+
+
 def test_an_appositive_is_no_item_of_the_list(real_engine) -> None:
     """ "Heineken and Carlsberg, two of the world's largest brewers, ...": two items; the
     appositive describes the first and is no part of it or of the coordination."""

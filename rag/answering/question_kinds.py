@@ -378,17 +378,23 @@ class KindsAnswerer:
         self, question: str, resolved: str, hits: list[Hit], timings: dict, t0: float
     ) -> Answer | None:
         """The list one sentence states ("Heineken and Carlsberg, two of the world's largest
-        brewers, ..."): when the best answer of the best passages, as a fact question would
-        get it, is an item of a coordination, its items are the list, all citing that
-        sentence. None when the best answer is a single item (then each release is read)."""
+        brewers, ..."): when an answer of the best passages, as a fact question would get
+        them, is an item of a coordination, its items are the list, all citing that sentence.
+        A list question asks for several, so the answers the ranker believes nearly as much as
+        its best (half as much, as a yes/no question's filler) are looked through, best first,
+        for one that has coordinated items. None when all are single items (then each release
+        is read)."""
         a = self.answerer
         cands = a.candidates(resolved, hits)
         if not cands or cands[0].prob < a.threshold:
             return None
-        best = cands[0]
-        a.widen_to_entity(best)
-        found = a.coordination(best)
-        if found is None:
+        floor = max(a.threshold, 0.5 * cands[0].prob)
+        for best in (c for c in cands if c.prob >= floor):
+            a.widen_to_entity(best)
+            found = a.coordination(best)
+            if found is not None:
+                break
+        else:
             return None
         _, citations = self._cite_sentence(best)
         if not citations:
