@@ -28,6 +28,11 @@ def annotator() -> Annotator:
         ("Who funded the 2008 Vienna conference?", "fact"),
         ("Which company bought the brewery?", "fact"),
         ("How many people attended?", "fact"),
+        # "who are the <plural>" asks for a set of people; "who is the <singular>" for one
+        ("Who are the three ministers the union wants to meet?", "list"),
+        ("Who were the speakers at the opening session?", "list"),
+        ("Who is the chairman the union wants to meet?", "fact"),
+        ("Who was the speaker the union invited?", "fact"),
     ],
 )
 def test_kind(annotator: Annotator, question: str, kind: str) -> None:

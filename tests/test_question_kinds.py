@@ -214,3 +214,27 @@ def test_how_many_releases_are_from_a_place(real_engine) -> None:
 def test_questions_about_the_collection_are_recognised(real_engine, question, op, terms):
     query = real_engine.collection.parse(question, real_engine.snapshot, None)
     assert query is not None and (query.op, query.terms) == (op, terms)
+
+
+def test_other_reports_that_name_every_item_are_cited_with_the_list() -> None:
+    """Several reports of one event state the same list: each release whose passage has a
+    sentence naming every item is cited too; one naming only some of them is not."""
+    from rag.answering.evidence import Candidate
+    from rag.answering.question_kinds import _restating
+
+    first = "The four men, Ann Lee, Bo Kim, Cy Park and Di Ross, were freed on Monday."
+    quote_hit = span_in_one_chunk("a.txt", first, "Ann Lee").hit
+    quote = Candidate(quote_hit.document, quote_hit, 0, 0, len(first), first, 0.8)
+    also = "Police said. Bo Kim, Ann Lee, Di Ross and Cy Park left the jail in the morning."
+    some = "Ann Lee and Bo Kim spoke to reporters; two others did not."
+    hits = [
+        quote_hit,
+        span_in_one_chunk("b.txt", also, "Bo Kim").hit,
+        span_in_one_chunk("c.txt", some, "Ann Lee").hit,
+    ]
+    names = ["Ann Lee", "Bo Kim", "Cy Park", "Di Ross"]
+    found = _restating(names, quote, hits)
+    assert [(c.doc.source, c.text) for c in found] == [
+        ("b.txt", "Bo Kim, Ann Lee, Di Ross and Cy Park left the jail in the morning.")
+    ]
+    assert _restating(["Ann Lee"], quote, hits) == []

@@ -233,6 +233,8 @@ class Annotator:
             and (wh in ("which", "what") or (not wh and first.tag_ == "VB"))
         ):
             kind = "list"  # "which meetings ...", "List the releases ..."
+        elif wh == "who" and _asks_who_are_the_plural(doc):
+            kind = "list"  # "Who are the four detainees ...?"
         else:
             kind = "fact"
         return QuestionAnalysis(
@@ -344,6 +346,23 @@ def question_key(doc) -> tuple[str, object | None, str]:
             return f"noun:{head.lemma_.lower()}", head, wh
         return wh, None, wh
     return wh, None, wh
+
+
+def _asks_who_are_the_plural(doc) -> bool:
+    """Whether the question opens "Who are/were the <plural noun>": it asks for a set of
+    people (the wh-word has no noun of its own to be plural)."""
+    tokens = [t for t in doc if not t.is_space]
+    at = next((i for i, t in enumerate(tokens) if t.lower_ == "who"), None)
+    if at is None or at + 1 >= len(tokens):
+        return False
+    verb = tokens[at + 1]
+    if verb.lemma_ != "be" or verb.tag_ not in ("VBP", "VBD") or verb.lower_ == "was":
+        return False
+    rest = tokens[at + 2 :]
+    while rest and rest[0].pos_ == "DET":
+        rest = rest[1:]
+    head = _noun_run(rest)
+    return head is not None and head.tag_ in ("NNS", "NNPS")
 
 
 def _noun_run(tokens) -> object | None:

@@ -29,7 +29,7 @@ from rag.answering.answer_ranker import (
     normalise_answer,
     sentence_before,
 )
-from rag.answering.evidence import Candidate
+from rag.answering.evidence import Candidate, chunk_sentences
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer
 from rag.answering.roles import (
     asked_predicate,
@@ -396,11 +396,13 @@ class KindsAnswerer:
                 break
         else:
             return None
-        _, citations = self._cite_sentence(best)
-        if not citations:
+        quote, _ = self._cite_sentence(best)
+        names = [best.doc.text[s:e] for s, e in found[1]]
+        citations = a.verified_citations([quote, *_restating(names, quote, hits)])
+        if not citations or citations[0].source != best.doc.source:
             return None
-        n = citations[0].n
-        items = [{"text": best.doc.text[s:e], "citations": [n]} for s, e in found[1]]
+        numbers = [c.n for c in citations]
+        items = [{"text": name, "citations": numbers} for name in names]
         timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
@@ -485,6 +487,32 @@ class KindsAnswerer:
             resolved_question=resolved,
             passages=hits[:8],
         )
+
+
+def _item_key(text: str) -> str:
+    words = normalise_answer(text).split()
+    return " ".join(words[1:] if words and words[0] in ("the", "a", "an") else words)
+
+
+def _restating(names: list[str], quote: Candidate, hits: list[Hit]) -> list[Candidate]:
+    """One sentence from each other release among `hits` that names every item of the list
+    `quote` states: that release states the list too (several reports of one event), so it is
+    cited with each item. Names are matched whole, case and punctuation aside."""
+    keys = [f" {k} " for k in map(_item_key, names) if k]
+    if len(keys) < 2:
+        return []
+    found, seen = [], {quote.doc.source}
+    for rank, h in enumerate(hits):
+        if h.chunk.source in seen:
+            continue
+        for s in chunk_sentences(h.document, h.chunk.start, h.chunk.end):
+            sentence = h.document.text[s.start : s.end]
+            words = f" {normalise_answer(sentence)} "
+            if all(k in words for k in keys):
+                found.append(Candidate(h.document, h, rank, s.start, s.end, sentence, quote.score))
+                seen.add(h.chunk.source)
+                break
+    return found
 
 
 __all__ = ["ABSTAIN_TEXT", "WH_FOR_LABEL", "KindsAnswerer", "wh_question"]
