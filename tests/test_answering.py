@@ -202,3 +202,24 @@ def test_a_singular_wh_phrase_is_answered_with_one_item_of_a_coordination(tmp_pa
 def test_a_span_loses_the_separators_at_its_ends(span, trimmed) -> None:
     start, end = _trimmed(span, 0, len(span))
     assert span[start:end] == trimmed
+
+
+def test_other_reports_of_the_same_sentence_are_cited_with_the_answer() -> None:
+    """A story carried by several articles: another release's sentence that holds the answer
+    and restates most of the quoted sentence is cited too; one that only holds the answer, or
+    only restates the sentence, is not; the quoted release is not cited twice."""
+    from rag.answering.evidence import Candidate
+    from rag.answering.extractive import same_report
+
+    first = "The ferry company Nordlink will open a route from Tromso to Kirkenes in May."
+    quote_hit = span_in_one_chunk("a.txt", first, "May").hit
+    quote = Candidate(quote_hit.document, quote_hit, 0, 0, len(first), first, 0.7)
+    texts = {
+        "b.txt": "Nordlink, the ferry company, will open its Tromso-Kirkenes route in May.",
+        "c.txt": "Snow fell in May across the north.",
+        "d.txt": "The ferry company Nordlink will open a route from Tromso to Kirkenes in June.",
+    }
+    hits = [quote_hit] + [span_in_one_chunk(src, t, t.split()[0]).hit for src, t in texts.items()]
+    found = same_report("may", [quote], hits)
+    assert [(c.doc.source, c.text) for c in found] == [("b.txt", texts["b.txt"])]
+    assert same_report("", [quote], hits) == []

@@ -25,7 +25,7 @@ from rag.answering.reader import SpanReader
 from rag.answering.retrieval import Retriever
 from rag.index.store import Snapshot
 from rag.ingestion.chunking import is_abbreviation
-from rag.text_utils import human_date
+from rag.text_utils import WORD_CHARS, human_date, stem
 from rag.values import Answer, Citation, Hit
 
 __all__ = ["ABSTAIN_TEXT", "AnswerParams", "Answerer"]
@@ -56,6 +56,43 @@ class AnswerParams:
 # the document creation time): a release dated 20 November 2008 that says a workshop "opened
 # today" says it opened on 20 November 2008.
 _DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def other_reports(hits: list[Hit], seen: set[str], holds, score: float) -> list[Candidate]:
+    """The first sentence for which `holds(text)` in each release of `hits` (best first) not
+    in `seen`, as citable candidates."""
+    found, seen = [], set(seen)
+    for rank, h in enumerate(hits):
+        if h.chunk.source in seen:
+            continue
+        for s in chunk_sentences(h.document, h.chunk.start, h.chunk.end):
+            text = h.document.text[s.start : s.end]
+            if holds(text):
+                found.append(Candidate(h.document, h, rank, s.start, s.end, text, score))
+                seen.add(h.chunk.source)
+                break
+    return found
+
+
+def same_report(answer: str, quotes: list[Candidate], hits: list[Hit]) -> list[Candidate]:
+    """Sentences of the other releases of `hits` that hold the (normalised) answer and restate
+    most (more than half) of the content words of the first quoted sentence: the same report
+    of the fact (news carries one story in several articles), to be cited too."""
+    from spacy.lang.en.stop_words import STOP_WORDS  # spaCy loads when first asked, not on import
+
+    def content(text: str) -> set[str]:
+        return {stem(w) for w in WORD_CHARS.findall(text) if w.lower() not in STOP_WORDS}
+
+    quoted = content(quotes[0].text)
+    if not answer or not quoted:
+        return []
+
+    def same(text: str) -> bool:
+        if f" {answer} " not in f" {normalise_answer(text)} ":
+            return False
+        return 2 * len(quoted & content(text)) > len(quoted)
+
+    return other_reports(hits, {q.doc.source for q in quotes}, same, quotes[0].score)
 
 
 def _located_first(cands: list[SpanCandidate]) -> list[SpanCandidate]:
@@ -309,6 +346,7 @@ class Answerer:
         for c in chosen:
             s0, s1 = self.sentence_of(c)
             quotes.append(Candidate(c.doc, c.hit, c.hit_rank, s0, s1, c.doc.text[s0:s1], c.prob))
+        quotes += same_report(norm, quotes, hits)
         citations = self.verified_citations(quotes)
         if not citations:  # only if offsets were corrupt: never answer uncited
             return self._abstain(question, resolved, hits, 0.0, "citation check failed", timings)

@@ -29,8 +29,8 @@ from rag.answering.answer_ranker import (
     normalise_answer,
     sentence_before,
 )
-from rag.answering.evidence import Candidate, chunk_sentences
-from rag.answering.extractive import ABSTAIN_TEXT, Answerer
+from rag.answering.evidence import Candidate
+from rag.answering.extractive import ABSTAIN_TEXT, Answerer, other_reports
 from rag.answering.roles import (
     asked_predicate,
     predicate_similarity,
@@ -501,18 +501,12 @@ def _restating(names: list[str], quote: Candidate, hits: list[Hit]) -> list[Cand
     keys = [f" {k} " for k in map(_item_key, names) if k]
     if len(keys) < 2:
         return []
-    found, seen = [], {quote.doc.source}
-    for rank, h in enumerate(hits):
-        if h.chunk.source in seen:
-            continue
-        for s in chunk_sentences(h.document, h.chunk.start, h.chunk.end):
-            sentence = h.document.text[s.start : s.end]
-            words = f" {normalise_answer(sentence)} "
-            if all(k in words for k in keys):
-                found.append(Candidate(h.document, h, rank, s.start, s.end, sentence, quote.score))
-                seen.add(h.chunk.source)
-                break
-    return found
+
+    def names_all(text: str) -> bool:
+        words = f" {normalise_answer(text)} "
+        return all(k in words for k in keys)
+
+    return other_reports(hits, {quote.doc.source}, names_all, quote.score)
 
 
 __all__ = ["ABSTAIN_TEXT", "WH_FOR_LABEL", "KindsAnswerer", "wh_question"]
