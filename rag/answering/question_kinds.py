@@ -30,7 +30,7 @@ from rag.answering.answer_ranker import (
     sentence_before,
 )
 from rag.answering.evidence import Candidate
-from rag.answering.extractive import ABSTAIN_TEXT, Answerer, other_reports
+from rag.answering.extractive import ABSTAIN_TEXT, Answerer, other_reports, same_report
 from rag.answering.roles import (
     asked_predicate,
     predicate_similarity,
@@ -39,7 +39,7 @@ from rag.answering.roles import (
 )
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
-from rag.values import Answer, Citation, Hit
+from rag.values import Answer, Hit
 
 log = logging.getLogger(__name__)
 
@@ -314,15 +314,17 @@ class KindsAnswerer:
         answer.kind = "yes_no"
         return answer
 
-    def _cite_sentence(self, best: SpanCandidate) -> tuple[Candidate, list[Citation]]:
-        """The sentence holding the span, as a quote, and its verified citation."""
+    def _quote(self, best: SpanCandidate) -> Candidate:
+        """The sentence holding the span, as a quote."""
         s0, s1 = self.answerer.sentence_of(best)
         text = best.doc.text[s0:s1]
-        quote = Candidate(best.doc, best.hit, best.hit_rank, s0, s1, text, best.prob)
-        return quote, self.answerer.verified_citations([quote])
+        return Candidate(best.doc, best.hit, best.hit_rank, s0, s1, text, best.prob)
 
     def _answer(self, verdict, best: SpanCandidate, question, resolved, hits, timings) -> Answer:
-        quote, citations = self._cite_sentence(best)
+        # The deciding sentence, and other releases' reports of it (same_report).
+        quote = self._quote(best)
+        others = same_report(normalise_answer(best.text), [quote], hits)
+        citations = self.answerer.verified_citations([quote, *others])
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
             answer=f"{verdict}. {quote.text}",
@@ -396,7 +398,7 @@ class KindsAnswerer:
                 break
         else:
             return None
-        quote, _ = self._cite_sentence(best)
+        quote = self._quote(best)
         names = [best.doc.text[s:e] for s, e in found[1]]
         citations = a.verified_citations([quote, *_restating(names, quote, hits)])
         if not citations or citations[0].source != best.doc.source:
