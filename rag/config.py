@@ -58,6 +58,9 @@ class Settings:
     max_connections: int = 200  # concurrent connections/requests; past it 503
     allowed_origins: tuple[str, ...] = ()  # other origins whose pages may write ("*" = any)
     background_write_chars: int = 100_000  # larger POSTed documents: 202 + a job (0 = never)
+    # Questions answered at once (the rest wait their turn): enough to keep every core busy
+    # while one waits on another, few enough that they do not thrash the GIL. 0 = 2 per core.
+    ask_workers: int = 0
     log_level: str = "INFO"
     # Optional generated answers through an OpenAI-compatible chat API (rag.answering.generation).
     llm_base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama); "" = extractive only
@@ -115,6 +118,7 @@ class Settings:
                 for o in _env("RAG_ALLOWED_ORIGINS", "").split(",")
                 if o.strip()
             ),
+            ask_workers=int(_env("RAG_ASK_WORKERS", str(cls.ask_workers))),
             log_level=_env("RAG_LOG_LEVEL", "INFO").upper(),
             llm_base_url=_env("RAG_LLM_BASE_URL", ""),
             llm_model=_env("RAG_LLM_MODEL", cls.llm_model),

@@ -675,3 +675,47 @@ def test_concurrent_asks_with_adds_and_deletes(client: TestClient) -> None:
         assert_error(client.get(f"/api/documents/quokka-{i}.txt"), 404)
     answer = client.post("/api/ask", json={"question": quokka_question(3)}).json()
     assert "24" in answer["answer"] and answer["citations"][0]["source"] == "quokka-3.txt"
+
+
+def test_questions_past_ask_workers_wait_their_turn() -> None:
+    """With RAG_ASK_WORKERS=N, at most N questions are answered at once; the others queue
+    (they are not refused) and are all answered."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    import anyio
+
+    from rag.config import Settings
+    from rag.http.deps import ask_limiter, run_ask
+
+    def most_at_once(workers: int, asks: int) -> tuple[int, int]:
+        running, peak, done = [0], [0], []
+        lock = threading.Lock()
+
+        def answer(i: int) -> int:
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return i
+
+        async def main() -> None:
+            app = SimpleNamespace(state=SimpleNamespace())
+            app.state.ask_limiter = ask_limiter(Settings(ask_workers=workers))
+            request = SimpleNamespace(app=app)
+
+            async def one(i: int) -> None:
+                done.append(await run_ask(request, answer, i))
+
+            async with anyio.create_task_group() as tg:
+                for i in range(asks):
+                    tg.start_soon(one, i)
+
+        anyio.run(main)
+        return peak[0], len(done)
+
+    assert most_at_once(1, 4) == (1, 4)
+    assert most_at_once(3, 6) == (3, 6)

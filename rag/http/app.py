@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import (
     JSONResponse,
     Response,
@@ -36,10 +35,12 @@ from rag.http import pages as api_pages
 from rag.http.deps import (
     NotReady,
     ServiceState,
+    ask_limiter,
     check_question,
     get_state,
     ready_engine,
     require_read,
+    run_ask,
 )
 from rag.http.documents import router as documents_router
 from rag.http.errors import install_error_handlers
@@ -138,9 +139,9 @@ def _answer(
     dependencies=[Depends(require_read)],
     responses={200: {"model": AskResponse}, **error_docs()},
 )
-def ask(body: AskRequest, request: Request, engine: ReadyEngine) -> JSONResponse:
+async def ask(body: AskRequest, request: Request, engine: ReadyEngine) -> JSONResponse:
     """Answer a question with numbered citations (or abstain when the releases do not say)."""
-    return JSONResponse(_answer(request, body, engine))
+    return JSONResponse(await run_ask(request, _answer, request, body, engine))
 
 
 def _sse(event: str, data: Any) -> str:
@@ -166,7 +167,7 @@ async def ask_stream(body: AskRequest, request: Request, engine: ReadyEngine) ->
 
     With an LLM configured, the `token` events are the model's raw text as it arrives, the
     `citations` event is empty, and `done` carries the checked answer (which may differ)."""
-    extractive = await run_in_threadpool(_answer, request, body, engine, False)
+    extractive = await run_ask(request, _answer, request, body, engine, False)
     generator = engine.generator
     metrics = request.app.state.metrics
 
@@ -252,6 +253,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.service = ServiceState(settings=settings, engine=engine or Engine(settings))
     app.state.metrics = Metrics()
     app.state.jobs = JobRunner(app.state.service.engine)  # large writes, in the background
+    app.state.ask_limiter = ask_limiter(settings)
     install_error_handlers(app)
     api_pages.install(app)  # /, /favicon.ico, /docs, /redoc; response examples
     api_openapi.install(app, settings)  # after anything else that adjusts the document

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -15,6 +18,8 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.errors import RagError, Unauthorized, ValidationFailed
 from rag.ingestion.names import NON_BLANK_PATTERN
+
+T = TypeVar("T")
 
 
 class NotReady(RagError):
@@ -34,6 +39,16 @@ class ServiceState:
 
 def get_state(request: Request) -> ServiceState:
     return request.app.state.service
+
+
+async def run_ask(request: Request, fn: Callable[..., T], *args) -> T:
+    """`fn(*args)` in a worker thread, at most `settings.ask_workers` at once: past that,
+    concurrent questions queue here rather than contend for the cores and the GIL."""
+    return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.ask_limiter)
+
+
+def ask_limiter(settings: Settings) -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(settings.ask_workers or 2 * (os.cpu_count() or 1))
 
 
 async def ready_engine(request: Request) -> Engine:

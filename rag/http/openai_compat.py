@@ -14,13 +14,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.engine import Engine
 from rag.errors import ValidationFailed
-from rag.http.deps import check_question, get_state, ready_engine, require_read
+from rag.http.deps import check_question, get_state, ready_engine, require_read, run_ask
 from rag.http.models import MAX_MESSAGE_CHARS, Text, error_docs
 from rag.values import Answer
 
@@ -150,7 +149,7 @@ async def chat_completions(body: ChatRequest, request: Request, engine: ReadyEng
     """Answer the last user message, with the earlier messages as history."""
     question, history = question_and_history(body.messages)
     question = check_question(question, get_state(request).settings)
-    answer = await run_in_threadpool(engine.ask, question, None, None, history or None)
+    answer = await run_ask(request, engine.ask, question, None, None, history or None)
     request.app.state.metrics.answers.labels(str(answer.abstained).lower()).inc()
     reply = reply_text(answer)
     cid = f"chatcmpl-{uuid.uuid4().hex}"
