@@ -229,6 +229,9 @@ def test_answers_read_as_a_person_would(capsys: pytest.CaptureFixture[str]) -> N
     assert lines[1] == "(confidence 0.31)  (low: check the quote)"
     title = "International co-operation to fight drug trafficking"
     assert lines[2] == f"[1] {title} (17 July 2008, Vienna) — {VIENNA}"
+    undated = {**citation, "date": "", "place": "", "source": "news.jsonl:tech/060"}
+    ui.print_answer({**answer, "citations": [undated]}, VIENNA_Q)
+    assert capsys.readouterr().out.splitlines()[2] == f"[1] {title} — news.jsonl:tech/060"
     refusal = {
         "answer": "The releases don't say. (no release is about or mentions Berlin.)",
         "abstained": True,

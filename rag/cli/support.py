@@ -238,7 +238,8 @@ def print_answer(
     for c in answer.get("citations", []):
         page = page_of(c["source"], c["start"]) if page_of else ""
         when = ", ".join(x for x in (human_date(c.get("date", "")), c.get("place", "")) if x)
-        print(f"[{c['n']}] {c['title']} ({when}) — {c['source']}{page}")
+        dated = f" ({when})" if when else ""  # a release without date or place: no "()"
+        print(f"[{c['n']}] {c['title']}{dated} — {c['source']}{page}")
         print(f"    “{c['quote']}”")
     related = answer.get("related") or []
     if answer.get("abstained") and related:
@@ -248,5 +249,6 @@ def print_answer(
             if r["source"] in seen:
                 continue
             seen.add(r["source"])
-            print(f"  - {r['title']} ({human_date(r.get('date', ''))}) — {r['source']}")
+            when = human_date(r.get("date", ""))
+            print(f"  - {r['title']}{f' ({when})' if when else ''} — {r['source']}")
             print(f"    {snippet(r['quote'], question, 200)}")
