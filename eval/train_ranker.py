@@ -46,6 +46,8 @@ log = logging.getLogger("train_ranker")
 UNANSWERABLE_SHARE = 1 / 6
 THRESHOLDS = tuple(round(0.15 + 0.05 * i, 2) for i in range(11))  # 0.15 ... 0.65
 CV_FOLDS = 5
+# Inverse regularisation strengths the cross-validation chooses from, for each model.
+REGULARISATION = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
 def answer_label(doc, start: int, end: int) -> str:
@@ -122,16 +124,42 @@ def collect(engine, articles, top_k: int = 5, *, without_gold: bool = False):
     return np.array(rows), np.array(labels), np.array(groups), len(questions)
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> dict:
+def _logistic(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, c: float = 1.0
+) -> dict:
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=1.0, max_iter=2000)
+    clf = LogisticRegression(C=c, max_iter=2000)
     clf.fit(x, y, sample_weight=weight)
     return {
-        "coef": [round(float(c), 6) for c in clf.coef_[0]],
+        "coef": [round(float(v), 6) for v in clf.coef_[0]],
         "intercept": round(float(clf.intercept_[0]), 6),
+        "C": c,
         "model": clf,
     }
+
+
+def _regularisation(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, weight: np.ndarray | None = None
+) -> tuple[float, list[dict]]:
+    """The inverse regularisation strength C of REGULARISATION with the lowest (weighted)
+    log-loss on held-out questions (CV_FOLDS folds by question id, as the threshold's), and
+    the table; of equal ones the smaller C (the stronger pull towards 0.5)."""
+    from sklearn.metrics import log_loss
+
+    weight = np.ones(len(y)) if weight is None else weight
+    fold = groups % CV_FOLDS
+    table = []
+    for c in REGULARISATION:
+        p = np.zeros(len(y))
+        for k in range(CV_FOLDS):
+            held = fold == k
+            p[held] = _logistic(x[~held], y[~held], weight[~held], c)["model"].predict_proba(
+                x[held]
+            )[:, 1]
+        table.append({"C": c, "log_loss": round(float(log_loss(y, p, sample_weight=weight)), 5)})
+    best = min(table, key=lambda r: (r["log_loss"], r["C"]))
+    return best["C"], table
 
 
 def _tops(rank_p: np.ndarray, groups: np.ndarray) -> dict[int, int]:
@@ -165,6 +193,8 @@ def _threshold_by_cross_validation(
     yr: np.ndarray,
     groups_r: np.ndarray,
     n_questions: int,
+    c_rank: float = 1.0,
+    c_conf: float = 1.0,
 ) -> list[dict]:
     """Answer accuracy at each candidate threshold, every question scored by models fitted on
     the other folds' questions (both models; folds by question, so a question's two versions
@@ -176,8 +206,8 @@ def _threshold_by_cross_validation(
         held = set(ids[ids % CV_FOLDS == fold].tolist())
         fit = ~np.isin(groups, list(held))
         fit_r = ~np.isin(groups_r, list(held))
-        rank = _logistic(z[fit], y[fit, 0])["model"]
-        cmodel = _confidence_model(z[fit], y[fit, 1], zr[fit_r], yr[fit_r, 1])["model"]
+        rank = _logistic(z[fit], y[fit, 0], c=c_rank)["model"]
+        cmodel = _confidence_model(z[fit], y[fit, 1], zr[fit_r], yr[fit_r, 1], c_conf)["model"]
         for zz, yy, gg, c_out, r_out in (
             (z, y, groups, conf, right),
             (zr, yr, groups_r, conf_r, right_r),
@@ -200,13 +230,17 @@ def _threshold_by_cross_validation(
     ]
 
 
-def _confidence_model(z, ok, zr, ok_r) -> dict:
+def _removed_weight(n: int, n_removed: int) -> np.ndarray:
+    """Row weights that make the paragraph-removed questions UNANSWERABLE_SHARE of all."""
+    share = UNANSWERABLE_SHARE / (1 - UNANSWERABLE_SHARE)
+    return np.concatenate([np.ones(n), np.full(n_removed, share)])
+
+
+def _confidence_model(z, ok, zr, ok_r, c: float = 1.0) -> dict:
     """The confidence model: P(F1 >= 0.5) over the spans of both versions of the questions,
     the paragraph-removed ones weighted to be UNANSWERABLE_SHARE of the questions."""
-    weight = np.concatenate(
-        [np.ones(len(ok)), np.full(len(ok_r), UNANSWERABLE_SHARE / (1 - UNANSWERABLE_SHARE))]
-    )
-    return _logistic(np.vstack([z, zr]), np.concatenate([ok, ok_r]), weight)
+    weight = _removed_weight(len(ok), len(ok_r))
+    return _logistic(np.vstack([z, zr]), np.concatenate([ok, ok_r]), weight, c)
 
 
 def _reliability(conf: np.ndarray, right: np.ndarray, exact: np.ndarray) -> list[dict]:
@@ -239,10 +273,20 @@ def fit_ranker(
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z, zr = (x - mean) / scale, (xr - mean) / scale
-    rank = _logistic(z, y[:, 0])
-    conf = _confidence_model(z, y[:, 1], zr, yr[:, 1])
+    # Each model's regularisation by held-out log-loss, then the models on all of calib.
+    c_rank, rank_cv = _regularisation(z, y[:, 0], groups)
+    c_conf, conf_cv = _regularisation(
+        np.vstack([z, zr]),
+        np.concatenate([y[:, 1], yr[:, 1]]),
+        np.concatenate([groups, groups_r]),
+        _removed_weight(len(y), len(yr)),
+    )
+    rank = _logistic(z, y[:, 0], c=c_rank)
+    conf = _confidence_model(z, y[:, 1], zr, yr[:, 1], c_conf)
     rank_model, conf_model = rank.pop("model"), conf.pop("model")
-    by_threshold = _threshold_by_cross_validation(z, y, groups, zr, yr, groups_r, n_questions)
+    by_threshold = _threshold_by_cross_validation(
+        z, y, groups, zr, yr, groups_r, n_questions, c_rank, c_conf
+    )
     # The best accuracy; of equal ones the highest threshold (fewer answers, as right).
     threshold = max(by_threshold, key=lambda r: (r["answer_accuracy"], r["threshold"]))["threshold"]
 
@@ -266,6 +310,7 @@ def fit_ranker(
             "candidates_without_paragraph": len(yr),
             "unanswerable_share": round(UNANSWERABLE_SHARE, 4),
             "threshold_cv": by_threshold,
+            "regularisation_cv": {"rank": rank_cv, "confidence": conf_cv},
             "em_top": round(float(top_y[:, 0].sum() / n_questions), 4),
             "answered": round(float(answered.sum() / n_questions), 4),
             "right_answered_only": round(float(top_y[answered, 1].mean()), 4)

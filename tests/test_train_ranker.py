@@ -57,3 +57,21 @@ def test_fit_ranker_lowers_confidence_where_no_passage_holds_the_answer() -> Non
     # And the two reliability tables say why: confidence is high only with the answer there.
     high = [b for b in calib["reliability_without_paragraph"] if b["bin"] in ("0.7-0.9", "0.9-1.0")]
     assert sum(b["answers"] for b in high) < 0.3 * 300
+
+
+def test_regularisation_is_chosen_by_held_out_log_loss() -> None:
+    """Features that carry nothing: the strongest pull towards the base rate wins held out.
+    A feature that carries the label: a weaker one, and the table lists every C tried."""
+    from eval.train_ranker import REGULARISATION, _regularisation
+
+    rng = np.random.default_rng(5)
+    groups = np.repeat(np.arange(200), 4)
+    noise = rng.normal(size=(800, 6))
+    label = (rng.random(800) < 0.3).astype(float)
+    c_noise, table = _regularisation(noise, label, groups)
+    assert c_noise == min(REGULARISATION)
+    assert [r["C"] for r in table] == list(REGULARISATION)
+    signal = noise.copy()
+    signal[:, 0] += 3.0 * label
+    c_signal, _ = _regularisation(signal, label, groups)
+    assert c_signal > min(REGULARISATION)
