@@ -83,14 +83,60 @@ def without_answer_sentence(paragraph: str, answer_start: int, answer: str) -> s
     return rest
 
 
-def build_features(tokenizer, articles, rng: random.Random, answerless: bool = False):
-    """(input_ids, attention, token_type, start, end) per window, answers as token positions."""
+def retrieved_negatives(articles) -> dict[str, str]:
+    """Question id -> the paragraph the product's own retrieval (hybrid search, the sentence
+    re-rank) ranks first among those that are not the question's own and hold none of its
+    answers, over the paragraphs of `articles` only: the passage on the subject, without the
+    answer, that the reader will be handed beside the right one."""
+    from eval.bench import temp_engine
+
+    texts = {f"{q.article:03d}-{q.paragraph:03d}": "" for a in articles for q in a.questions}
+    records = []
+    for art in articles:
+        article = art.questions[0].article if art.questions else -1
+        for pi, text in enumerate(art.paragraphs):
+            texts[f"{article:03d}-{pi:03d}"] = text
+            records.append({"id": f"{article:03d}-{pi:03d}", "title": art.title, "text": text})
+    lines = "\n".join(json.dumps(r) for r in records) + "\n"
+    out = {}
+    with temp_engine("rag-negatives-", lambda src: (src / "squad.jsonl").write_text(lines)) as (
+        engine,
+        _,
+        _,
+    ):
+        for art in articles:
+            for q in art.questions:
+                own = f"{q.article:03d}-{q.paragraph:03d}"
+                answers = [a.lower() for a in q.answers]
+                for hit in engine.search(q.question, 5):
+                    pid = hit.chunk.source.split(":", 1)[1]
+                    text = texts[pid]
+                    if pid != own and not any(a in text.lower() for a in answers):
+                        out[q.qid] = text
+                        break
+    return out
+
+
+def build_features(
+    tokenizer,
+    articles,
+    rng: random.Random,
+    answerless: bool = False,
+    negatives: dict[str, str] | None = None,
+):
+    """(input_ids, attention, token_type, start, end) per window, answers as token positions.
+    Every second question is also read against a paragraph without its answer, labelled "no
+    answer": from `negatives` when given (retrieved_negatives), else another paragraph of the
+    same article drawn at random."""
     feats = []
     for art in articles:
         for qi, q in enumerate(art.questions):
             paragraph = art.paragraphs[q.paragraph]
             pairs = [(paragraph, q.answer_starts[0], q.answers[0])]
-            if qi % 2 == 0 and len(art.paragraphs) > 1:
+            if qi % 2 == 0 and negatives is not None:
+                if q.qid in negatives:
+                    pairs.append((negatives[q.qid], -1, ""))
+            elif qi % 2 == 0 and len(art.paragraphs) > 1:
                 other = rng.choice([i for i in range(len(art.paragraphs)) if i != q.paragraph])
                 pairs.append((art.paragraphs[other], -1, ""))
             if qi % 2 == 1 and answerless:
@@ -178,7 +224,10 @@ def train(args: argparse.Namespace) -> dict:
     train_articles = load_articles(args.data, "train")
     if args.limit:
         train_articles = train_articles[: args.limit]
-    feats = build_features(tokenizer, train_articles, rng, answerless=args.answerless)
+    negatives = retrieved_negatives(train_articles) if args.retrieved_negatives else None
+    feats = build_features(
+        tokenizer, train_articles, rng, answerless=args.answerless, negatives=negatives
+    )
     # Phase 1 (optional): one pass over cloze questions made from news (eval.synthetic_qa);
     # phase 2: the SQuAD train articles, `epochs` times. One learning-rate schedule over both.
     phases = []
@@ -306,6 +355,12 @@ def main() -> None:
         "--answerless",
         action="store_true",
         help="also train on paragraphs with the answer's sentence taken out, as 'no answer'",
+    )
+    ap.add_argument(
+        "--retrieved-negatives",
+        action="store_true",
+        help="'no answer' paragraphs from the product's retrieval over the train articles "
+        "(the best-ranked one that is not the question's own) instead of random ones",
     )
     ap.add_argument("--eval-limit", type=int, default=0, help="score only N questions")
     ap.add_argument(
