@@ -5,8 +5,10 @@ Retrieval finds the passages (with the question's year/place constraints); the s
 scores each span with
 a model trained on held-out data, whose probability is the answer's `confidence`. The answer is
 the best span and citation 1 quotes the sentence holding it, checked verbatim against the
-release text at [start, end). When no span is likely enough to be right, or the question's
-year/place matches no release, the answer abstains and lists the closest passages.
+release text at [start, end); other retrieved releases that report the same (a sentence holding
+the answer and most of the quoted sentence's words) are cited after it. When no span is likely
+enough to be right, or the question's year/place matches no release, the answer abstains and
+lists the closest passages.
 """
 
 from __future__ import annotations

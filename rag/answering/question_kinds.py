@@ -12,10 +12,12 @@ or when neither it nor the sentence before restates the asked verb (rag.answerin
 bridge was opened by Keith Brown" does not say whether he paid for it). The deciding sentence
 is quoted and cited.
 
-Lists: the question is read against the best passage of each of many retrieved releases (not
-only the top passages), and every release whose best span is likely enough becomes an item:
-the span, with the release's title, date and place, and its own citation; items with the same
-text are merged.
+Lists: when one sentence states the list (an answer the ranker believes at least half as much
+as its best is an item of a coordination), its items are the list, citing that sentence and
+every other retrieved release with a sentence naming all of them. Otherwise the question is
+read against the best passage of each of many retrieved releases (not only the top passages),
+and every release whose best span is likely enough becomes an item: the span, with the
+release's title, date and place, and its own citation; items with the same text are merged.
 """
 
 from __future__ import annotations
