@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -719,3 +720,5 @@ def test_questions_past_ask_workers_wait_their_turn() -> None:
 
     assert most_at_once(1, 4) == (1, 4)
     assert most_at_once(3, 6) == (3, 6)
+    # 0 (the default) or a value below it: two per core, never an error at startup.
+    assert ask_limiter(Settings(ask_workers=-1)).total_tokens == 2 * (os.cpu_count() or 1)

@@ -48,7 +48,9 @@ async def run_ask(request: Request, fn: Callable[..., T], *args) -> T:
 
 
 def ask_limiter(settings: Settings) -> anyio.CapacityLimiter:
-    return anyio.CapacityLimiter(settings.ask_workers or 2 * (os.cpu_count() or 1))
+    """RAG_ASK_WORKERS when positive; else (0, or a value below) two per core."""
+    workers = settings.ask_workers if settings.ask_workers > 0 else 2 * (os.cpu_count() or 1)
+    return anyio.CapacityLimiter(workers)
 
 
 async def ready_engine(request: Request) -> Engine:
