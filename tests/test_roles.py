@@ -39,14 +39,22 @@ def test_a_sentence_with_the_roles_the_other_way_round(annotator, sentence, reve
 
 
 @pytest.mark.model
-def test_yes_is_not_said_when_the_release_has_the_roles_reversed(tmp_path) -> None:
+def test_no_when_the_release_has_the_roles_reversed(tmp_path) -> None:
+    """Another participant in the asked agent's role fills the slot: "No", quoting it."""
     text = (
         "Second seed Andre Agassi suffered a comprehensive defeat by Jurgen Melzer in the "
         "quarter-finals of the SAP Open in San Jose. The Austrian won 6-3 6-1."
     )
     answer = one_release_engine(tmp_path, "tennis.txt", "Agassi out", text).ask(QUESTION)
     assert answer.kind == "yes_no"
-    assert not answer.answer.startswith("Yes")
+    assert answer.answer.startswith("No.")
+    assert "defeat by Jurgen Melzer" in answer.citations[0].quote
+    # The same release, the roles as asked: "Yes".
+    assert (
+        one_release_engine(tmp_path / "won", "tennis.txt", "Melzer wins", text)
+        .ask("Did Jurgen Melzer beat Andre Agassi in the quarter-final?")
+        .answer.startswith("Yes.")
+    )
 
 
 BRIDGE = (
@@ -68,7 +76,6 @@ def test_no_needs_another_filler_of_the_asked_slot(tmp_path) -> None:
     assert unsaid.kind == "yes_no" and unsaid.abstained
 
 
-@pytest.mark.model
 @pytest.mark.model
 def test_yes_needs_the_asked_verb(tmp_path) -> None:
     """The release says who opened the bridge, not who paid for or designed it: no "Yes" to

@@ -6,11 +6,11 @@ giving the fact question the releases can answer ("Who did fund the Astana meeti
 reader answers it; the answer is "Yes" when the answer span (or a span of the same release the
 ranker nearly as much believes) contains the focus, "No" when an answer above the threshold
 fills the same slot with something else ("Norway and Belgium"), and "The releases don't say"
-otherwise, or when the sentence holds the question's participants in other roles
-(rag.answering.roles: "Agassi suffered a defeat by Melzer" does not say Agassi beat Melzer),
-or when neither it nor the sentence before restates the asked verb (rag.answering.roles: "the
-bridge was opened by Keith Brown" does not say whether he paid for it). The deciding sentence
-is quoted and cited.
+otherwise. A sentence holding the question's participants in other roles says "No" too
+(rag.answering.roles: "Agassi suffered a defeat by Melzer": another agent of the asked verb).
+"The releases don't say" also when neither that sentence nor the one before restates the asked
+verb (rag.answering.roles: "the bridge was opened by Keith Brown" does not say whether he paid
+for it). The deciding sentence is quoted and cited.
 
 Lists: when one sentence states the list (an answer the ranker believes at least half as much
 as its best is an item of a coordination), its items are the list, citing that sentence and
@@ -249,16 +249,10 @@ class KindsAnswerer:
                 stating = [best] if target in whole else []
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
-            # sentence names the focus, but with the roles the other way round.
-            return self._declined(
-                question,
-                resolved,
-                hits,
-                stating[0].prob,
-                "the release has them in other roles",
-                timings,
-            )
-        if stating:
+            # sentence names the focus, but another participant holds the asked agent's role:
+            # a conflicting filler of the same slot, as another funder would be.
+            verdict, best = "No", stating[0]
+        elif stating:
             verdict, best = "Yes", stating[0]
         elif best.prob >= a.threshold and focus.label_ and self._filler_label(best) == focus.label_:
             # "No": the slot holds another entity of the focus's kind (another funder, date,
