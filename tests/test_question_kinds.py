@@ -62,14 +62,10 @@ def test_yes_no_no_when_the_release_names_other_funders(real_engine) -> None:
     _verbatim(real_engine, answer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: asked 'Who financed the 2008 Vienna conference?', the reader reads 'It "
-    "was financed by ...' as the previous sentence's 'OSCE Permanent Council', so the engine "
-    "declines (no longer a confident wrong No: "
-    "test_no_is_never_said_of_a_named_focus_in_another_role)",
-)
 def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
+    """The reader fills "Who was the conference financed by?" with the previous sentence's
+    "OSCE Permanent Council"; "It was financed by ... Japan" (the pronoun named in the
+    sentence before) states Japan in the asked role."""
     answer = real_engine.ask("Was the 2008 Vienna conference financed by Japan?")
     assert answer.kind == "yes_no"
     assert answer.answer.startswith("Yes.")

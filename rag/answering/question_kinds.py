@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from rag.answering.answer_ranker import (
     SpanCandidate,
@@ -31,13 +32,14 @@ from rag.answering.answer_ranker import (
     normalise_answer,
     sentence_before,
 )
-from rag.answering.evidence import Candidate
+from rag.answering.evidence import Candidate, chunk_sentences
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer, other_reports, same_report
 from rag.answering.roles import (
     asked_predicate,
     predicate_similarity,
     predicate_threshold,
     roles_reversed,
+    stated_in_role,
 )
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
@@ -247,6 +249,14 @@ class KindsAnswerer:
             if found is not None:
                 whole = normalise_answer(best.doc.text[found[0][0] : found[0][1]])
                 stating = [best] if target in whole else []
+        predicate = asked_predicate(doc)
+        if stating and predicate is not None and not self._restates(doc, predicate, stating[0]):
+            stating = []  # the focus, named where nothing restates the asked verb
+        if not stating and best.prob >= a.threshold:
+            # The reader may take another name near the deciding sentence for the filler (the
+            # sayer of "Mr Straw said the US had agreed ..."): a sentence of its passage that
+            # parses with the focus in its asked role is as good.
+            stating = self._stated_in_role(doc, focus, best)
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
             # sentence names the focus, but another participant holds the asked agent's role:
@@ -264,7 +274,6 @@ class KindsAnswerer:
             return self._declined(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
-        predicate = asked_predicate(doc)
         if predicate is not None and not self._restates(doc, predicate, best):
             reason = f"no passage says '{predicate}' or the like"
             return self._declined(question, resolved, hits, best.prob, reason, timings)
@@ -299,6 +308,37 @@ class KindsAnswerer:
         return (
             predicate_similarity(question_doc, predicate, docs, annotator.word_vectors) >= threshold
         )
+
+    def _stated_in_role(self, question_doc, focus, best: SpanCandidate) -> list[SpanCandidate]:
+        """[the focus where a sentence of the best span's passage states it in its asked role],
+        or []: a span of the focus's text in the first such sentence."""
+        annotator = self.answerer.annotator
+        predicate = asked_predicate(question_doc)
+        embedder = annotator.embedder
+        threshold = (
+            predicate_threshold(getattr(embedder, "base_name", embedder.name))
+            if embedder is not None
+            else None
+        )
+        if predicate is None or threshold is None:
+            return []
+        chunk, text = best.hit.chunk, best.doc.text
+        sentences = chunk_sentences(best.doc, chunk.start, chunk.end)
+        for i, sent in enumerate(sentences):
+            if focus.text.lower() not in text[sent.start : sent.end].lower():
+                continue
+            parsed = annotator.parse(text[sent.start : sent.end], entities=False)
+            before = frozenset()
+            if i:
+                prior = annotator.parse(text[sentences[i - 1].start : sent.start], entities=False)
+                before = frozenset(t.lemma_.lower() for t in prior)
+            found = stated_in_role(
+                focus, parsed, predicate, annotator.word_vectors, threshold, before
+            )
+            if found is not None:
+                start, end = sent.start + found[0], sent.start + found[1]
+                return [replace(best, start=start, end=end, text=text[start:end])]
+        return []
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(cand)
