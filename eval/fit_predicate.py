@@ -9,6 +9,14 @@ yes/no answers measure it (rag.answering.roles.predicate_similarity). The bound 
 `--quantile` of those similarities: the share of answering sentences that restate their
 question's verb less closely than that, and would be declined. The `calib` split reports how
 many answering sentences pass and how many other sentences of the same paragraphs pass too.
+The slot bound (rag.answering.slots) is fitted the same way, one level finer: for each such
+question whose gold answer is an agent or patient of a verb in its sentence, how closely that
+verb restates the question's verbs (rag.answering.slots.restatement: "help pay" against
+"provided financial support"). The `--slot-quantile` of those, the median, is
+`slot_threshold`: a slot read off the parse alone, without the reader's span, decides a yes/no
+answer, so its verb must restate the asked one as closely as the typical answer's verb does.
+On `calib`, the share of the other arguments' verbs in the same paragraphs that pass is
+reported.
 Writes rag/models/predicate.json. Deterministic: every qualifying question in file order.
 """
 
@@ -25,7 +33,15 @@ from tqdm import tqdm
 
 from eval.squad_data import DEFAULT_SQUAD, load_articles
 from rag.answering.question_analysis import SPACY_PACKAGE, Annotator
-from rag.answering.roles import PREDICATE_MODEL, asked_predicate, predicate_similarity
+from rag.answering.roles import (
+    PREDICATE_MODEL,
+    asked_predicate,
+    governing_verb,
+    predicate_similarity,
+    predicate_token,
+    role_of,
+)
+from rag.answering.slots import restatement, verb_phrase
 from rag.config import DEFAULT_MODEL, Settings
 from rag.embedders.base import make_embedder
 
@@ -64,10 +80,56 @@ def similarities(
     return answering, other
 
 
+def slot_similarities(
+    data: Path, split: str, annotator: Annotator, limit: int
+) -> tuple[list[float], list[float]]:
+    """(the answer's verb's, the other arguments' verbs') phrase similarity to the question's
+    verb phrase, over questions whose gold answer is an agent or patient of a verb."""
+    nlp = annotator.nlp
+    answering, other = [], []
+    questions = [(a, q) for a in load_articles(data, split) for q in a.questions]
+    done = 0
+    with tqdm(total=limit, desc=f"{split} slots", unit="q", disable=None) as bar:
+        for article, q in questions:
+            if done >= limit:
+                break
+            verb = predicate_token(annotator.parse(q.question))
+            if verb is None:
+                continue
+            paragraph = article.paragraphs[q.paragraph]
+            start, end = q.answer_starts[0], q.answer_starts[0] + len(q.answers[0])
+            gold_verb, others = None, []
+            for sent in nlp(paragraph).sents:
+                doc = annotator.parse(sent.text, entities=False)
+                if sent.start_char <= start < sent.end_char:
+                    a0 = start - sent.start_char
+                    span = doc.char_span(a0, end - sent.start_char, alignment_mode="expand")
+                    if span is not None and role_of(span.root):
+                        gold_verb = governing_verb(span.root)
+                    continue
+                for chunk in doc.noun_chunks:
+                    found = governing_verb(chunk.root) if role_of(chunk.root) else None
+                    if found is not None:
+                        others.append(found)
+            if gold_verb is None:
+                continue
+            asked = verb_phrase(verb)
+            answering.append(restatement(annotator.word_vectors, asked, gold_verb))
+            other.extend(restatement(annotator.word_vectors, asked, o) for o in others)
+            done += 1
+            bar.update()
+    return answering, other
+
+
+def _share(values: list[float], threshold: float) -> float:
+    return round(float(np.mean(np.array(values) >= threshold)), 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.fit_predicate", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_SQUAD)
     parser.add_argument("--quantile", type=float, default=0.1)
+    parser.add_argument("--slot-quantile", type=float, default=0.5)
     parser.add_argument("--questions", type=int, default=1500, help="per split, at most")
     parser.add_argument("--out", type=Path, default=PREDICATE_MODEL)
     args = parser.parse_args(argv)
@@ -78,18 +140,28 @@ def main(argv: list[str] | None = None) -> int:
     answering, _ = similarities(args.data, "train", annotator, args.questions)
     threshold = float(np.quantile(answering, args.quantile))
     calib, calib_other = similarities(args.data, "calib", annotator, args.questions)
+    slots, _ = slot_similarities(args.data, "train", annotator, args.questions)
+    slot_threshold = float(np.quantile(slots, args.slot_quantile))
+    calib_slots, calib_verbs = slot_similarities(args.data, "calib", annotator, args.questions)
     model = {
         "threshold": round(threshold, 4),
+        "slot_threshold": round(slot_threshold, 4),
         "quantile": args.quantile,
+        "slot_quantile": args.slot_quantile,
         "embedding_model": DEFAULT_MODEL,
         "embedding_backend": settings.evidence_backend,
         "spacy": SPACY_PACKAGE,
-        "fitted_on": f"SQuAD v1.1 {args.data.name}, train split, {len(answering)} questions",
+        "fitted_on": f"SQuAD v1.1 {args.data.name}, train split, {len(answering)} questions "
+        f"({len(slots)} for the slot bound)",
         "calib": {
             "questions": len(calib),
-            "answering_sentences_passing": round(float(np.mean(np.array(calib) >= threshold)), 3),
+            "answering_sentences_passing": _share(calib, threshold),
             "other_sentences": len(calib_other),
-            "other_sentences_passing": round(float(np.mean(np.array(calib_other) >= threshold)), 3),
+            "other_sentences_passing": _share(calib_other, threshold),
+            "slot_questions": len(calib_slots),
+            "answer_verbs_passing": _share(calib_slots, slot_threshold),
+            "other_verbs": len(calib_verbs),
+            "other_verbs_passing": _share(calib_verbs, slot_threshold),
         },
     }
     args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")

@@ -11,7 +11,6 @@ from rag.answering.roles import (
     predicate_threshold,
     question_roles,
     roles_reversed,
-    stated_in_role,
 )
 from tests.conftest import one_release_engine
 
@@ -125,42 +124,6 @@ def test_no_when_a_list_of_other_countries_fills_the_slot(tmp_path) -> None:
     assert answer.kind == "yes_no" and answer.answer.startswith("No.")
     assert "Norway and Denmark" in answer.citations[0].quote
     assert engine.ask("Did Denmark fund the Oslo wind summit?").answer.startswith("Yes.")
-
-
-AGREED_QUESTION = "Did the US agree to free the four British men it was holding?"
-
-
-@pytest.fixture(scope="module")
-def word_annotator() -> Annotator:
-    """An annotator with the word embeddings the verb bound was fitted with."""
-    from rag.config import DEFAULT_MODEL, Settings
-    from rag.embedders.base import make_embedder
-
-    return Annotator(make_embedder(DEFAULT_MODEL, 64, Settings().evidence_backend))
-
-
-@pytest.mark.model
-@pytest.mark.parametrize(
-    ("sentence", "stated"),
-    [
-        ('Mr Straw said the US had agreed to release the four after "intensive talks".', True),
-        ("Mr Straw said the US had not agreed to release the four.", False),  # negated
-        ("The men were held by the US for almost three years.", False),  # another verb
-        ("He said the US had agreed to a review of its trade tariffs.", False),  # another fact
-    ],
-)
-def test_the_focus_stated_in_its_asked_role(word_annotator, sentence, stated) -> None:
-    from rag.config import DEFAULT_MODEL
-
-    question = word_annotator.parse(AGREED_QUESTION)
-    focus = next(e for e in question.ents if e.text.endswith("US"))
-    threshold = predicate_threshold(DEFAULT_MODEL)
-    assert threshold is not None
-    parsed = word_annotator.parse(sentence, entities=False)
-    found = stated_in_role(focus, parsed, "agree", word_annotator.word_vectors, threshold)
-    assert (found is not None) is stated
-    if stated:
-        assert sentence[found[0] : found[1]] == "US"
 
 
 @pytest.mark.model

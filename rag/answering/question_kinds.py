@@ -39,8 +39,8 @@ from rag.answering.roles import (
     predicate_similarity,
     predicate_threshold,
     roles_reversed,
-    stated_in_role,
 )
+from rag.answering.slots import SlotReader, asked_slot
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
 from rag.values import Answer, Hit
@@ -201,6 +201,9 @@ def wh_question(doc, focus) -> str:
     return f"{front} {' '.join(words)}?"
 
 
+_LOOK_BACK = 1000  # characters before a passage searched for the sentence before its first
+
+
 class KindsAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
@@ -252,11 +255,12 @@ class KindsAnswerer:
         predicate = asked_predicate(doc)
         if stating and predicate is not None and not self._restates(doc, predicate, stating[0]):
             stating = []  # the focus, named where nothing restates the asked verb
-        if not stating and best.prob >= a.threshold:
-            # The reader may take another name near the deciding sentence for the filler (the
-            # sayer of "Mr Straw said the US had agreed ..."): a sentence of its passage that
-            # parses with the focus in its asked role is as good.
-            stating = self._stated_in_role(doc, focus, best)
+        # The reader may take another name near the deciding sentence for the filler (the
+        # sayer of "Mr Straw said the US had agreed ..."): the parse of its passage's sentences
+        # may still put the focus in the asked slot (rag.answering.slots). Not so for "No":
+        # other names that the parse alone puts in a slot are too often wrong.
+        if not stating:
+            stating = self._stated_in_slot(doc, focus, best)
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
             # sentence names the focus, but another participant holds the asked agent's role:
@@ -295,10 +299,7 @@ class KindsAnswerer:
         """Whether the span's sentence, or the one before it (which may name what a pronoun
         stands for), restates the asked verb as closely as answering sentences mostly do."""
         annotator = self.answerer.annotator
-        embedder = annotator.embedder
-        if embedder is None:
-            return True
-        threshold = predicate_threshold(getattr(embedder, "base_name", embedder.name))
+        threshold = self._verb_bound()
         if threshold is None:
             return True
         s0, s1 = self.answerer.sentence_of(cand)
@@ -309,32 +310,33 @@ class KindsAnswerer:
             predicate_similarity(question_doc, predicate, docs, annotator.word_vectors) >= threshold
         )
 
-    def _stated_in_role(self, question_doc, focus, best: SpanCandidate) -> list[SpanCandidate]:
-        """[the focus where a sentence of the best span's passage states it in its asked role],
-        or []: a span of the focus's text in the first such sentence."""
-        annotator = self.answerer.annotator
-        predicate = asked_predicate(question_doc)
-        embedder = annotator.embedder
-        threshold = (
-            predicate_threshold(getattr(embedder, "base_name", embedder.name))
-            if embedder is not None
-            else None
-        )
-        if predicate is None or threshold is None:
+    def _verb_bound(self, key: str = "threshold") -> float | None:
+        embedder = self.answerer.annotator.embedder
+        if embedder is None:
+            return None
+        return predicate_threshold(getattr(embedder, "base_name", embedder.name), key)
+
+    def _stated_in_slot(self, question_doc, focus, best: SpanCandidate) -> list[SpanCandidate]:
+        """[the focus where a sentence of the best span's passage puts it in the asked slot
+        (the first such sentence)], as a span for quoting; [] where none does."""
+        slot = asked_slot(focus)
+        threshold = self._verb_bound("slot_threshold")
+        if slot is None or threshold is None:
             return []
+        annotator = self.answerer.annotator
+        reader = SlotReader(annotator.word_vectors, threshold)
         chunk, text = best.hit.chunk, best.doc.text
         sentences = chunk_sentences(best.doc, chunk.start, chunk.end)
+        # The sentence before the passage's first too: a chunk may begin mid-paragraph.
+        earlier = chunk_sentences(best.doc, max(0, chunk.start - _LOOK_BACK), chunk.start)
+        starts = [earlier[-1].start if earlier else chunk.start, *(s.start for s in sentences)]
         for i, sent in enumerate(sentences):
             if focus.text.lower() not in text[sent.start : sent.end].lower():
                 continue
+            prior = annotator.parse(text[starts[i] : sent.start], entities=False)
+            before = frozenset(t.lemma_.lower() for t in prior)
             parsed = annotator.parse(text[sent.start : sent.end], entities=False)
-            before = frozenset()
-            if i:
-                prior = annotator.parse(text[sentences[i - 1].start : sent.start], entities=False)
-                before = frozenset(t.lemma_.lower() for t in prior)
-            found = stated_in_role(
-                focus, parsed, predicate, annotator.word_vectors, threshold, before
-            )
+            found = reader.focus_in(slot, focus.text, parsed, before)
             if found is not None:
                 start, end = sent.start + found[0], sent.start + found[1]
                 return [replace(best, start=start, end=end, text=text[start:end])]

@@ -34,7 +34,7 @@ CONTENT_POS = ("VERB", "NOUN", "ADJ")
 _PHRASE_DEPS = ("compound", "flat", "amod", "nummod", "poss", "appos", "conj")
 
 
-def _phrase_head(token):
+def phrase_head(token):
     while token.dep_ in _PHRASE_DEPS and token.head.i != token.i:
         token = token.head
     return token
@@ -42,7 +42,7 @@ def _phrase_head(token):
 
 def _by_agent(token) -> bool:
     """The token's phrase is the object of "by" (a passive's agent, or "a defeat by X")."""
-    head = _phrase_head(token)
+    head = phrase_head(token)
     return head.dep_ == "pobj" and head.head.lower_ == "by"
 
 
@@ -50,7 +50,7 @@ def question_roles(doc) -> tuple[list[str], list[str]]:
     """(agents, patients): the texts of the question's named entities by their role."""
     agents, patients = [], []
     for ent in doc.ents:
-        head = _phrase_head(ent.root)
+        head = phrase_head(ent.root)
         if head.dep_ == "nsubj" or _by_agent(ent.root):
             agents.append(ent.text)
         elif head.dep_ in ("dobj", "nsubjpass"):
@@ -80,90 +80,35 @@ def roles_reversed(question_doc, sentence_doc) -> bool:
     return bool(_agents_in(sentence_doc, patients)) and not _agents_in(sentence_doc, agents)
 
 
-def _role(token) -> str:
+def role_of(token) -> str:
     """ "agent", "patient" or "" for the phrase holding the token."""
-    head = _phrase_head(token)
+    head = phrase_head(token)
     if head.dep_ == "nsubj" or _by_agent(token):
         return "agent"
     return "patient" if head.dep_ in ("dobj", "nsubjpass") else ""
 
 
-def _governing_verb(token):
+def governing_verb(token):
     """The verb whose argument the token's phrase is (through "by" for a passive's agent)."""
-    head = _phrase_head(token).head
+    head = phrase_head(token).head
     if head.lower_ == "by":
         head = head.head
     return head if head.pos_ in ("VERB", "AUX") else None
 
 
-def stated_in_role(
-    focus,
-    sentence_doc,
-    predicate: str,
-    word_vectors,
-    threshold: float,
-    before: frozenset[str] = frozenset(),
-) -> tuple[int, int] | None:
-    """Where (character offsets) the sentence names the question's focus (a span of the
-    question) in the role it has there, as an argument of a verb that restates the asked one,
-    is not negated and governs some other content word of the question: "Mr Straw said *the
-    US had agreed* to release *the four*" states that the US agreed to free "the four British
-    men", whoever a reader takes for the answer to "Who agreed ...?"; "Japan funded the
-    Vienna conference" does not state that Japan funded the Astana meeting. A pronoun among
-    the verb's arguments ("*It* was financed by ... Japan") stands for something named before:
-    then the lemmas of the sentence before (`before`) count too. None where the sentence
-    states nothing of the kind."""
-    role = _role(focus.root)
-    if not role:
-        return None
-    question = focus.doc
-    # Its content words and numbers ("four" is one of spaCy's stop words).
-    others = {
-        t.lemma_.lower()
-        for t in question
-        if (t.like_num or (t.is_alpha and not t.is_stop and t.pos_ != "AUX"))
-        and not focus.start <= t.i < focus.end
-    } - {predicate}
-    text = sentence_doc.text.lower()
-    at = text.find(focus.text.lower())
-    while at >= 0:
-        span = sentence_doc.char_span(at, at + len(focus.text), alignment_mode="expand")
-        verb = _governing_verb(span.root) if span is not None else None
-        if (
-            verb is not None
-            and _role(span.root) == role
-            and not any(t.dep_ == "neg" for t in verb.children)
-            and (not others or others & _clause_words(verb, before))
-        ):
-            vectors = word_vectors([predicate, verb.lemma_.lower()])
-            if float(vectors[1] @ vectors[0]) >= threshold:
-                return at, at + len(focus.text)
-        at = text.find(focus.text.lower(), at + 1)
-    return None
-
-
-def _clause_words(verb, before: frozenset[str]) -> set[str]:
-    """The lemmas the verb governs, and those of the sentence before when one of its
-    arguments is a pronoun."""
-    words = {t.lemma_.lower() for t in verb.subtree}
-    if any(t.pos_ == "PRON" and t.dep_ in ("nsubj", "nsubjpass", "dobj") for t in verb.children):
-        words |= before
-    return words
-
-
-def asked_predicate(question_doc) -> str | None:
-    """The lemma of the question's main verb ("pay" of "Did Keith Brown pay for the bridge?");
-    None when its root is no full verb ("Is Kevin Carty the adviser?"). The small parser may
-    read an inverted passive's "Was" as the root, its participle as a clause of the subject
-    ("*Was* the conference *financed* by Japan?"): the participle is the verb then."""
+def predicate_token(question_doc):
+    """The question's main verb; None when its root is no full verb ("Is Kevin Carty the
+    adviser?"). The small parser may read an inverted passive's "Was" as the root, its
+    participle as a clause of the subject ("*Was* the conference *financed* by Japan?"): the
+    participle is the verb then."""
     root = next((t for t in question_doc if t.dep_ == "ROOT"), None)
     if root is None:
         return None
     if root.pos_ == "VERB":
-        return root.lemma_.lower()
+        return root
     if root.lemma_ == "be":
         subject = next((t for t in root.children if t.dep_ == "nsubj"), None)
-        participle = next(
+        return next(
             (
                 t
                 for t in (subject.children if subject is not None else ())
@@ -171,9 +116,14 @@ def asked_predicate(question_doc) -> str | None:
             ),
             None,
         )
-        if participle is not None:
-            return participle.lemma_.lower()
     return None
+
+
+def asked_predicate(question_doc) -> str | None:
+    """The lemma of the question's main verb ("pay" of "Did Keith Brown pay for the bridge?"),
+    or None (see predicate_token)."""
+    token = predicate_token(question_doc)
+    return token.lemma_.lower() if token is not None else None
 
 
 def predicate_similarity(question_doc, predicate: str, sentence_docs, word_vectors) -> float:
@@ -191,16 +141,16 @@ def predicate_similarity(question_doc, predicate: str, sentence_docs, word_vecto
 
 
 @cache
-def predicate_threshold(embedding_model: str) -> float | None:
-    """The fitted bound (rag/models/predicate.json) for words embedded by `embedding_model`;
-    None without it, or for another model, whose similarities it does not describe: no check."""
+def predicate_threshold(embedding_model: str, key: str = "threshold") -> float | None:
+    """A fitted bound (rag/models/predicate.json) for words embedded by `embedding_model`:
+    "threshold" for a word restating the asked verb, "slot_threshold" for a verb phrase
+    restating the asked one (rag.answering.slots). None without it, or for another model,
+    whose similarities it does not describe: no check."""
     try:
         model = json.loads(PREDICATE_MODEL.read_text(encoding="utf-8"))
-        threshold = float(model["threshold"])
+        threshold = float(model[key])
     except (OSError, ValueError, KeyError) as exc:
-        log.warning(
-            "no predicate model at %s (%s): asked verbs are not checked", PREDICATE_MODEL, exc
-        )
+        log.warning("no %s in %s (%s): asked verbs are not checked", key, PREDICATE_MODEL, exc)
         return None
     if model.get("embedding_model") != embedding_model:
         log.info(

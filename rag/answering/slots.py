@@ -1,0 +1,144 @@
+"""The slot a yes/no question asks about, and the sentences of a release that fill it.
+
+"Did Japan fund the Astana meeting?" asks whether Japan is the agent of "fund" for the Astana
+meeting. A sentence fills that slot with a name when spaCy's dependency parse makes the name an
+argument in the same role (rag.answering.roles: agent or patient) of a verb that restates the
+asked one and is not negated, in a clause about the asked event:
+
+- the verb restates the asked one when it, or the object that carries its meaning ("provided
+  *financial support*"), is as close to the question's verb by MiniLM similarity as sentences
+  that answer SQuAD questions mostly are (the fitted bound of rag/models/predicate.json);
+- the clause is about the asked event when it holds another content word of the question
+  ("agreed to release *the four*"), or when it names nothing of its own besides the slot's
+  fillers and the verb ("*It* was financed by ...", "*The event* was funded by ...",
+  "Norway and Belgium provided financial support.") and the sentence before names the event.
+  "Japan funded the Vienna conference" names another event and fills no slot of the Astana
+  meeting.
+
+The reader answers the wh-question made from a yes/no question; these checks read the parse of
+the passage it chose, so a sentence that states the slot counts even when the reader's span is
+another name of it (the sayer of "Mr Straw said the US had agreed ...").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answering.roles import governing_verb, phrase_head, predicate_token, role_of
+
+# Nouns with these dependents name something of their own ("the *Vienna* conference", "a
+# review *of* its tariffs"); a bare "the event" refers to one named before.
+_NAMING_DEPS = ("compound", "amod", "nummod", "poss", "prep", "appos")
+
+
+@dataclass(frozen=True)
+class Slot:
+    role: str  # "agent" | "patient"
+    phrase: str  # the asked verb phrase ("help pay", "fund meeting": verb_phrase)
+    event_words: frozenset[str]  # the question's other content words and numbers
+
+
+def verb_words(verb, objects: bool = False) -> list:
+    """The verb and the verbs it takes as complements ("agreed to *release*"), in sentence
+    order; with `objects`, their common-noun objects and those objects' adjectives too
+    ("provided *financial support*"), which carry the action of a light verb."""
+    words, verbs = [], [verb]
+    while verbs:
+        v = verbs.pop(0)
+        words.append(v)
+        for child in v.children:
+            if child.dep_ == "xcomp" and child.pos_ == "VERB":
+                verbs.append(child)
+            elif objects and child.dep_ == "dobj" and child.pos_ == "NOUN":
+                words += [*(t for t in child.children if t.dep_ == "amod"), child]
+    return sorted(words, key=lambda t: t.i)
+
+
+def verb_phrase(verb, objects: bool = False) -> str:
+    """The lemmas of verb_words: "help pay", "provide financial support"."""
+    return " ".join(t.lemma_.lower() for t in verb_words(verb, objects))
+
+
+def restatement(word_vectors, asked: str, verb) -> float:
+    """How closely a sentence's verb restates the asked verb phrase: the MiniLM similarity of
+    the phrases, the sentence's read with and without its objects, whichever is closer
+    ("finance" is far from "provide" and close to "provide financial support")."""
+    vectors = word_vectors([asked, verb_phrase(verb), verb_phrase(verb, objects=True)])
+    return float(np.max(vectors[1:] @ vectors[0]))
+
+
+def asked_slot(focus) -> Slot | None:
+    """The slot of the question (focus.doc) that its focus, a span of it, fills; None when the
+    focus is no agent or patient, or the question has no full verb."""
+    role = role_of(focus.root)
+    verb = predicate_token(focus.doc)
+    if not role or verb is None:
+        return None
+    action = {t.lemma_.lower() for t in verb_words(verb)}  # its objects name the event
+    words = {
+        t.lemma_.lower()
+        for t in focus.doc
+        # numbers count though "four" is one of spaCy's stop words
+        if (t.like_num or (t.is_alpha and not t.is_stop and t.pos_ != "AUX"))
+        and not focus.start <= t.i < focus.end
+    }
+    return Slot(role, verb_phrase(verb), frozenset(words - action))
+
+
+class SlotReader:
+    """Reads slots off parsed sentences; `word_vectors(words)` gives unit word embeddings and
+    `threshold` is the verb bound (rag.answering.roles.predicate_threshold)."""
+
+    def __init__(self, word_vectors, threshold: float) -> None:
+        self.word_vectors = word_vectors
+        self.threshold = threshold
+
+    def focus_in(self, slot: Slot, focus_text: str, sentence, before=frozenset()):
+        """(start, end) character offsets of the focus where the sentence puts it in the slot,
+        else None. `before`: the lemmas of the sentence before."""
+        text = sentence.text.lower()
+        at = text.find(focus_text.lower())
+        while at >= 0:
+            span = sentence.char_span(at, at + len(focus_text), alignment_mode="expand")
+            if span is not None and self.fills(slot, span.root, before):
+                return at, at + len(focus_text)
+            at = text.find(focus_text.lower(), at + 1)
+        return None
+
+    def fills(self, slot: Slot, token, before=frozenset()) -> bool:
+        if role_of(token) != slot.role:
+            return False
+        verb = governing_verb(token)
+        if verb is None or any(t.dep_ == "neg" for t in verb.children):
+            return False
+        restating = self._restating(slot, verb)
+        if not restating:
+            return False
+        return self._about_event(slot, verb, phrase_head(token), restating, before)
+
+    def _restating(self, slot: Slot, verb) -> set[int]:
+        """Token indices of the sentence's verb phrase (objects included) when it restates the
+        asked one at least as closely as the fitted bound, else empty."""
+        if restatement(self.word_vectors, slot.phrase, verb) < self.threshold:
+            return set()
+        return {t.i for t in verb_words(verb, objects=True)}
+
+    def _about_event(self, slot: Slot, verb, filler_head, restating: set[int], before) -> bool:
+        clause = list(verb.subtree)
+        if slot.event_words & {t.lemma_.lower() for t in clause}:
+            return True
+        filler = {t.i for t in filler_head.subtree}
+        own = [
+            t
+            for t in clause
+            if t.i not in filler
+            and t.i not in restating
+            and (
+                t.pos_ == "PROPN"
+                or t.like_num
+                or (t.pos_ == "NOUN" and any(c.dep_ in _NAMING_DEPS for c in t.children))
+            )
+        ]
+        return not own and bool(slot.event_words & before)

@@ -1,0 +1,87 @@
+"""The slot a yes/no question asks about, read off the parse of a release's sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.question_analysis import Annotator
+from rag.answering.roles import predicate_threshold
+from rag.answering.slots import SlotReader, asked_slot
+
+pytestmark = pytest.mark.model
+
+AGREED = "Did the US agree to free the four British men it was holding?"
+FUNDED = "Did Japan help pay for the 2009 OSCE meeting in Astana?"
+MEETING = "The one-day meeting in Astana was organized by the OSCE Centre in Astana."
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    """An annotator with the word embeddings the verb bound was fitted with."""
+    from rag.config import DEFAULT_MODEL, Settings
+    from rag.embedders.base import make_embedder
+
+    return Annotator(make_embedder(DEFAULT_MODEL, 64, Settings().evidence_backend))
+
+
+@pytest.fixture(scope="module")
+def reader(annotator) -> SlotReader:
+    from rag.config import DEFAULT_MODEL
+
+    threshold = predicate_threshold(DEFAULT_MODEL, "slot_threshold")
+    assert threshold is not None
+    return SlotReader(annotator.word_vectors, threshold)
+
+
+def _slot(annotator, question: str, focus: str):
+    doc = annotator.parse(question)
+    span = next(e for e in doc.ents if e.text.endswith(focus))
+    return asked_slot(span), span
+
+
+def _lemmas(annotator, sentence: str) -> frozenset[str]:
+    return frozenset(t.lemma_.lower() for t in annotator.parse(sentence, entities=False))
+
+
+def test_the_asked_slot(annotator) -> None:
+    slot, _ = _slot(annotator, FUNDED, "Japan")
+    assert slot.role == "agent" and slot.phrase == "help pay"
+    assert {"meeting", "astana", "2009"} <= slot.event_words and "japan" not in slot.event_words
+    patient, _ = _slot(annotator, "Did Andre Agassi beat Jurgen Melzer?", "Melzer")
+    assert patient.role == "patient" and patient.phrase == "beat"
+    passive, _ = _slot(annotator, "Was the conference financed by Japan?", "Japan")
+    assert passive.role == "agent" and passive.phrase == "finance"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        ('Mr Straw said the US had agreed to release the four after "intensive talks".', True),
+        ("Mr Straw said the US had not agreed to release the four.", False),  # negated
+        ("The US said the talks were over.", False),  # another verb
+        ("Officials said the US would hold the four for another year.", False),
+        ("He said the US had agreed to a review of its trade tariffs.", False),  # another fact
+    ],
+)
+def test_the_focus_in_its_asked_slot(annotator, reader, sentence, stated) -> None:
+    slot, focus = _slot(annotator, AGREED, "US")
+    found = reader.focus_in(slot, focus.text, annotator.parse(sentence))
+    assert (found is not None) is stated
+    if stated:
+        assert sentence[found[0] : found[1]] == "US"
+
+
+def test_a_clause_that_names_no_event_is_about_the_one_named_before(annotator, reader) -> None:
+    slot, _ = _slot(annotator, FUNDED.replace("Japan", "Norway"), "Norway")
+    sentence = annotator.parse("Norway and Belgium provided financial support.")
+    before = _lemmas(annotator, MEETING)
+    assert reader.focus_in(slot, "Norway", sentence, before) == (0, 6)
+    # Without a sentence before that names the meeting, the clause is about nothing asked.
+    assert reader.focus_in(slot, "Norway", sentence) is None
+    # A clause naming an event of its own is about that one.
+    other = annotator.parse("Norway and Belgium funded the Vienna conference.")
+    assert reader.focus_in(slot, "Norway", other, before) is None
+    financed, focus = _slot(annotator, "Was the Astana meeting financed by Japan?", "Japan")
+    pronoun = annotator.parse("It was financed by Belgium, Norway and Japan.")
+    assert reader.focus_in(financed, focus.text, pronoun, before) is not None
+    assert reader.focus_in(financed, focus.text, pronoun) is None  # "It" is named nowhere
