@@ -72,17 +72,20 @@ def restatement(word_vectors, asked: str, verb) -> float:
 def asked_slot(focus) -> Slot | None:
     """The slot of the question (focus.doc) that its focus, a span of it, fills; None when the
     focus is no agent or patient, or the question has no full verb."""
-    role = role_of(focus.root)
-    verb = predicate_token(focus.doc)
+    return _slot(focus.doc, focus.root, range(focus.start, focus.end))
+
+
+def _slot(question_doc, token, asked: range) -> Slot | None:
+    role = role_of(token)
+    verb = predicate_token(question_doc)
     if not role or verb is None:
         return None
     action = {t.lemma_.lower() for t in verb_words(verb)}  # its objects name the event
     words = {
         t.lemma_.lower()
-        for t in focus.doc
+        for t in question_doc
         # numbers count though "four" is one of spaCy's stop words
-        if (t.like_num or (t.is_alpha and not t.is_stop and t.pos_ != "AUX"))
-        and not focus.start <= t.i < focus.end
+        if (t.like_num or (t.is_alpha and not t.is_stop and t.pos_ != "AUX")) and t.i not in asked
     }
     return Slot(role, verb_phrase(verb), frozenset(words - action))
 
