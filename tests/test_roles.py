@@ -141,3 +141,17 @@ def test_yes_when_a_sentence_of_the_passage_states_the_focus_in_its_role(tmp_pat
     assert "Norway had agreed" in yes.citations[0].quote
     other = engine.ask("Did Denmark agree to free the four fishermen?")
     assert other.kind == "yes_no" and not other.answer.startswith("Yes")
+
+
+@pytest.mark.model
+def test_no_yes_when_the_focus_does_something_else_in_the_sentence(tmp_path) -> None:
+    """The reader's span for "Who made a bid for Gerrard?" is Chelsea, in a sentence that
+    makes Chelsea the one who "could launch" a bid someone denies: not a "Yes"."""
+    text = (
+        "LIVERPOOL, 2 March 2005 - Liverpool chief executive Rick Parry has moved to scotch "
+        "claims that Chelsea could launch a £35m bid for captain Steven Gerrard. Parry said the "
+        "club had received no offer and would not sell its captain."
+    )
+    engine = one_release_engine(tmp_path, "gerrard.txt", "Parry: Gerrard not for sale", text)
+    answer = engine.ask("Did Chelsea make a bid for Steven Gerrard?")
+    assert answer.kind == "yes_no" and not answer.answer.startswith("Yes")

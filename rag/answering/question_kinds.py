@@ -36,8 +36,10 @@ from rag.answering.evidence import Candidate, chunk_sentences
 from rag.answering.extractive import ABSTAIN_TEXT, Answerer, other_reports, same_report
 from rag.answering.roles import (
     asked_predicate,
+    governing_verb,
     predicate_similarity,
     predicate_threshold,
+    role_of,
     roles_reversed,
 )
 from rag.answering.slots import SlotReader, asked_slot
@@ -261,6 +263,17 @@ class KindsAnswerer:
         # other names that the parse alone puts in a slot are too often wrong.
         if not stating:
             stating = self._stated_in_slot(doc, focus, best)
+        elif asked_slot(focus) is not None:
+            # The reader's span names the focus; its passage's parse should agree: a sentence
+            # that puts the focus in the asked slot is quoted, and where none does and the
+            # span's own sentence makes the focus an argument of another verb ("claims that
+            # Chelsea could launch a bid" for "Did Chelsea make a bid for Gerrard?"), the
+            # span is no "Yes".
+            confirmed = self._stated_in_slot(doc, focus, stating[0])
+            if confirmed:
+                stating = confirmed
+            elif self._argument_elsewhere(focus, stating[0]):
+                stating = []
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
             # sentence names the focus, but another participant holds the asked agent's role:
@@ -268,7 +281,12 @@ class KindsAnswerer:
             verdict, best = "No", stating[0]
         elif stating:
             verdict, best = "Yes", stating[0]
-        elif best.prob >= a.threshold and focus.label_ and self._filler_label(best) == focus.label_:
+        elif (
+            best.prob >= a.threshold
+            and focus.label_
+            and self._filler_label(best) == focus.label_
+            and target not in normalise_answer(best.text)
+        ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place). A filler of another kind says nothing about the focus: a release that
             # never says who paid for the bridge, only who opened it, does not say "No" to
@@ -341,6 +359,20 @@ class KindsAnswerer:
                 start, end = sent.start + found[0], sent.start + found[1]
                 return [replace(best, start=start, end=end, text=text[start:end])]
         return []
+
+    def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
+        """Whether the span's sentence makes the focus an agent or patient of some verb (the
+        asked slot not being it: _stated_in_slot found none)."""
+        s0, s1 = self.answerer.sentence_of(cand)
+        sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
+        text, name = sentence.text.lower(), focus.text.lower()
+        at = text.find(name)
+        while at >= 0:
+            span = sentence.char_span(at, at + len(name), alignment_mode="expand")
+            if span is not None and role_of(span.root) and governing_verb(span.root) is not None:
+                return True
+            at = text.find(name, at + 1)
+        return False
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(cand)
