@@ -155,3 +155,19 @@ def test_no_yes_when_the_focus_does_something_else_in_the_sentence(tmp_path) -> 
     engine = one_release_engine(tmp_path, "gerrard.txt", "Parry: Gerrard not for sale", text)
     answer = engine.ask("Did Chelsea make a bid for Steven Gerrard?")
     assert answer.kind == "yes_no" and not answer.answer.startswith("Yes")
+
+
+@pytest.mark.model
+def test_a_person_named_by_surname_after_the_full_name_is_the_same_person(tmp_path) -> None:
+    """ "Ms Evans said ..." states what Rhian Evans said (the release named her in full
+    first); it says nothing of a Mark Evans the release never names."""
+    text = (
+        "CARDIFF, 4 May 2025 - Health minister Rhian Evans opened a new children's hospital in "
+        "Cardiff on Monday. Ms Evans said the hospital would treat 20,000 patients a year."
+    )
+    engine = one_release_engine(tmp_path, "hospital.txt", "Hospital opens", text)
+    said = engine.ask("Did Rhian Evans say the hospital would treat 20,000 patients a year?")
+    assert said.answer.startswith("Yes.") and "Ms Evans said" in said.citations[0].quote
+    other = engine.ask("Did Mark Evans say the hospital would treat 20,000 patients a year?")
+    assert not other.answer.startswith("Yes")
+    assert engine.ask("Did Mark Evans open the new children's hospital?").answer.startswith("No.")

@@ -206,6 +206,17 @@ def wh_question(doc, focus) -> str:
 _LOOK_BACK = 1000  # characters before a passage searched for the sentence before its first
 
 
+def _by_surname(focus, cand: SpanCandidate) -> bool:
+    """Whether the span is the focus's last name alone ("Evans" for "Rhian Evans") in a release
+    that names the focus in full: news names a person in full once, then by surname."""
+    words = [t.text for t in focus if not t.is_punct]
+    if len(words) < 2 or not all(w[:1].isupper() for w in words):
+        return False
+    return normalise_answer(cand.text) == words[-1].lower() and normalise_answer(
+        focus.text
+    ) in normalise_answer(cand.doc.text)
+
+
 class KindsAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
@@ -245,7 +256,7 @@ class KindsAnswerer:
             if c.doc.source == best.doc.source
             and c.prob >= 0.5 * best.prob
             and target
-            and target in normalise_answer(c.text)
+            and (target in normalise_answer(c.text) or _by_surname(focus, c))
         ]
         if not stating and target and best.prob >= a.threshold:
             # The best span may be one item of a list that holds the focus ("Belgium" of
