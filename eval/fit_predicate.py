@@ -48,36 +48,52 @@ from rag.embedders.base import make_embedder
 log = logging.getLogger("fit_predicate")
 
 
+def _measure(data: Path, split: str, limit: int, desc: str, measure):
+    """(answering, other) values of `measure(article, question)` -> ([...], [...]) or None
+    (question skipped), over the split's questions in file order until `limit` are measured."""
+    answering, other = [], []
+    questions = [(a, q) for a in load_articles(data, split) for q in a.questions]
+    done = 0
+    with tqdm(total=limit, desc=f"{split} {desc}", unit="q", disable=None) as bar:
+        for article, q in questions:
+            if done >= limit:
+                break
+            got = measure(article, q)
+            if got is None:
+                continue
+            answering += got[0]
+            other += got[1]
+            done += 1
+            bar.update()
+    return answering, other
+
+
 def similarities(
     data: Path, split: str, annotator: Annotator, limit: int
 ) -> tuple[list[float], list[float]]:
     """(answering sentences', other sentences') similarity to their question's verb."""
     nlp = annotator.nlp
-    answering, other = [], []
-    questions = [(a, q) for a in load_articles(data, split) for q in a.questions]
-    done = 0
-    with tqdm(total=limit, desc=f"{split} questions", unit="q", disable=None) as bar:
-        for article, q in questions:
-            if done >= limit:
-                break
-            question = annotator.parse(q.question)
-            predicate = asked_predicate(question)
-            if predicate is None:
-                continue
-            paragraph = article.paragraphs[q.paragraph]
-            bounds = [(s.start_char, s.end_char) for s in nlp(paragraph).sents]
-            gold = next((i for i, (a, b) in enumerate(bounds) if a <= q.answer_starts[0] < b), None)
-            if gold is None:
-                continue
-            docs = [annotator.parse(paragraph[a:b], entities=False) for a, b in bounds]
-            for i in range(len(docs)):
-                sim = predicate_similarity(
-                    question, predicate, docs[max(0, i - 1) : i + 1], annotator.word_vectors
-                )
-                (answering if i == gold else other).append(sim)
-            done += 1
-            bar.update()
-    return answering, other
+
+    def measure(article, q):
+        question = annotator.parse(q.question)
+        predicate = asked_predicate(question)
+        if predicate is None:
+            return None
+        paragraph = article.paragraphs[q.paragraph]
+        bounds = [(s.start_char, s.end_char) for s in nlp(paragraph).sents]
+        gold = next((i for i, (a, b) in enumerate(bounds) if a <= q.answer_starts[0] < b), None)
+        if gold is None:
+            return None
+        docs = [annotator.parse(paragraph[a:b], entities=False) for a, b in bounds]
+        sims = [
+            predicate_similarity(
+                question, predicate, docs[max(0, i - 1) : i + 1], annotator.word_vectors
+            )
+            for i in range(len(docs))
+        ]
+        return [sims[gold]], sims[:gold] + sims[gold + 1 :]
+
+    return _measure(data, split, limit, "questions", measure)
 
 
 def slot_similarities(
@@ -86,39 +102,34 @@ def slot_similarities(
     """(the answer's verb's, the other arguments' verbs') phrase similarity to the question's
     verb phrase, over questions whose gold answer is an agent or patient of a verb."""
     nlp = annotator.nlp
-    answering, other = [], []
-    questions = [(a, q) for a in load_articles(data, split) for q in a.questions]
-    done = 0
-    with tqdm(total=limit, desc=f"{split} slots", unit="q", disable=None) as bar:
-        for article, q in questions:
-            if done >= limit:
-                break
-            verb = predicate_token(annotator.parse(q.question))
-            if verb is None:
+
+    def measure(article, q):
+        verb = predicate_token(annotator.parse(q.question))
+        if verb is None:
+            return None
+        paragraph = article.paragraphs[q.paragraph]
+        start, end = q.answer_starts[0], q.answer_starts[0] + len(q.answers[0])
+        gold_verb, others = None, []
+        for sent in nlp(paragraph).sents:
+            doc = annotator.parse(sent.text, entities=False)
+            if sent.start_char <= start < sent.end_char:
+                a0 = start - sent.start_char
+                span = doc.char_span(a0, end - sent.start_char, alignment_mode="expand")
+                if span is not None and role_of(span.root):
+                    gold_verb = governing_verb(span.root)
                 continue
-            paragraph = article.paragraphs[q.paragraph]
-            start, end = q.answer_starts[0], q.answer_starts[0] + len(q.answers[0])
-            gold_verb, others = None, []
-            for sent in nlp(paragraph).sents:
-                doc = annotator.parse(sent.text, entities=False)
-                if sent.start_char <= start < sent.end_char:
-                    a0 = start - sent.start_char
-                    span = doc.char_span(a0, end - sent.start_char, alignment_mode="expand")
-                    if span is not None and role_of(span.root):
-                        gold_verb = governing_verb(span.root)
-                    continue
-                for chunk in doc.noun_chunks:
-                    found = governing_verb(chunk.root) if role_of(chunk.root) else None
-                    if found is not None:
-                        others.append(found)
-            if gold_verb is None:
-                continue
-            asked = verb_phrase(verb)
-            answering.append(restatement(annotator.word_vectors, asked, gold_verb))
-            other.extend(restatement(annotator.word_vectors, asked, o) for o in others)
-            done += 1
-            bar.update()
-    return answering, other
+            for chunk in doc.noun_chunks:
+                found = governing_verb(chunk.root) if role_of(chunk.root) else None
+                if found is not None:
+                    others.append(found)
+        if gold_verb is None:
+            return None
+        asked = verb_phrase(verb)
+        return [restatement(annotator.word_vectors, asked, gold_verb)], [
+            restatement(annotator.word_vectors, asked, o) for o in others
+        ]
+
+    return _measure(data, split, limit, "slots", measure)
 
 
 def _share(values: list[float], threshold: float) -> float:

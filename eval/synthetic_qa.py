@@ -6,7 +6,7 @@ recipe of Lewis et al. (2019, "Unsupervised Question Answering by Cloze Translat
 finds a named entity in a sentence; the clause around it, with the entity removed, a wh-word put
 in front, a tenth of the words dropped and the rest shuffled locally, is the question; the entity
 is the answer; the passage holding the sentence is the context. The wh-word comes from the
-entity's label by the table yes/no questions use (rag.answering.question_kinds.WH_FOR_LABEL, the
+entity's label by the table yes/no questions use (rag.answering.focus.WH_FOR_LABEL, the
 paper's
 mapping: person/group/organisation: who, place: where, time: when, number: how many/how much,
 other: what), not from any question of this project.
@@ -25,7 +25,7 @@ import random
 from pathlib import Path
 
 from eval.squad_data import Article, Question
-from rag.answering.question_kinds import WH_FOR_LABEL
+from rag.answering.focus import WH_FOR_LABEL
 
 EVAL_DIR = Path(__file__).resolve().parent
 BBC_ARTICLES = EVAL_DIR.parent.parent / "shared" / "data" / "bbc" / "bbc_articles.jsonl"

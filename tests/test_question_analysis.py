@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering.focus import question_focus, release_filter_question, wh_question
 from rag.answering.question_analysis import Annotator, question_key
-from rag.answering.question_kinds import _focus, release_filter_question, wh_question
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_warm_up_embeds_the_known_nouns_so_a_first_unseen_noun_costs_one_encodin
 )
 def test_yes_no_question_becomes_a_wh_question(annotator, question, taken, rewritten) -> None:
     doc = annotator.parse(question)
-    assert wh_question(doc, _focus(doc, taken)) == rewritten
+    assert wh_question(doc, question_focus(doc, taken)) == rewritten
 
 
 def test_partitive_wh_phrase_names_its_noun(annotator) -> None:
@@ -128,7 +128,7 @@ def test_the_focus_is_the_entity_heading_the_subject_phrase(annotator) -> None:
         ("Did UEFA President Michel Platini attend the final?", "Michel Platini"),
         ("Did Microsoft founder Bill Gates speak at the summit?", "Bill Gates"),
     ]:
-        assert _focus(annotator.parse(question), set()).text == focus
+        assert question_focus(annotator.parse(question), set()).text == focus
 
 
 @pytest.mark.parametrize(
@@ -149,8 +149,8 @@ def test_the_focus_is_the_entity_heading_the_subject_phrase(annotator) -> None:
 )
 def test_a_passive_question_asks_about_its_agent(annotator, question, focus, rewritten) -> None:
     doc = annotator.parse(question)
-    assert _focus(doc, set()).text == focus
-    assert wh_question(doc, _focus(doc, set())) == rewritten
+    assert question_focus(doc, set()).text == focus
+    assert wh_question(doc, question_focus(doc, set())) == rewritten
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_a_passive_question_asks_about_its_agent(annotator, question, focus, rew
 )
 def test_which_events_did_x_question_asks_x_s_slot(annotator, question, focus, rewritten) -> None:
     doc = annotator.parse(question)
-    found = _focus(doc, set())
+    found = question_focus(doc, set())
     assert found.text == focus
     assert release_filter_question(doc, found) == rewritten
 

@@ -12,8 +12,8 @@ from eval.synthetic_qa import (
     cloze_question,
     excluded_articles,
 )
+from rag.answering.focus import WH_FOR_LABEL
 from rag.answering.question_analysis import load_spacy
-from rag.answering.question_kinds import WH_FOR_LABEL
 
 
 def test_the_answer_is_cut_out_and_a_wh_word_of_its_type_put_in_front() -> None:
