@@ -83,6 +83,21 @@ def test_no_is_never_said_of_a_named_focus_in_another_role(real_engine) -> None:
     assert answer.abstained or "Japan" in answer.citations[0].quote
 
 
+def test_a_list_of_events_may_hold_one_item_or_none(real_engine) -> None:
+    """The number of items comes from the releases: one release has the Russian Federation
+    among the funders; none has Afghanistan or the UNODC ("supported by the UNODC") among
+    them, and the answer says so rather than falling back to a fact answer."""
+    one = real_engine.ask("Which meetings did the Russian Federation help finance?")
+    assert one.kind == "list" and len(one.items) == 1 and _cited(one) == {VIENNA}
+    _verbatim(real_engine, one)
+    for question in (
+        "Which meetings did Afghanistan help fund?",
+        "Which meetings did the UNODC help fund?",
+    ):
+        none = real_engine.ask(question)
+        assert none.kind == "list" and none.abstained and not none.citations, question
+
+
 def test_list_across_releases_cites_each_release(real_engine) -> None:
     answer = real_engine.ask("Which meetings did Norway help fund?")
     assert answer.kind == "list" and answer.items

@@ -18,6 +18,9 @@ every other retrieved release with a sentence naming all of them. Otherwise the 
 read against the best passage of each of many retrieved releases (not only the top passages),
 and every release whose best span is likely enough becomes an item: the span, with the
 release's title, date and place, and its own citation; items with the same text are merged.
+A list of the releases' events that a named entity took part in ("Which meetings did Norway
+help fund?") holds the releases whose passage has the entity in the asked slot: as many as do,
+one or none ("the releases don't say").
 """
 
 from __future__ import annotations
@@ -388,7 +391,14 @@ class KindsAnswerer:
             if cands and cands[0].prob >= a.threshold:
                 found.append(cands[0])
         timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
-        if len({c.doc.source for c in found}) < 2:
+        if filtering is not None and not found:
+            # "Which meetings did Japan fund?" where no release has Japan in that slot.
+            answer = a._abstain(
+                question, resolved, hits, 0.0, "no release has them in that part", timings
+            )
+            answer.kind = "list"
+            return answer
+        if filtering is None and len({c.doc.source for c in found}) < 2:
             return None  # at most one release answers: the fact answer says it best
         found.sort(key=lambda c: (c.doc.date, c.doc.source))
         quotes, items, index = [], [], {}
