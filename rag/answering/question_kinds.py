@@ -53,7 +53,7 @@ from rag.answering.roles import (
     role_of,
     roles_reversed,
 )
-from rag.answering.slots import SlotReader, asked_slot
+from rag.answering.slots import SlotReader, asked_slot, mentions
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
 from rag.values import Answer, Hit
@@ -236,14 +236,10 @@ class KindsAnswerer:
         asked slot not being it: _stated_in_slot found none)."""
         s0, s1 = self.answerer.sentence_of(cand)
         sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
-        text, name = sentence.text.lower(), focus.text.lower()
-        at = text.find(name)
-        while at >= 0:
-            span = sentence.char_span(at, at + len(name), alignment_mode="expand")
-            if span is not None and role_of(span.root) and governing_verb(span.root) is not None:
-                return True
-            at = text.find(name, at + 1)
-        return False
+        return any(
+            role_of(span.root) and governing_verb(span.root) is not None
+            for _, span in mentions(sentence, focus.text)
+        )
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(cand)

@@ -5,9 +5,10 @@ meeting. A sentence fills that slot with a name when spaCy's dependency parse ma
 argument in the same role (rag.answering.roles: agent or patient) of a verb that restates the
 asked one and is not negated, in a clause about the asked event:
 
-- the verb restates the asked one when it, or the object that carries its meaning ("provided
-  *financial support*"), is as close to the question's verb by MiniLM similarity as sentences
-  that answer SQuAD questions mostly are (the fitted bound of rag/models/predicate.json);
+- the verb restates the asked one when it, or it with the object that carries its meaning
+  ("provided *financial support*"), is as close to the question's verbs by MiniLM similarity
+  as the typical SQuAD answer's verb is (the median: `slot_threshold` of
+  rag/models/predicate.json, `python -m eval.fit_predicate`);
 - the clause is about the asked event when it holds another content word of the question
   ("agreed to release *the four*"), or when it names nothing of its own besides the slot's
   fillers and the verb ("*It* was financed by ...", "*The event* was funded by ...",
@@ -36,7 +37,7 @@ _NAMING_DEPS = ("compound", "amod", "nummod", "poss", "prep", "appos")
 @dataclass(frozen=True)
 class Slot:
     role: str  # "agent" | "patient"
-    phrase: str  # the asked verb phrase ("help pay", "fund meeting": verb_phrase)
+    phrase: str  # the asked verbs ("help pay", "finance": verb_phrase)
     event_words: frozenset[str]  # the question's other content words and numbers
 
 
@@ -90,6 +91,17 @@ def _slot(question_doc, token, asked: range) -> Slot | None:
     return Slot(role, verb_phrase(verb), frozenset(words - action))
 
 
+def mentions(sentence, name: str):
+    """(character offset, span) of each place the parsed sentence names `name` (any case)."""
+    text, name = sentence.text.lower(), name.lower()
+    at = text.find(name)
+    while at >= 0:
+        span = sentence.char_span(at, at + len(name), alignment_mode="expand")
+        if span is not None:
+            yield at, span
+        at = text.find(name, at + 1)
+
+
 class SlotReader:
     """Reads slots off parsed sentences; `word_vectors(words)` gives unit word embeddings and
     `threshold` is the verb bound (rag.answering.roles.predicate_threshold)."""
@@ -101,13 +113,9 @@ class SlotReader:
     def focus_in(self, slot: Slot, focus_text: str, sentence, before=frozenset()):
         """(start, end) character offsets of the focus where the sentence puts it in the slot,
         else None. `before`: the lemmas of the sentence before."""
-        text = sentence.text.lower()
-        at = text.find(focus_text.lower())
-        while at >= 0:
-            span = sentence.char_span(at, at + len(focus_text), alignment_mode="expand")
-            if span is not None and self.fills(slot, span.root, before):
+        for at, span in mentions(sentence, focus_text):
+            if self.fills(slot, span.root, before):
                 return at, at + len(focus_text)
-            at = text.find(focus_text.lower(), at + 1)
         return None
 
     def fills(self, slot: Slot, token, before=frozenset()) -> bool:
