@@ -85,3 +85,14 @@ def test_a_clause_that_names_no_event_is_about_the_one_named_before(annotator, r
     pronoun = annotator.parse("It was financed by Belgium, Norway and Japan.")
     assert reader.focus_in(financed, focus.text, pronoun, before) is not None
     assert reader.focus_in(financed, focus.text, pronoun) is None  # "It" is named nowhere
+
+
+def test_a_clause_modifying_a_noun_is_about_the_event_its_clause_names(annotator, reader) -> None:
+    slot, focus = _slot(annotator, "Did Siemens sponsor the Leeds arts festival?", "Siemens")
+    stated = annotator.parse(
+        "The festival is the third annual event sponsored by Siemens and the city council."
+    )
+    assert reader.focus_in(slot, focus.text, stated) is not None
+    # The noun the clause modifies belongs to another event: not the festival's sponsor.
+    other = annotator.parse("The mayor opened a new library sponsored by Siemens last week.")
+    assert reader.focus_in(slot, focus.text, other) is None

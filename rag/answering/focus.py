@@ -9,6 +9,7 @@ parse (rag.answering.question_analysis); used by rag.answering.question_kinds.
 from __future__ import annotations
 
 from rag.index.store import Snapshot
+from rag.text_utils import WORD_CHARS
 
 # The wh-word that asks for an entity of a spaCy label (any other label: "what").
 WH_FOR_LABEL = {
@@ -27,12 +28,123 @@ WH_FOR_LABEL = {
 }
 
 
-def question_focus(doc, taken: set[str]):
+# Labels of values rather than names: a span may state one more loosely than the question
+# ("150" for "more than 150").
+VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
+# Labels of collective actors: a government acts as its country ("the Government of Norway"
+# funds where "Japan" would), so either fills a "who" slot a country is asked about.
+ACTOR_LABELS = frozenset({"ORG", "GPE", "NORP"})
+
+
+def _words(text: str) -> str:
+    return " ".join(WORD_CHARS.findall(text.lower()))
+
+
+def _holds(container: str, words: str) -> bool:
+    """Whether `words` occur in `container` as whole words (both as _words gives them)."""
+    return bool(words) and f" {words} " in f" {container} "
+
+
+def names_focus(focus, text: str) -> bool:
+    """Whether `text` (a span or a sentence) names the focus: its words, as whole words ("Japan"
+    is not named by "Japanese"), or, for a value, the value with the question's qualifiers left
+    out ("150" for "more than 150"; not "2014" for "November 2014", which is more precise)."""
+    # spaCy's span of an organisation may open with its article ("the UNODC").
+    name = focus[1:] if len(focus) > 1 and focus[0].pos_ == "DET" else focus
+    target, found = _words(name.text), _words(text)
+    if _holds(found, target):
+        return True
+    if focus.label_ not in VALUE_LABELS or not any(ch.isdigit() for ch in found):
+        return False
+    if not _holds(target, found):
+        return False
+    extra = [t for t in name if t.lower_ not in found.split()]
+    return not any(t.like_num or t.text[:1].isupper() for t in extra)
+
+
+def asks_who(focus) -> bool:
+    """Whether the focus is asked as an actor: a person or organisation, or a country as the
+    subject or object of the question's verb ("Did *Japan* fund ...", "... financed by
+    *Japan*"), not after "in"/"at" (a place)."""
+    if focus.label_ == "GPE":
+        return focus.root.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj") and (
+            focus.root.head.lower_ not in ("in", "at")
+        )
+    return WH_FOR_LABEL.get(focus.label_) == "who"
+
+
+def same_kind(focus, label: str) -> bool:
+    """Whether an entity of `label` fills the slot the focus is asked in as the focus would:
+    the same label, or both collective actors when the focus is asked as one."""
+    if label == focus.label_:
+        return True
+    return asks_who(focus) and focus.label_ in ACTOR_LABELS and label in ACTOR_LABELS
+
+
+def unnamed_entities(question_doc, focus, release: str) -> list[str]:
+    """The question's names and numbers, besides the focus, that the release does not name: a
+    release that lacks one ("against *England*" where it says Scotland, "under *ten*" where it
+    says seven) is about another event, or says something else of it. A word counts as named
+    when the release has a word with its first four letters ("Asian" for "Asia"); a number only
+    as itself (with a unit: "800m"), and a compared one ("more than 10") need not be named."""
+    vocabulary = _vocabulary(release)
+    in_entity = {t.i for ent in question_doc.ents for t in ent}
+    # Numbers the entity recogniser left out ("children under *ten*") count as names too.
+    numbers = [
+        question_doc[t.i : t.i + 1]
+        for t in question_doc
+        if t.like_num
+        and t.i not in in_entity
+        and not any(c.lower_ == "of" for c in t.children)  # "one of the countries"
+    ]
+    missing = []
+    for item in [*question_doc.ents, *numbers]:
+        if item.start < focus.end and focus.start < item.end:
+            continue
+        if any(t.like_num and _compared(t) for t in item):
+            continue
+        words = [w for w in WORD_CHARS.findall(item.text.lower()) if _content(question_doc, w)]
+        if not all(_named(question_doc, w, vocabulary) for w in words):
+            missing.append(item.text)
+    return missing
+
+
+def _vocabulary(text: str) -> tuple[set[str], set[str], set[str]]:
+    """(words, four-letter prefixes, numbers with their unit stripped) of a text."""
+    words = set(WORD_CHARS.findall(text.lower()))
+    prefixes = {w[:4] for w in words if len(w) >= 4}
+    leading = {w.rstrip("abcdefghijklmnopqrstuvwxyz") for w in words if w[:1].isdigit()}
+    return words, prefixes, leading
+
+
+def _content(doc, word: str) -> bool:
+    lexeme = doc.vocab[word]
+    return not lexeme.is_stop or lexeme.like_num
+
+
+def _named(doc, word: str, vocabulary) -> bool:
+    words, prefixes, leading = vocabulary
+    if doc.vocab[word].like_num or any(ch.isdigit() for ch in word):
+        return word in words or word in leading
+    return word in words if len(word) < 4 else word[:4] in prefixes
+
+
+def _compared(number) -> bool:
+    """Whether the number is compared or approximate rather than stated: a comparative or a
+    quantifier modifies it ("*more than* 10", "*over* 50", "*about* 50")."""
+    return any(c.tag_ in ("JJR", "RBR") or c.dep_ == "quantmod" for c in number.children)
+
+
+def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
     """The entity a yes/no question asks about. Entities in noun phrases that name the event
     (those holding a year or place the releases' metadata knows: "the 2009 OSCE meeting in
     Astana") are not it. Of the rest: the subject's ("Did *Japan* fund ...?", "Did *more than
     150* experts attend ...?"), else the last one ("... financed by *Japan*?", "... held in
-    *November 2014*?"); a passive's subject only when nothing else is named."""
+    *November 2014*?"); a passive's subject only when nothing else is named.
+
+    `taken_arguments`: such a year or place that is an argument of the question's verbs, not
+    part of a noun phrase, may be what is asked ("Was the Almaty meeting held *in 2014*?", "Is
+    *Kazakhstan* chairing the OSCE?")."""
 
     def is_taken(span) -> bool:  # "Astana", "2008"; not "November 2014"
         words = [t.lower_ for t in span if not t.is_punct]
@@ -41,7 +153,7 @@ def question_focus(doc, taken: set[str]):
     chunks = list(doc.noun_chunks)
     options = []
     for ent in doc.ents:
-        if is_taken(ent):
+        if is_taken(ent) and not (taken_arguments and argument_of_main_clause(ent)):
             continue
         chunk = next((c for c in chunks if c.start <= ent.start < c.end), None)
         if chunk is not None and any(is_taken(e) for e in chunk.ents if e != ent):
@@ -87,12 +199,21 @@ def _passive_subject(token) -> bool:
     )
 
 
+def _misread_passive(verb) -> bool:
+    """ "Was the meeting *held* in 2014?" read as "meeting held": the participle, a clause of
+    the subject of "be", is the question's main verb."""
+    return verb.dep_ == "acl" and verb.tag_ == "VBN" and _passive_subject(verb.head)
+
+
 def argument_of_main_clause(span) -> bool:
     """Whether the span hangs off the question's verbs alone: no noun (or number) between it
     and the root, so it is no modifier of a noun phrase, nor inside a clause attached to one."""
     tok = span.root
     while tok.head.i != tok.i:
         head = tok.head
+        if _misread_passive(tok):
+            tok = head.head
+            continue
         if not span.start <= head.i < span.end and head.pos_ in ("NOUN", "PROPN", "NUM", "PRON"):
             return False
         tok = head
@@ -139,11 +260,7 @@ def release_filter_question(doc, focus) -> str | None:
 def wh_question(doc, focus) -> str:
     """ "Did Japan fund the Astana meeting?" -> "Who did fund the Astana meeting?";
     "Did more than 150 experts attend?" -> "How many experts did attend?" """
-    wh = WH_FOR_LABEL.get(focus.label_, "what")
-    if focus.label_ == "GPE" and focus.root.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj"):
-        # A country as an actor ("Did Japan fund ...", "... financed by Japan") is a "who";
-        # after "in"/"at" it is a place.
-        wh = "where" if focus.root.head.lower_ in ("in", "at") else "who"
+    wh = "who" if asks_who(focus) else WH_FOR_LABEL.get(focus.label_, "what")
     chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
     if focus.root.dep_ == "poss":
         wh = "whose"  # "Did Afghanistan's minister attend?" -> "Whose minister did attend?"

@@ -4,23 +4,26 @@ Yes/no: the question's focus (its named entity or number that no metadata constr
 "Japan" in "Did Japan fund the Astana meeting?") is replaced by a wh-word of its entity type,
 giving the fact question the releases can answer ("Who did fund the Astana meeting?"). The
 reader answers it; the answer is "Yes" when the answer span (or a span of the same release the
-ranker nearly as much believes) contains the focus, "No" when an answer above the threshold
-fills the same slot with something else ("Norway and Belgium"), and "The releases don't say"
-otherwise. A sentence holding the question's participants in other roles says "No" too
-(rag.answering.roles: "Agassi suffered a defeat by Melzer": another agent of the asked verb).
-"The releases don't say" also when neither that sentence nor the one before restates the asked
-verb (rag.answering.roles: "the bridge was opened by Keith Brown" does not say whether he paid
-for it). The deciding sentence is quoted and cited.
+ranker nearly as much believes) names the focus (a value more loosely: "150" for "more than
+150") and the release names the question's other names and numbers too ("under *ten*" is no
+"Yes" from a release that says seven); "No" when an answer above the threshold fills the same
+slot with something of the focus's kind ("Norway and Belgium"; a government for a country) in a
+sentence that does not name the focus; "The releases don't say" otherwise. A sentence holding
+the question's participants in other roles says "No" too (rag.answering.roles: "Agassi suffered
+a defeat by Melzer": another agent of the asked verb). "The releases don't say" also when
+neither that sentence nor the one before restates the asked verb (rag.answering.roles: "the
+bridge was opened by Keith Brown" does not say whether he paid for it). The deciding sentence is
+quoted and cited.
 
-Lists: when one sentence states the list (an answer the ranker believes at least half as much
-as its best is an item of a coordination), its items are the list, citing that sentence and
-every other retrieved release with a sentence naming all of them. Otherwise the question is
-read against the best passage of each of many retrieved releases (not only the top passages),
-and every release whose best span is likely enough becomes an item: the span, with the
-release's title, date and place, and its own citation; items with the same text are merged.
-A list of the releases' events that a named entity took part in ("Which meetings did Norway
-help fund?") holds the releases whose passage has the entity in the asked slot: as many as do,
-one or none ("the releases don't say").
+Lists: when one sentence states the list (an answer the ranker believes at least half as much as
+its best is an item of a coordination), its items are the list, citing that sentence and every
+other retrieved release with a sentence naming all of them. Otherwise the question is read
+against the best passage of each of many retrieved releases (not only the top passages), and
+every release whose best span is likely enough becomes an item: the span, with the release's
+title, date and place, and its own citation; items with the same text are merged. A list of the
+releases' events that a named entity took part in ("Which meetings did Norway help fund?") holds
+the releases whose passage has the entity in the asked slot: as many as do, one or none ("the
+releases don't say").
 """
 
 from __future__ import annotations
@@ -41,8 +44,11 @@ from rag.answering.focus import (
     WH_FOR_LABEL,
     argument_of_main_clause,
     metadata_words,
+    names_focus,
     question_focus,
     release_filter_question,
+    same_kind,
+    unnamed_entities,
     wh_question,
 )
 from rag.answering.roles import (
@@ -86,7 +92,7 @@ class KindsAnswerer:
         t0 = time.perf_counter()
         a = self.answerer
         doc = a.annotator.parse(question.strip())
-        focus = question_focus(doc, metadata_words(snap))
+        focus = question_focus(doc, metadata_words(snap), taken_arguments=True)
         if focus is None:
             return None  # nothing to compare: answered as a fact question
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
@@ -106,7 +112,6 @@ class KindsAnswerer:
                 question, resolved, hits, 0.0, "no passage holds an answer", timings
             )
         best = cands[0]
-        target = normalise_answer(focus.text)
         # A slot may have several fillers in the release about the event (speakers, funders):
         # the focus is stated when any span of that release the ranker nearly as much believes
         # holds it; that span's sentence is the one quoted.
@@ -115,16 +120,15 @@ class KindsAnswerer:
             for c in cands
             if c.doc.source == best.doc.source
             and c.prob >= 0.5 * best.prob
-            and target
-            and (target in normalise_answer(c.text) or _by_surname(focus, c))
+            and (names_focus(focus, c.text) or _by_surname(focus, c))
         ]
-        if not stating and target and best.prob >= a.threshold:
+        if not stating and best.prob >= a.threshold:
             # The best span may be one item of a list that holds the focus ("Belgium" of
             # "Belgium, Norway, ... and Japan").
             found = a.coordination(best)
             if found is not None:
-                whole = normalise_answer(best.doc.text[found[0][0] : found[0][1]])
-                stating = [best] if target in whole else []
+                whole = best.doc.text[found[0][0] : found[0][1]]
+                stating = [best] if names_focus(focus, whole) else []
         predicate = asked_predicate(doc)
         if stating and predicate is not None and not self._restates(doc, predicate, stating[0]):
             stating = []  # the focus, named where nothing restates the asked verb
@@ -155,13 +159,15 @@ class KindsAnswerer:
         elif (
             best.prob >= a.threshold
             and focus.label_
-            and self._filler_label(best) == focus.label_
-            and target not in normalise_answer(best.text)
+            and same_kind(focus, self._filler_label(best))
+            and not names_focus(focus, self._quote(best).text)
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place). A filler of another kind says nothing about the focus: a release that
             # never says who paid for the bridge, only who opened it, does not say "No" to
-            # "Did Germany pay for it?", whether or not it names Germany.
+            # "Did Germany pay for it?", whether or not it names Germany. Nor does a sentence
+            # that names the focus too ("in co-operation with the Government of Uzbekistan
+            # ... and the UNODC"): the reader took another of its names for the filler.
             verdict = "No"
         else:
             return self._declined(
@@ -169,6 +175,16 @@ class KindsAnswerer:
             )
         if predicate is not None and not self._restates(doc, predicate, best):
             reason = f"no passage says '{predicate}' or the like"
+            return self._declined(question, resolved, hits, best.prob, reason, timings)
+        release = best.doc
+        missing = unnamed_entities(
+            doc, focus, " ".join([release.title, release.context_line(), release.text])
+        )
+        if verdict == "Yes" and missing:
+            # The question names what the release does not: another event, or another fact
+            # of this one ("against England" where it says Scotland). (A "No" stands: the
+            # release holds another filler of the asked slot.)
+            reason = f"the release does not mention {missing[0]}"
             return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
 

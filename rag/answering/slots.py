@@ -10,9 +10,11 @@ asked one and is not negated, in a clause about the asked event:
   as the typical SQuAD answer's verb is (the median: `slot_threshold` of
   rag/models/predicate.json, `python -m eval.fit_predicate`);
 - the clause is about the asked event when it holds another content word of the question
-  ("agreed to release *the four*"), or when it names nothing of its own besides the slot's
-  fillers and the verb ("*It* was financed by ...", "*The event* was funded by ...",
-  "Norway and Belgium provided financial support.") and the sentence before names the event.
+  ("agreed to release *the four*"; for a clause that modifies a noun, the clause naming that
+  noun: "*The workshop* is the second meeting organized by the OSCE"), or when it names
+  nothing of its own besides the slot's fillers and the verb ("*It* was financed by ...",
+  "*The event* was funded by ...", "Norway and Belgium provided financial support.") and the
+  sentence before names the event.
   "Japan funded the Vienna conference" names another event and fills no slot of the Astana
   meeting.
 
@@ -138,7 +140,7 @@ class SlotReader:
 
     def _about_event(self, slot: Slot, verb, filler_head, restating: set[int], before) -> bool:
         clause = list(verb.subtree)
-        if slot.event_words & {t.lemma_.lower() for t in clause}:
+        if slot.event_words & {t.lemma_.lower() for t in _enclosing(verb).subtree}:
             return True
         filler = {t.i for t in filler_head.subtree}
         own = [
@@ -153,3 +155,12 @@ class SlotReader:
             )
         ]
         return not own and bool(slot.event_words & before)
+
+
+def _enclosing(verb):
+    """The clause a verb's event is named in: its own, or for a verb that modifies a noun ("the
+    meeting *organized* by the OSCE", "the bid *that* Chelsea *made*") the clause of that noun
+    ("*The workshop* is the second meeting organized by ...")."""
+    while verb.dep_ in ("acl", "relcl") and verb.head.head.i != verb.head.i:
+        verb = verb.head.head
+    return verb

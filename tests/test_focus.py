@@ -1,0 +1,94 @@
+"""What a yes/no question asks about, and whether a text states it (rag.answering.focus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.focus import names_focus, question_focus, same_kind, unnamed_entities
+from rag.answering.question_analysis import Annotator
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator()
+
+
+def _focus(annotator, question: str, taken=frozenset(), **kwargs):
+    return question_focus(annotator.parse(question), set(taken), **kwargs)
+
+
+def test_a_year_or_place_argument_of_the_verb_may_be_the_focus(annotator) -> None:
+    question = "Was the Leeds festival held in 2011?"
+    taken = {"leeds", "2011"}
+    assert _focus(annotator, question, taken) is None  # metadata words name the event
+    assert _focus(annotator, question, taken, taken_arguments=True).text == "2011"
+    assert (
+        _focus(annotator, "Is Portugal chairing the summit in 2012?", {"portugal", "2012"}) is None
+    )
+    found = _focus(
+        annotator,
+        "Is Portugal chairing the summit in 2012?",
+        {"portugal", "2012"},
+        taken_arguments=True,
+    )
+    assert found.text == "Portugal"
+    # Inside the noun phrase that names the event, a year stays part of its name.
+    inside = _focus(
+        annotator,
+        "Did Sony sponsor the 2011 Leeds festival?",
+        {"leeds", "2011"},
+        taken_arguments=True,
+    )
+    assert inside.text == "Sony"
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "text", "named"),
+    [
+        ("Did more than 150 delegates attend?", "more than 150", "150", True),
+        ("Did more than 150 delegates attend?", "more than 150", "1500", False),
+        ("Was the show staged in November 2012?", "November 2012", "2012", False),
+        ("Was the show staged in November 2012?", "November 2012", "1 November 2012", True),
+        ("Did Japan fund the bridge?", "Japan", "Japanese engineers built it", False),
+        ("Did Japan fund the bridge?", "Japan", "It was paid for by Japan and Korea.", True),
+    ],
+)
+def test_a_text_names_the_focus(annotator, question, focus, text, named) -> None:
+    found = _focus(annotator, question)
+    assert found.text == focus
+    assert names_focus(found, text) is named
+
+
+def test_a_government_fills_a_slot_a_country_is_asked_in(annotator) -> None:
+    country = _focus(annotator, "Was the bridge funded by Japan?")
+    assert country.label_ == "GPE"
+    assert same_kind(country, "ORG") and same_kind(country, "GPE")
+    assert not same_kind(country, "PERSON") and not same_kind(country, "DATE")
+    place = _focus(annotator, "Was the summit held in Japan?")
+    assert not same_kind(place, "ORG")  # a place, not an actor
+
+
+def test_names_and_numbers_the_release_does_not_mention(annotator) -> None:
+    doc = annotator.parse(
+        "Did Johnny O'Connor make his Six Nations debut for Ireland against England?"
+    )
+    focus = question_focus(doc, set())
+    assert focus.text == "Johnny O'Connor"
+    release = "O'Connor makes his RBS Six Nations debut for Ireland against Scotland on Saturday."
+    assert unnamed_entities(doc, focus, release) == ["England"]
+    assert unnamed_entities(doc, focus, release.replace("Scotland", "England")) == []
+    # A number written with its unit counts; a compared one need not be stated.
+    runner = annotator.parse("Did McIlroy run a personal best over 800 metres in Erfurt?")
+    at = question_focus(runner, set())
+    assert unnamed_entities(runner, at, "McIlroy's 800m personal best came in Erfurt.") == []
+    arrests = annotator.parse("Were there more than 10 arrests after the Chelsea match?")
+    chelsea = question_focus(arrests, set())
+    assert (
+        unnamed_entities(arrests, chelsea, "Police made 11 arrests after the Chelsea game.") == []
+    )
+    ages = annotator.parse("Did Richard Eyre say the show was unsuitable for children under ten?")
+    eyre = question_focus(ages, set())
+    said = "Richard Eyre said the show was unsuitable for children under seven."
+    assert unnamed_entities(ages, eyre, said) == ["ten"]
