@@ -171,3 +171,33 @@ def test_a_person_named_by_surname_after_the_full_name_is_the_same_person(tmp_pa
     other = engine.ask("Did Mark Evans say the hospital would treat 20,000 patients a year?")
     assert not other.answer.startswith("Yes")
     assert engine.ask("Did Mark Evans open the new children's hospital?").answer.startswith("No.")
+
+
+RIVERS = (
+    "GENEVA, 12 May 2024 - A three-day conference on river pollution opened in Geneva on Monday. "
+    "Environment ministers and scientists from fourteen countries are taking part. "
+    "Conference chair Maria Lind said the Rhine and the Danube were cleaner than a decade ago, "
+    "but warned that plastics and farm run-off remained serious threats. "
+    "Delegates will discuss monitoring networks, shared laboratory standards and early warning "
+    "systems for chemical spills, and will visit a water treatment plant near Lausanne. "
+    "Professor Anton Weber of the University of Basel presented new data on microplastics in "
+    "alpine lakes, and officials from the Rhine commission described a joint sampling programme "
+    "that now covers more than 40 stations along the river. "
+    "Organizers said a declaration on data sharing would be adopted on the final day. "
+    "The conference was financed by Sweden and the Netherlands. "
+    "It was organized by the Swiss Federal Office for the Environment."
+)
+
+
+@pytest.mark.model
+def test_yes_from_a_passage_other_than_the_readers_best(tmp_path) -> None:
+    """The funders' sentence is in the release's second passage; the reader's best span for
+    "Who did pay for the conference?" is not: the other retrieved passages are read for the
+    focus in the asked slot too."""
+    engine = one_release_engine(tmp_path, "rivers.txt", "River pollution conference", RIVERS)
+    assert len(engine.snapshot.chunks) > 1
+    yes = engine.ask("Did Sweden pay for the Geneva river pollution conference?")
+    assert yes.kind == "yes_no" and yes.answer.startswith("Yes.")
+    assert "financed by Sweden" in yes.citations[0].quote
+    other = engine.ask("Did Norway pay for the Geneva river pollution conference?")
+    assert not other.answer.startswith("Yes")

@@ -137,7 +137,7 @@ class KindsAnswerer:
         # may still put the focus in the asked slot (rag.answering.slots). Not so for "No":
         # other names that the parse alone puts in a slot are too often wrong.
         if not stating:
-            stating = self._stated_in_slot(doc, focus, best)
+            stating = self._stated_in_slot(doc, focus, best, hits)
         elif asked_slot(focus) is not None:
             # The reader's span names the focus; its passage's parse should agree: a sentence
             # that puts the focus in the asked slot is quoted, and where none does and the
@@ -221,19 +221,35 @@ class KindsAnswerer:
             return None
         return predicate_threshold(getattr(embedder, "base_name", embedder.name), key)
 
-    def _stated_in_slot(self, question_doc, focus, best: SpanCandidate) -> list[SpanCandidate]:
-        """[the focus where a sentence of the best span's passage puts it in the asked slot
-        (the first such sentence)], as a span for quoting; [] where none does."""
+    def _stated_in_slot(
+        self, question_doc, focus, best: SpanCandidate, hits: list[Hit] = ()
+    ) -> list[SpanCandidate]:
+        """[the focus where a sentence puts it in the asked slot (the first such sentence of
+        the best span's passage, else of the other retrieved passages, best first)], as a span
+        for quoting; [] where none does."""
         slot = asked_slot(focus)
         threshold = self._verb_bound("slot_threshold")
         if slot is None or threshold is None:
             return []
+        reader = SlotReader(self.answerer.annotator.word_vectors, threshold)
+        others = [(r, h) for r, h in enumerate(hits) if h.chunk.chunk_id != best.hit.chunk.chunk_id]
+        for rank, hit in [(best.hit_rank, best.hit), *others]:
+            found = self._slot_in_passage(reader, slot, focus, hit)
+            if found is not None:
+                start, end = found
+                text = hit.document.text[start:end]
+                return [replace(best, hit=hit, hit_rank=rank, start=start, end=end, text=text)]
+        return []
+
+    def _slot_in_passage(self, reader: SlotReader, slot, focus, hit: Hit):
+        """(start, end) of the focus in the first sentence of the passage that puts it in the
+        slot, or None."""
         annotator = self.answerer.annotator
-        reader = SlotReader(annotator.word_vectors, threshold)
-        chunk, text = best.hit.chunk, best.doc.text
-        sentences = chunk_sentences(best.doc, chunk.start, chunk.end)
+        doc, chunk = hit.document, hit.chunk
+        text = doc.text
+        sentences = chunk_sentences(doc, chunk.start, chunk.end)
         # The sentence before the passage's first too: a chunk may begin mid-paragraph.
-        earlier = chunk_sentences(best.doc, max(0, chunk.start - _LOOK_BACK), chunk.start)
+        earlier = chunk_sentences(doc, max(0, chunk.start - _LOOK_BACK), chunk.start)
         starts = [earlier[-1].start if earlier else chunk.start, *(s.start for s in sentences)]
         for i, sent in enumerate(sentences):
             if focus.text.lower() not in text[sent.start : sent.end].lower():
@@ -243,9 +259,8 @@ class KindsAnswerer:
             parsed = annotator.parse(text[sent.start : sent.end], entities=False)
             found = reader.focus_in(slot, focus.text, parsed, before)
             if found is not None:
-                start, end = sent.start + found[0], sent.start + found[1]
-                return [replace(best, start=start, end=end, text=text[start:end])]
-        return []
+                return sent.start + found[0], sent.start + found[1]
+        return None
 
     def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
         """Whether the span's sentence makes the focus an agent or patient of some verb (the
