@@ -201,3 +201,21 @@ def test_yes_from_a_passage_other_than_the_readers_best(tmp_path) -> None:
     assert "financed by Sweden" in yes.citations[0].quote
     other = engine.ask("Did Norway pay for the Geneva river pollution conference?")
     assert not other.answer.startswith("Yes")
+
+
+@pytest.mark.model
+def test_yes_when_the_focus_is_the_agent_of_the_asked_verb_itself(tmp_path) -> None:
+    """The reader's span is the focus, and the sentence makes it the agent of "set up", the
+    asked verb (not some other verb): "Yes"; another king is "No". "in 1337" tells when, it
+    names no event of its own."""
+    text = (
+        "LONDON, 4 February 2005 - The Duchy of Cornwall made a profit of £11.9m last year. "
+        "It was set up in 1337 by King Edward III to provide an income for the heir to the "
+        "throne. Its estates cover 54,000 hectares in 23 counties."
+    )
+    engine = one_release_engine(tmp_path, "duchy.txt", "Duchy profits rise", text)
+    yes = engine.ask("Was the Duchy of Cornwall set up by King Edward III?")
+    assert yes.answer.startswith("Yes.") and "by King Edward III" in yes.citations[0].quote
+    assert engine.ask("Was the Duchy of Cornwall set up by King Henry VIII?").answer.startswith(
+        "No."
+    )

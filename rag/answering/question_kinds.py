@@ -59,7 +59,7 @@ from rag.answering.roles import (
     role_of,
     roles_reversed,
 )
-from rag.answering.slots import SlotReader, asked_slot, mentions
+from rag.answering.slots import SlotReader, asked_slot, hedged, mentions, restatement
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
 from rag.values import Answer, Hit
@@ -263,14 +263,23 @@ class KindsAnswerer:
         return None
 
     def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
-        """Whether the span's sentence makes the focus an agent or patient of some verb (the
-        asked slot not being it: _stated_in_slot found none)."""
+        """Whether the span's sentence makes the focus an agent or patient of another verb
+        than the asked one (one that does not restate it: _stated_in_slot found the focus in
+        no slot of the asked verb), or of a verb it only says might happen ("claims that
+        Chelsea *could* launch a bid")."""
+        slot = asked_slot(focus)
+        threshold = self._verb_bound("slot_threshold")
         s0, s1 = self.answerer.sentence_of(cand)
         sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
-        return any(
-            role_of(span.root) and governing_verb(span.root) is not None
-            for _, span in mentions(sentence, focus.text)
-        )
+        for _, span in mentions(sentence, focus.text):
+            verb = governing_verb(span.root) if role_of(span.root) else None
+            if verb is None:
+                continue
+            if hedged(verb) or slot is None or threshold is None:
+                return True
+            if restatement(self.answerer.annotator.word_vectors, slot.phrase, verb) < threshold:
+                return True
+        return False
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(cand)

@@ -93,6 +93,15 @@ def _slot(question_doc, token, asked: range) -> Slot | None:
     return Slot(role, verb_phrase(verb), frozenset(words - action))
 
 
+# Modal verbs that say an act may happen, not that it did ("Chelsea *could* launch a bid").
+_HEDGES = frozenset({"could", "might", "may", "would"})
+
+
+def hedged(verb) -> bool:
+    """Whether a modal auxiliary of possibility governs the verb."""
+    return any(c.tag_ == "MD" and c.lower_ in _HEDGES for c in verb.children)
+
+
 def mentions(sentence, name: str):
     """(character offset, span) of each place the parsed sentence names `name` (any case)."""
     text, name = sentence.text.lower(), name.lower()
@@ -124,7 +133,7 @@ class SlotReader:
         if role_of(token) != slot.role:
             return False
         verb = governing_verb(token)
-        if verb is None or any(t.dep_ == "neg" for t in verb.children):
+        if verb is None or hedged(verb) or any(t.dep_ == "neg" for t in verb.children):
             return False
         restating = self._restating(slot, verb)
         if not restating:
@@ -150,7 +159,9 @@ class SlotReader:
             and t.i not in restating
             and (
                 t.pos_ == "PROPN"
-                or t.like_num
+                # a number names when it modifies a noun ("the *2009* meeting"); as an
+                # adjunct's object ("set up in *1337*") it tells when, not which
+                or (t.like_num and t.head.pos_ in ("NOUN", "PROPN"))
                 or (t.pos_ == "NOUN" and any(c.dep_ in _NAMING_DEPS for c in t.children))
             )
         ]
