@@ -51,6 +51,7 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
+from rag.answering.quantities import counted
 from rag.answering.roles import (
     asked_predicate,
     governing_verb,
@@ -169,6 +170,10 @@ class KindsAnswerer:
             # that names the focus too ("in co-operation with the Government of Uzbekistan
             # ... and the UNODC"): the reader took another of its names for the filler.
             verdict = "No"
+        elif (miscounted := self._miscounted(doc, best, hits)) is not None:
+            # "Was the conference split into four sessions?": a sentence about it counts the
+            # sessions otherwise ("divided in three sessions").
+            verdict, best = "No", miscounted
         else:
             return self._declined(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
@@ -176,6 +181,10 @@ class KindsAnswerer:
         if predicate is not None and not self._restates(doc, predicate, best):
             reason = f"no passage says '{predicate}' or the like"
             return self._declined(question, resolved, hits, best.prob, reason, timings)
+        if verdict == "Yes" and (miscounted := self._miscounted(doc, best, hits)) is not None:
+            # The focus is stated, but the release counts what the question counts otherwise
+            # ("Was Pasquale's the fourth series ...?" where it says the third).
+            verdict, best = "No", miscounted
         release = best.doc
         missing = unnamed_entities(
             doc, focus, " ".join([release.title, release.context_line(), release.text])
@@ -187,6 +196,57 @@ class KindsAnswerer:
             reason = f"the release does not mention {missing[0]}"
             return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _miscounted(self, question_doc, best: SpanCandidate, hits: list[Hit]):
+        """A span of the best release counting a noun the question counts, otherwise (its
+        number and noun), in a sentence that, or whose sentence before, holds another content
+        word of the question; None when there is none, or when the release also counts it as
+        the question does."""
+        asked = counted(question_doc)
+        if not asked:
+            return None
+        numbers = {t.i for t, _, _ in asked}
+        event = {
+            t.lemma_.lower()
+            for t in question_doc
+            if t.is_alpha and not t.is_stop and t.pos_ != "AUX" and t.i not in numbers
+        } - {noun for _, noun, _ in asked}
+        annotator = self.answerer.annotator
+        passages = [(best.hit_rank, best.hit)] + [
+            (r, h)
+            for r, h in enumerate(hits)
+            if h.chunk.source == best.doc.source and h.chunk.chunk_id != best.hit.chunk.chunk_id
+        ]
+        stated, conflicts = set(), []
+        for rank, hit in passages:
+            text = hit.document.text
+            sentences = chunk_sentences(hit.document, hit.chunk.start, hit.chunk.end)
+            for i, sent in enumerate(sentences):
+                chunk_text = text[sent.start : sent.end].lower()
+                if not any(noun[:4] in chunk_text for _, noun, _ in asked):
+                    continue
+                parsed = annotator.parse(text[sent.start : sent.end], entities=False)
+                before = sentences[i - 1] if i else sent
+                context = {t.lemma_.lower() for t in parsed} | {
+                    t.lemma_.lower()
+                    for t in annotator.parse(text[before.start : sent.start], entities=False)
+                }
+                for t, noun, value in counted(parsed):
+                    for _, q_noun, q_value in asked:
+                        if noun != q_noun:
+                            continue
+                        if value == q_value:
+                            stated.add(q_noun)
+                        elif event & context:
+                            start = sent.start + min(t.idx, t.head.idx) - parsed[0].idx
+                            end = sent.start + max(t.idx + len(t), t.head.idx + len(t.head))
+                            end -= parsed[0].idx
+                            conflicts.append((q_noun, rank, hit, start, end))
+        for q_noun, rank, hit, start, end in conflicts:
+            if q_noun not in stated:
+                span = hit.document.text[start:end]
+                return replace(best, hit=hit, hit_rank=rank, start=start, end=end, text=span)
+        return None
 
     def _filler_label(self, cand: SpanCandidate) -> str:
         """The span's entity label, or the one label of the entities it lists ("Norway and
