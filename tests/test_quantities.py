@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.quantities import counted, number_value
+from rag.answering.quantities import counted, holds, number_value
 from tests.conftest import one_release_engine
 
 
@@ -22,14 +22,22 @@ def test_counted_nouns(tmp_path) -> None:
 
     annotator = Annotator()
 
-    def read(text: str) -> list[tuple[str, str, float]]:
-        return [(t.text, noun, v) for t, noun, v in counted(annotator.parse(text))]
+    def read(text: str) -> list[tuple[str, str, float, str]]:
+        return [(t.text, noun, v, op) for t, noun, v, op in counted(annotator.parse(text))]
 
-    assert read("The summit will be divided into three sessions.") == [("three", "session", 3)]
-    assert read("It was the second regional meeting.") == [("second", "meeting", 2)]
-    assert read("The one-day meeting opened.") == [("one", "day", 1)]
-    # A compared or approximate number counts nothing for certain.
-    assert read("Were there more than 10 arrests?") == []
+    assert read("The summit will be divided into three sessions.") == [("three", "session", 3, "=")]
+    assert read("It was the second regional meeting.") == [("second", "meeting", 2, "=")]
+    assert read("The one-day meeting opened.") == [("one", "day", 1, "=")]
+    # A bound is a comparison; an approximate number counts nothing for certain.
+    assert read("Were there more than 10 arrests?") == [("10", "arrest", 10, ">")]
+    assert read("Did at least 500 people sign?") == [("500", "people", 500, ">=")]
+    assert read("Did fewer than 50 experts attend?") == [("50", "expert", 50, "<")]
+    assert read("Did about 50 people come?") == []
+
+
+def test_a_stated_count_holds_a_bound() -> None:
+    assert holds(11, ">", 10) and not holds(10, ">", 10) and holds(10, ">=", 10)
+    assert holds(22, "<", 30) and not holds(22, "=", 30) and holds(3, "=", 3)
 
 
 SUMMIT = (
@@ -48,6 +56,10 @@ def test_no_when_the_release_counts_otherwise(tmp_path) -> None:
     assert "three sessions" in sessions.citations[0].quote
     series = engine.ask("Was the Oslo wind summit the first summit organized by the forum?")
     assert series.answer.startswith("No.") and "fourth" in series.citations[0].quote
-    # Counted as the question counts: no "No".
+    # Counted as the question counts, or within its bound: "Yes".
     same = engine.ask("Was the Oslo wind summit divided into three sessions?")
-    assert not same.answer.startswith("No")
+    assert same.answer.startswith("Yes.") and "three sessions" in same.citations[0].quote
+    bound = engine.ask("Did ministers from more than ten countries meet at the Oslo wind summit?")
+    assert bound.answer.startswith("Yes."), bound.answer
+    fewer = engine.ask("Did ministers from fewer than five countries meet at the Oslo summit?")
+    assert fewer.answer.startswith("No."), fewer.answer

@@ -43,18 +43,54 @@ def number_value(word: str) -> float | None:
     return _WORDS.get(word)
 
 
-def counted(doc) -> list[tuple[object, str, float]]:
-    """(number token, lemma of the noun it counts, value) of each number modifying a noun, not
-    compared or approximate ("more than 10" says no count)."""
+# The degree words that bound a number (a closed class of English, like the stop words):
+# "more than 10", "over 50", "at least 500" / "fewer than 50", "under 18", "at most 20", "up
+# to 40". Any other modifier ("about 50", "nearly 50") makes a count approximate: no count.
+_ABOVE = {"more": ">", "over": ">", "above": ">", "greater": ">", "higher": ">", "least": ">="}
+_BELOW = {"fewer": "<", "less": "<", "under": "<", "below": "<", "lower": "<", "most": "<="}
+_BOUNDS = {**_ABOVE, **_BELOW, "up": "<="}
+_MODIFIERS = ("advmod", "quantmod", "amod", "npadvmod")
+
+
+def comparison(number) -> str | None:
+    """How the text bounds the number: "=" when it states it, ">", ">=", "<" or "<=" when a
+    degree word bounds it, None when something else qualifies it ("about 50")."""
+    ops = set()
+    for c in number.children:
+        if c.dep_ not in _MODIFIERS:
+            continue
+        if c.lower_ == "than" or (c.lower_ == "to" and ops):
+            continue  # "more *than*", "up *to*"
+        op = _BOUNDS.get(c.lower_)
+        if op is None:
+            return None
+        ops.add(op)
+    if not ops:
+        return "="
+    return ops.pop() if len(ops) == 1 else None
+
+
+def holds(value: float, op: str, bound: float) -> bool:
+    """Whether a stated count satisfies the question's ("11" satisfies "more than 10")."""
+    return {
+        "=": value == bound,
+        ">": value > bound,
+        ">=": value >= bound,
+        "<": value < bound,
+        "<=": value <= bound,
+    }[op]
+
+
+def counted(doc) -> list[tuple[object, str, float, str]]:
+    """(number token, lemma of the noun it counts, value, comparison) of each number modifying
+    a noun whose comparison is known ("more than 10 arrests": ">"; "about 50" is left out)."""
     found = []
     for t in doc:
         if not t.like_num or t.dep_ not in ("nummod", "amod", "compound"):
             continue
-        if t.head.pos_ != "NOUN" or any(
-            c.tag_ in ("JJR", "RBR") or c.dep_ == "quantmod" for c in t.children
-        ):
+        if t.head.pos_ != "NOUN":
             continue
-        value = number_value(t.text)
-        if value is not None:
-            found.append((t, t.head.lemma_.lower(), value))
+        value, op = number_value(t.text), comparison(t)
+        if value is not None and op is not None:
+            found.append((t, t.head.lemma_.lower(), value, op))
     return found

@@ -41,7 +41,7 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
-from rag.answering.quantities import counted
+from rag.answering.quantities import counted, holds
 from rag.answering.roles import (
     asked_predicate,
     governing_verb,
@@ -163,10 +163,10 @@ class YesNoAnswerer:
             # that names the focus too ("in co-operation with the Government of Uzbekistan
             # ... and the UNODC"): the reader took another of its names for the filler.
             verdict = "No"
-        elif (miscounted := self._miscounted(doc, best, hits)) is not None:
+        elif (by_counts := self._by_counts(doc, focus, best, hits)) is not None:
             # "Was the conference split into four sessions?": a sentence about it counts the
-            # sessions otherwise ("divided in three sessions").
-            verdict, best = "No", miscounted
+            # sessions otherwise ("divided in three sessions"), or as the question does.
+            verdict, best = by_counts
         else:
             return self._declined(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
@@ -174,10 +174,14 @@ class YesNoAnswerer:
         if predicate is not None and not self._restates(doc, predicate, best):
             reason = f"no passage says '{predicate}' or the like"
             return self._declined(question, resolved, hits, best.prob, reason, timings)
-        if verdict == "Yes" and (miscounted := self._miscounted(doc, best, hits)) is not None:
+        if (
+            verdict == "Yes"
+            and (by_counts := self._by_counts(doc, focus, best, hits)) is not None
+            and by_counts[0] == "No"
+        ):
             # The focus is stated, but the release counts what the question counts otherwise
             # ("Was Pasquale's the fourth series ...?" where it says the third).
-            verdict, best = "No", miscounted
+            verdict, best = by_counts
         release = best.doc
         missing = unnamed_entities(
             doc, focus, " ".join([release.title, release.context_line(), release.text])
@@ -190,33 +194,35 @@ class YesNoAnswerer:
             return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
 
-    def _miscounted(self, question_doc, best: SpanCandidate, hits: list[Hit]):
-        """A span of the best release counting a noun the question counts, otherwise (its
-        number and noun), in a sentence that, or whose sentence before, holds another content
-        word of the question; None when there is none, or when the release also counts it as
-        the question does."""
+    def _by_counts(self, question_doc, focus, best: SpanCandidate, hits: list[Hit]):
+        """("Yes" or "No", the count's span) when the best release counts a noun the question
+        counts ("four sessions", "more than 10 arrests") in a sentence that, or whose sentence
+        before, holds another content word of the question: "No" when such a count contradicts
+        the question's ("three sessions") and none agrees, else "Yes" when one agrees with the
+        count the question asks about, its focus ("11 arrests"; a count that only names the
+        event, "the fourth-quarter profit", says nothing of the rest); None otherwise."""
         asked = counted(question_doc)
         if not asked:
             return None
-        numbers = {t.i for t, _, _ in asked}
+        numbers = {t.i for t, _, _, _ in asked}
         event = {
             t.lemma_.lower()
             for t in question_doc
             if t.is_alpha and not t.is_stop and t.pos_ != "AUX" and t.i not in numbers
-        } - {noun for _, noun, _ in asked}
+        } - {noun for _, noun, _, _ in asked}
         annotator = self.answerer.annotator
         passages = [(best.hit_rank, best.hit)] + [
             (r, h)
             for r, h in enumerate(hits)
             if h.chunk.source == best.doc.source and h.chunk.chunk_id != best.hit.chunk.chunk_id
         ]
-        stated, conflicts = set(), []
+        agreeing, contradicting, stated = {}, {}, set()
         for rank, hit in passages:
             text = hit.document.text
             sentences = chunk_sentences(hit.document, hit.chunk.start, hit.chunk.end)
             for i, sent in enumerate(sentences):
-                chunk_text = text[sent.start : sent.end].lower()
-                if not any(noun[:4] in chunk_text for _, noun, _ in asked):
+                lowered = text[sent.start : sent.end].lower()
+                if not any(noun[:4] in lowered for _, noun, _, _ in asked):
                     continue
                 parsed = annotator.parse(text[sent.start : sent.end], entities=False)
                 before = sentences[i - 1] if i else sent
@@ -224,21 +230,32 @@ class YesNoAnswerer:
                     t.lemma_.lower()
                     for t in annotator.parse(text[before.start : sent.start], entities=False)
                 }
-                for t, noun, value in counted(parsed):
-                    for _, q_noun, q_value in asked:
+                about = len(event & context)
+                for t, noun, value, op in counted(parsed):
+                    if op != "=":
+                        continue  # the release's own bound ("more than 90") is no count
+                    for q_token, q_noun, q_value, q_op in asked:
                         if noun != q_noun:
                             continue
-                        if value == q_value:
+                        agrees = holds(value, q_op, q_value)
+                        if agrees:
                             stated.add(q_noun)
-                        elif event & context:
+                            if not focus.start <= q_token.i < focus.end:
+                                continue
+                        found = agreeing if agrees else contradicting
+                        if about and about > found.get(q_noun, (0,))[0]:
+                            # the sentence most about the asked event is the one quoted
                             start = sent.start + min(t.idx, t.head.idx) - parsed[0].idx
                             end = sent.start + max(t.idx + len(t), t.head.idx + len(t.head))
                             end -= parsed[0].idx
-                            conflicts.append((q_noun, rank, hit, start, end))
-        for q_noun, rank, hit, start, end in conflicts:
-            if q_noun not in stated:
+                            found[q_noun] = (about, rank, hit, start, end)
+        for verdict, found in (("No", contradicting), ("Yes", agreeing)):
+            for q_noun, (_, rank, hit, start, end) in found.items():
+                if verdict == "No" and q_noun in stated:
+                    continue
                 span = hit.document.text[start:end]
-                return replace(best, hit=hit, hit_rank=rank, start=start, end=end, text=span)
+                cand = replace(best, hit=hit, hit_rank=rank, start=start, end=end, text=span)
+                return verdict, cand
         return None
 
     def _filler_label(self, cand: SpanCandidate) -> str:
