@@ -42,6 +42,21 @@ def test_count_of_releases_mentioning_a_name_cites_each(real_engine) -> None:
     _verbatim(real_engine, answer)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which releases mention Interpol?",  # the tagger reads "releases" as a verb here
+        "List the releases that mention Interpol.",  # "that" is no wh-word of the question
+    ],
+)
+def test_releases_mentioning_a_name(real_engine, question) -> None:
+    answer = real_engine.ask(question)
+    assert answer.kind == "collection", answer.answer
+    assert _cited(answer) == {ASTANA}
+    assert "Interpol" in answer.citations[0].quote
+    _verbatim(real_engine, answer)
+
+
 def test_releases_of_a_year(real_engine) -> None:
     answer = real_engine.ask("List the releases from 2008.")
     assert answer.kind == "collection"

@@ -104,7 +104,16 @@ class CollectionQuestions:
         )
         if titled is not None:
             return CollectionQuery("attribute", titled=titled)
-        wh = next((t for t in tokens if t.tag_ in ("WDT", "WP", "WRB")), None)
+        # The question's wh-word, not a relative pronoun ("the releases *that* mention X").
+        wh = next(
+            (
+                t
+                for t in tokens
+                if t.tag_ in ("WDT", "WP", "WRB")
+                and not any(a.dep_ in ("relcl", "acl") for a in (t, *t.ancestors))
+            ),
+            None,
+        )
         _, head, _ = question_key(doc)
         values = self._values_query(doc, tokens, wh, head, question, snap, filters)
         if values is not None:
@@ -377,7 +386,7 @@ CONTENT_POS = ("NOUN", "PROPN", "VERB", "ADJ")
 def _unexplained(doc, about, root, terms: list[str]) -> list:
     """Content words of the question that the collection reading (the releases, what they must
     mention, when and where from, in which field) leaves unaccounted for."""
-    covered = {root.i}
+    covered = {root.i, about.i}  # what is asked about (a tagger may read "releases" as a verb)
     if about.pos_ != "VERB":  # the asked noun's phrase: "articles in the collection"
         covered |= {t.i for t in about.subtree}
     for ent in doc.ents:  # an entity, with what describes it ("the pole vaulter Y. I.")
