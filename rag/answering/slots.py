@@ -94,7 +94,8 @@ def _slot(question_doc, token, asked: range) -> Slot | None:
 
 
 # Modal verbs that say an act may happen, not that it did ("Chelsea *could* launch a bid").
-_HEDGES = frozenset({"could", "might", "may", "would"})
+# Not "would": news reports plans with it ("the coaching would be funded by the Lottery").
+_HEDGES = frozenset({"could", "might", "may"})
 
 
 def hedged(verb) -> bool:
