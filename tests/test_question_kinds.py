@@ -57,6 +57,16 @@ def test_releases_mentioning_a_name(real_engine, question) -> None:
     _verbatim(real_engine, answer)
 
 
+def test_all_releases_and_a_compound_collection_noun(real_engine) -> None:
+    listing = real_engine.ask("List all releases.")
+    assert listing.kind == "collection" and len(_cited(listing)) == 5
+    # "press releases": the head of the compound is what is counted.
+    count = real_engine.ask("How many press releases mention Kevin Carty?")
+    assert count.kind == "collection", count.answer
+    assert _cited(count) == {TASHKENT, VIENNA, ASTANA}
+    _verbatim(real_engine, count)
+
+
 def test_releases_of_a_year(real_engine) -> None:
     answer = real_engine.ask("List the releases from 2008.")
     assert answer.kind == "collection"

@@ -181,11 +181,20 @@ class CollectionQuestions:
             counted = next(
                 (t for t in tokens if t.i > wh.i + 1 and t.pos_ in ("NOUN", "VERB")), None
             )
-            if counted is None or counted.i != about.i:
+            # "how many *press* releases": the head of the compound is counted too
+            chain = [counted] if counted is not None else []
+            while chain and chain[-1].dep_ == "compound" and chain[-1].head.i != chain[-1].i:
+                chain.append(chain[-1].head)
+            if about.i not in {t.i for t in chain}:
                 return None
             return CollectionQuery("count", terms, constraints, surnames, in_title)
         if terms or not constraints.empty():
             return CollectionQuery("list", terms, constraints, surnames, in_title)
+        if about.pos_ != "VERB" and (
+            imperative or any(t.lemma_.lower() in ("all", "every") for t in about.children)
+        ):
+            # "List all releases.", "Show me the releases": the whole collection.
+            return CollectionQuery("list", [], constraints, surnames, in_title)
         return None
 
     def _values_query(
