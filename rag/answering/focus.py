@@ -3,7 +3,7 @@
 "Did Japan fund the Astana meeting?" asks about *Japan* (its focus: the named entity or number
 that no metadata constraint took); the releases answer the wh-question that puts a wh-word of
 the focus's entity type in its place ("Who did fund the Astana meeting?"). Read off spaCy's
-parse (rag.answering.question_analysis); used by rag.answering.question_kinds.
+parse (rag.answering.question_analysis); used by rag.answering.yes_no and question_kinds.
 """
 
 from __future__ import annotations

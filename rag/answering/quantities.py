@@ -4,7 +4,7 @@
 A yes/no question that asks a count ("Was the conference split into *four* sessions?") is
 answered "No" by a sentence about the same event that counts the same noun otherwise ("The
 conference will be divided in three sessions"), as a question asking a name is by another
-filler of the asked slot (rag.answering.question_kinds).
+filler of the asked slot (rag.answering.yes_no).
 """
 
 from __future__ import annotations
