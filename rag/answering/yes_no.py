@@ -182,16 +182,17 @@ class YesNoAnswerer:
             # The focus is stated, but the release counts what the question counts otherwise
             # ("Was Pasquale's the fourth series ...?" where it says the third).
             verdict, best = by_counts
-        release = best.doc
-        missing = unnamed_entities(
-            doc, focus, " ".join([release.title, release.context_line(), release.text])
-        )
-        if verdict == "Yes" and missing:
+        if verdict == "Yes":
             # The question names what the release does not: another event, or another fact
             # of this one ("against England" where it says Scotland). (A "No" stands: the
             # release holds another filler of the asked slot.)
-            reason = f"the release does not mention {missing[0]}"
-            return self._declined(question, resolved, hits, best.prob, reason, timings)
+            release = best.doc
+            missing = unnamed_entities(
+                doc, focus, " ".join([release.title, release.context_line(), release.text])
+            )
+            if missing:
+                reason = f"the release does not mention {missing[0]}"
+                return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
 
     def _by_counts(self, question_doc, focus, best: SpanCandidate, hits: list[Hit]):
