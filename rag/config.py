@@ -39,6 +39,9 @@ class Settings:
     # spaCy in a child process (rag.answering.nlp_process): on | off | auto (on in `rag serve`,
     # where concurrent questions would otherwise wait on spaCy for the GIL; off elsewhere).
     nlp_process: str = "auto"
+    # At most this many spaCy children; a second starts only when concurrent asks find the
+    # first busy (0: as many as the machine has cores, at most 4).
+    nlp_processes: int = 0
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
     chunk_tokens: int = 160
@@ -98,6 +101,7 @@ class Settings:
             evidence_backend=_env("RAG_EVIDENCE_BACKEND", cls.evidence_backend).lower(),
             reader_backend=_env("RAG_READER_BACKEND", cls.reader_backend).lower(),
             nlp_process=_env("RAG_NLP_PROCESS", cls.nlp_process).lower(),
+            nlp_processes=int(_env("RAG_NLP_PROCESSES", str(cls.nlp_processes))),
             chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(cls.chunk_tokens))),
             chunk_overlap_tokens=int(_env("RAG_CHUNK_OVERLAP", str(cls.chunk_overlap_tokens))),
             top_k=int(_env("RAG_TOP_K", str(cls.top_k))),

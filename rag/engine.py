@@ -16,7 +16,7 @@ from rag.answering.collection import CollectionQuestions
 from rag.answering.evidence import EvidenceScorer
 from rag.answering.extractive import Answerer
 from rag.answering.generation import Generator
-from rag.answering.question_analysis import Annotator, pipeline_id, spacy_process
+from rag.answering.question_analysis import Annotator, pipeline_id, spacy_pool
 from rag.answering.question_kinds import KindsAnswerer
 from rag.answering.reader import SpanReader
 from rag.answering.retrieval import RetrievalParams, Retriever
@@ -139,7 +139,9 @@ class Engine:
         self.annotator = Annotator(
             self.evidence_embedder,
             entity_cache=EntityCache(settings.index_dir / ANNOTATIONS_FILE, pipeline_id()),
-            nlp_process=spacy_process() if settings.nlp_process == "on" else None,
+            nlp_process=(
+                spacy_pool(settings.nlp_processes) if settings.nlp_process == "on" else None
+            ),
         )
         self.answerer = Answerer(self.retriever, self.reader, self.annotator, scorer=self.scorer)
         self.collection = CollectionQuestions(self.annotator, self.store)

@@ -1,12 +1,16 @@
 """spaCy in a child process (`rag serve`): the same parses and entity tags as in-process, a
-child that dies is started again, and one that cannot start leaves spaCy in-process."""
+child that dies is started again, one that cannot start leaves spaCy in-process, and a pool
+starts a second child only for concurrent calls."""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import pytest
 
 from rag.answering.nlp_process import NlpProcess, NlpProcessError
-from rag.answering.question_analysis import Annotator, load_spacy, spacy_process
+from rag.answering.question_analysis import Annotator, load_spacy, spacy_pool, spacy_process
 
 pytestmark = pytest.mark.model
 
@@ -71,3 +75,46 @@ def test_a_child_that_cannot_start_leaves_spacy_in_process() -> None:
     annotator = Annotator(nlp_process=NlpProcess("no_such_spacy_package", ()))
     assert annotator.analyse(QUESTIONS[0]).kind == "fact"  # answered by spaCy in-process
     assert annotator.nlp_process is None
+
+
+def test_a_pool_starts_a_second_child_only_for_concurrent_calls() -> None:
+    """One question at a time keeps one child; calls that find it busy start another (up to
+    the pool's size), and every child answers as spaCy does here."""
+    import threading
+
+    nlp = load_spacy()
+    pool = spacy_pool(2)
+    try:
+        for q in QUESTIONS:
+            assert _view(pool.parse(q)) == _view(nlp(q))
+        assert len(pool.pids) == 1
+        first = pool.pids[0]
+        busy = threading.Barrier(4)
+        seen: list[list] = []
+
+        def ask(text: str) -> None:
+            busy.wait()
+            for _ in range(5):
+                seen.append(pool.entities([text]))
+
+        threads = [threading.Thread(target=ask, args=(q,)) for q in QUESTIONS]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(pool.pids) == 2 and first in pool.pids
+        expected = {
+            q: [(e.start_char, e.end_char, e.label_) for e in nlp(q).ents] for q in QUESTIONS
+        }
+        assert sorted(map(str, seen)) == sorted(
+            str([expected[q]]) for q in QUESTIONS for _ in range(5)
+        )
+        pids = pool.pids
+    finally:
+        pool.close()
+    assert pool.pids == []
+    for pid in pids:  # the children end with the pool
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{pid}").exists()

@@ -3,11 +3,13 @@
 spaCy's models hold the GIL while they run (they cannot release it), so in one process the
 parses and entity tags of concurrent questions run one at a time and stall the rest of the
 answer path (the reader's ONNX runs, retrieval, ranking) of every other request. `rag serve`
-therefore runs spaCy in one child process (RAG_NLP_PROCESS, rag.config): it loads the same
+therefore runs spaCy in child processes (RAG_NLP_PROCESS, rag.config): each loads the same
 pipeline and answers two requests over a socket: full parses, sent back as `Doc.to_bytes()` and
 rebuilt here over a blank English vocabulary (the bytes carry their strings), and entity tags
-as (start, end, label) tuples. Requests share the one pipe under a lock (the child is one
-thread anyway); a thread waiting for its answer releases the GIL to the others. The child is a
+as (start, end, label) tuples. A child answers one request at a time (it is one thread); a
+thread waiting for its answer releases the GIL to the others. One child would make concurrent
+questions queue for it, a core's worth of parsing at most, so `NlpPool` starts a second child
+(up to RAG_NLP_PROCESSES) only when a call finds every child busy. Each child is a
 fresh interpreter (`python -m rag.answering.nlp_process`) on one end of a socket pair: not a
 fork (forking a process that runs ONNX Runtime's thread pools is unsafe) and not
 multiprocessing's spawn (which re-imports the parent's main script). A child that dies is
@@ -22,6 +24,8 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -79,7 +83,8 @@ class NlpProcess:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
-        self._vocab = None
+        self._vocab = None  # the vocabulary parses are rebuilt over (_rebuild)
+        self._vocab_lock = threading.Lock()
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -133,16 +138,13 @@ class NlpProcess:
             return out
         raise AssertionError("unreachable")
 
+    def parse_bytes(self, text: str, disable: list[str] | tuple[str, ...] = ()) -> bytes:
+        """`Doc.to_bytes()` of `text`, parsed in the child (less the `disable`d components)."""
+        return self._call("parse", ([text], list(disable)))[0]
+
     def parse(self, text: str, disable: list[str] | tuple[str, ...] = ()):
         """spaCy's Doc of `text`, parsed in the child (less the `disable`d components)."""
-        import spacy
-        from spacy.tokens import Doc
-
-        with self._lock:  # rebuilding adds the Doc's strings to the one shared vocabulary
-            data = self._call_locked("parse", ([text], list(disable)))[0]
-            if self._vocab is None:
-                self._vocab = spacy.blank("en").vocab  # English lexical attributes, noun chunks
-            return Doc(self._vocab).from_bytes(data)
+        return _rebuild(self, self.parse_bytes(text, disable))
 
     def entities(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         """(start char, end char, label) of each text's entities, tagged in the child."""
@@ -162,6 +164,78 @@ class NlpProcess:
     def close(self) -> None:
         with self._lock:
             self._stop()
+
+
+def _rebuild(owner: NlpProcess | NlpPool, data: bytes):
+    """A Doc rebuilt from bytes over `owner`'s vocabulary, made on first use: rebuilding adds
+    the Doc's strings to it, so one thread at a time."""
+    import spacy
+    from spacy.tokens import Doc
+
+    with owner._vocab_lock:
+        if owner._vocab is None:
+            owner._vocab = spacy.blank("en").vocab  # English lexical attributes, noun chunks
+        return Doc(owner._vocab).from_bytes(data)
+
+
+class NlpPool:
+    """Up to `size` `NlpProcess` children over one vocabulary, with their interface. A call
+    takes the child that answered last if it is free, starts another when every child is busy
+    and fewer than `size` run, and waits otherwise: one question at a time keeps one child."""
+
+    def __init__(self, package: str, not_ner: tuple[str, ...], size: int) -> None:
+        self.package = package
+        self.not_ner = not_ner
+        self.size = max(1, size)
+        self._children: list[NlpProcess] = []
+        self._idle: list[NlpProcess] = []
+        self._free = threading.Condition()
+        self._vocab = None
+        self._vocab_lock = threading.Lock()
+
+    @contextmanager
+    def _child(self) -> Iterator[NlpProcess]:
+        with self._free:
+            while not self._idle and len(self._children) >= self.size:
+                self._free.wait()
+            if self._idle:
+                child = self._idle.pop()
+            else:  # started by its first call, outside this lock
+                child = NlpProcess(self.package, self.not_ner)
+                self._children.append(child)
+        try:
+            yield child
+        finally:
+            with self._free:
+                if child in self._children:  # not closed meanwhile
+                    self._idle.append(child)
+                self._free.notify()
+
+    @property
+    def pids(self) -> list[int]:
+        """The running children's process ids."""
+        with self._free:
+            return [c._proc.pid for c in self._children if c._proc is not None]
+
+    def parse(self, text: str, disable: list[str] | tuple[str, ...] = ()):
+        """spaCy's Doc of `text`, parsed in a child (less the `disable`d components)."""
+        with self._child() as child:
+            data = child.parse_bytes(text, disable)
+        return _rebuild(self, data)
+
+    def entities(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        """(start char, end char, label) of each text's entities, tagged in a child."""
+        if not texts:
+            return []
+        with self._child() as child:
+            return child.entities(texts)
+
+    def close(self) -> None:
+        with self._free:
+            children, self._children, self._idle = self._children, [], []
+            self._free.notify_all()
+        for child in children:
+            child.close()
 
 
 if __name__ == "__main__":  # the child: FD PACKAGE [COMPONENTS NOT NEEDED FOR NER ...]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering.annotation_cache import EntityCache
-from rag.answering.nlp_process import NlpProcess, NlpProcessError
+from rag.answering.nlp_process import NlpPool, NlpProcess, NlpProcessError
 from rag.cache import LRU
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,12 @@ def spacy_process() -> NlpProcess:
     return NlpProcess(SPACY_PACKAGE, _NOT_NER)
 
 
+def spacy_pool(size: int = 0) -> NlpPool:
+    """The English pipeline in up to `size` child processes (0: one per core, at most 4),
+    each started when concurrent calls find the others busy."""
+    return NlpPool(SPACY_PACKAGE, _NOT_NER, size or min(os.cpu_count() or 1, 4))
+
+
 class Annotator:
     """spaCy, loaded once and lazily; parses of questions and sentences are cached."""
 
@@ -98,11 +105,11 @@ class Annotator:
         embedder=None,
         cache_size: int = 50_000,
         entity_cache: EntityCache | None = None,
-        nlp_process: NlpProcess | None = None,
+        nlp_process: NlpProcess | NlpPool | None = None,
     ) -> None:
         self.embedder = embedder
         self.entity_cache = entity_cache  # sentence tags kept across restarts (optional)
-        self.nlp_process = nlp_process  # spaCy in a child process (`rag serve`), else in-process
+        self.nlp_process = nlp_process  # spaCy in child processes (`rag serve`), else in-process
         self._nlp = None
         self._docs = LRU(cache_size)
         self._lock = threading.Lock()
