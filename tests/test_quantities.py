@@ -63,3 +63,21 @@ def test_no_when_the_release_counts_otherwise(tmp_path) -> None:
     assert bound.answer.startswith("Yes."), bound.answer
     fewer = engine.ask("Did ministers from fewer than five countries meet at the Oslo summit?")
     assert fewer.answer.startswith("No."), fewer.answer
+
+
+@pytest.mark.model
+def test_comparisons_and_questions_naming_nothing_are_declined(tmp_path) -> None:
+    """Finding the focus in the asked slot says nothing of a comparison with another
+    participant, and a yes/no question that names nothing checkable gets no fact span."""
+    engine = one_release_engine(tmp_path, "summit.txt", "Wind summit opens", SUMMIT)
+    compared = engine.ask("Did Norway fund the Oslo wind summit more than Denmark?")
+    assert compared.kind == "yes_no" and compared.abstained, compared.answer
+    assert "compares" in compared.answer
+    # A bound on a number is no comparison of two things: still answered.
+    bound = engine.ask("Did ministers from more than ten countries meet at the Oslo wind summit?")
+    assert bound.answer.startswith("Yes."), bound.answer
+    vague = engine.ask("Was the wind summit a success?")
+    assert vague.kind == "yes_no" and vague.abstained, vague.answer
+    # "A or B?" asks for one of them: a fact question.
+    alternative = engine.ask("Was the summit held over two days or three days?")
+    assert alternative.kind == "fact" and not alternative.answer.startswith(("Yes", "No"))

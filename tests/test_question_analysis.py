@@ -33,6 +33,13 @@ def annotator() -> Annotator:
         ("Who were the speakers at the opening session?", "list"),
         ("Who is the chairman the union wants to meet?", "fact"),
         ("Who was the speaker the union invited?", "fact"),
+        # the auxiliary before the subject, after a fronted phrase
+        ("In March, did the bank raise its interest rate?", "yes_no"),
+        ("According to the minister, was the bridge paid for by the council?", "yes_no"),
+        ("Under the new rules, could a shop open on Sundays?", "yes_no"),
+        ("In March, the bank raised its interest rate?", "fact"),
+        ("In March, which bank raised its interest rate?", "fact"),
+        ("Can you tell me who opened the bridge?", "fact"),
     ],
 )
 def test_kind(annotator: Annotator, question: str, kind: str) -> None:

@@ -229,10 +229,14 @@ class Annotator:
         key, head, wh = question_key(doc)
         first = tokens[0]
         if not wh and (
-            first.pos_ == "AUX" or first.tag_ == "MD" or first.lemma_.lower() in PRIMARY_AUXILIARIES
+            first.pos_ == "AUX"
+            or first.tag_ == "MD"
+            or first.lemma_.lower() in PRIMARY_AUXILIARIES
+            or _inverted(doc)
         ):
             # Subject-auxiliary inversion marks a polar question; the tagger may read a
-            # question-initial "Was"/"Did" as the main verb, so its lemma decides too.
+            # question-initial "Was"/"Did" as the main verb, so its lemma decides too. A
+            # fronted phrase may come first ("In February, did Ford's sales fall?").
             kind = "yes_no"
         elif (
             head is not None
@@ -353,6 +357,26 @@ def question_key(doc) -> tuple[str, object | None, str]:
             return f"noun:{head.lemma_.lower()}", head, wh
         return wh, None, wh
     return wh, None, wh
+
+
+def _inverted(doc) -> bool:
+    """Whether the main clause puts its finite auxiliary (or copula) before its subject: in
+    the parse, or (the small parser misreads some) right after a fronted phrase without a
+    finite verb of its own ("According to the minister, *was* the bridge ...")."""
+    comma = next((t for t in doc if t.text == ","), None)
+    if comma is not None and comma.i + 1 < len(doc):
+        fronted, after = doc[: comma.i], doc[comma.i + 1]
+        finite = any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in fronted)
+        if not finite and (after.tag_ == "MD" or after.lemma_.lower() in PRIMARY_AUXILIARIES):
+            return True
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return False
+    subject = next((t for t in root.children if t.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    finite = [t for t in root.children if t.dep_ in ("aux", "auxpass") and t.tag_ != "TO"]
+    if root.pos_ == "AUX":
+        finite.append(root)  # "Was the meeting a success?"
+    return subject is not None and any(t.i < subject.i for t in finite)
 
 
 def _asks_who_are_the_plural(doc) -> bool:

@@ -86,9 +86,20 @@ class YesNoAnswerer:
         t0 = time.perf_counter()
         a = self.answerer
         doc = a.annotator.parse(question.strip())
+        if any(t.lower_ == "or" and t.dep_ == "cc" for t in doc):
+            return None  # "Was it the first meeting or a later one?" asks for one: a fact
         focus = question_focus(doc, metadata_words(snap), taken_arguments=True)
         if focus is None:
-            return None  # nothing to compare: answered as a fact question
+            # Nothing named to look for in the releases: a span the fact reader found would
+            # answer no yes/no.
+            reason = "the question names nothing the releases could confirm or contradict"
+            return self._unchecked(snap, question, top_k, reason, t0, **kwargs)
+        if any(t.lower_ == "than" and t.dep_ != "quantmod" for t in doc):
+            # "Did Mary Poppins win more prizes than The Producers?" compares two participants
+            # (a bound, "more than 50", is a quantmod of its number): finding the focus in the
+            # slot says nothing of the comparison.
+            reason = "it compares two things, and comparisons are not checked"
+            return self._unchecked(snap, question, top_k, reason, t0, **kwargs)
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
         asked = wh_question(doc, focus)
         resolved, hits, unmet = a.retrieve(snap, asked, top_k, **kwargs)
@@ -194,6 +205,12 @@ class YesNoAnswerer:
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _unchecked(self, snap, question: str, top_k: int, reason: str, t0: float, **kwargs):
+        """Declined, with the passages retrieval finds for the question as asked."""
+        resolved, hits, _ = self.answerer.retrieve(snap, question, top_k, **kwargs)
+        timings = {"retrieve": (time.perf_counter() - t0) * 1000, "answer": 0.0}
+        return self._declined(question, resolved, hits, 0.0, reason, timings)
 
     def _by_counts(self, question_doc, focus, best: SpanCandidate, hits: list[Hit]):
         """("Yes" or "No", the count's span) when the best release counts a noun the question
