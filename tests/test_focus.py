@@ -49,6 +49,11 @@ def test_a_year_or_place_argument_of_the_verb_may_be_the_focus(annotator) -> Non
     [
         ("Did more than 150 delegates attend?", "more than 150", "150", True),
         ("Did more than 150 delegates attend?", "more than 150", "1500", False),
+        # a figure within the bound, of the thing counted
+        ("Did more than 150 delegates attend?", "more than 150", "1,500 delegates came", True),
+        ("Did more than 150 delegates attend?", "more than 150", "120 delegates came", False),
+        ("Did it cost under 1,000,000 pounds?", "1,000,000 pounds", "900,000 pounds", True),
+        ("Did it cost under 1,000,000 pounds?", "1,000,000 pounds", "900,000 euros", False),
         ("Was the show staged in November 2012?", "November 2012", "2012", False),
         ("Was the show staged in November 2012?", "November 2012", "1 November 2012", True),
         ("Did Japan fund the bridge?", "Japan", "Japanese engineers built it", False),

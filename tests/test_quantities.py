@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.quantities import counted, holds, number_value
+from rag.answering.quantities import counted, holds, implies, number_value
 from tests.conftest import one_release_engine
 
 
@@ -38,6 +38,13 @@ def test_counted_nouns(tmp_path) -> None:
 def test_a_stated_count_holds_a_bound() -> None:
     assert holds(11, ">", 10) and not holds(10, ">", 10) and holds(10, ">=", 10)
     assert holds(22, "<", 30) and not holds(22, "=", 30) and holds(3, "=", 3)
+
+
+def test_a_stated_bound_implies_a_looser_one_the_same_way() -> None:
+    assert implies("=", 11, ">", 10) and implies(">", 50, ">", 50) and implies(">", 60, ">=", 50)
+    assert implies(">=", 50, ">=", 50) and not implies(">=", 50, ">", 50)
+    assert not implies(">", 40, ">", 50) and not implies(">", 50, "<", 60)
+    assert implies("<", 30, "<", 40) and not implies("<=", 40, "<", 40)
 
 
 SUMMIT = (
@@ -81,3 +88,40 @@ def test_comparisons_and_questions_naming_nothing_are_declined(tmp_path) -> None
     # "A or B?" asks for one of them: a fact question.
     alternative = engine.ask("Was the summit held over two days or three days?")
     assert alternative.kind == "fact" and not alternative.answer.startswith(("Yes", "No"))
+
+
+BRIDGE = (
+    "PERTH, 2 May 2016 - The new Tay footbridge opened on Monday. The bridge was funded by the "
+    "Tayside council, at a cost of 900,000 pounds. About 2,000 people crossed it on the first day."
+)
+
+
+@pytest.mark.model
+def test_bounds_on_figures_are_checked_against_the_stated_ones(tmp_path) -> None:
+    """A bounded figure asked about is stated by a figure within the bound ("900,000 pounds"
+    for "under 1,000,000 pounds"); a bound on another figure than the asked one must be met by
+    a stated figure of its kind (2,000 people meet no bound on money) for a "Yes"."""
+    engine = one_release_engine(tmp_path, "bridge.txt", "Tay footbridge opens", BRIDGE)
+    asked = "Was the Tay footbridge funded at a cost of under {}?"
+    within = engine.ask(asked.format("1,000,000 pounds"))
+    assert within.answer.startswith("Yes."), within.answer
+    beyond = engine.ask(asked.format("500,000 pounds"))
+    assert beyond.answer.startswith("No.") and "900,000" in beyond.answer, beyond.answer
+    aside = "Was the Tay footbridge, which cost under {}, funded by the Tayside council?"
+    met = engine.ask(aside.format("1,000,000 pounds"))
+    assert met.answer.startswith("Yes."), met.answer
+    unmet = engine.ask(aside.format("500,000 pounds"))
+    assert unmet.answer.startswith("No.") and "900,000" in unmet.answer, unmet.answer
+
+
+@pytest.mark.model
+def test_a_yes_needs_a_stated_figure_of_the_bounded_kind(tmp_path) -> None:
+    """Norway is stated as a funder; the release gives no cost, and its other figures (twelve
+    countries) meet no bound on money."""
+    engine = one_release_engine(tmp_path, "summit.txt", "Wind summit opens", SUMMIT)
+    funded = engine.ask("Was the Oslo wind summit funded by Norway?")
+    assert funded.answer.startswith("Yes."), funded.answer
+    costed = engine.ask(
+        "Was the Oslo wind summit, which cost under 50,000 euros, funded by Norway?"
+    )
+    assert costed.abstained and "under 50,000" in costed.answer, costed.answer

@@ -8,6 +8,9 @@ parse (rag.answering.question_analysis); used by rag.answering.yes_no and questi
 
 from __future__ import annotations
 
+import re
+
+from rag.answering.quantities import comparison, implies, number_value, stated_comparison
 from rag.index.store import Snapshot
 from rag.text_utils import WORD_CHARS
 
@@ -56,10 +59,41 @@ def names_focus(focus, text: str) -> bool:
         return True
     if focus.label_ not in VALUE_LABELS or not any(ch.isdigit() for ch in found):
         return False
+    if _meets_bound(name, text):
+        return True
     if not _holds(target, found):
         return False
     extra = [t for t in name if t.lower_ not in found.split()]
     return not any(t.like_num or t.text[:1].isupper() for t in extra)
+
+
+_TOKENS = re.compile(r"\d[\d,]*(?:\.\d+)?|\w+")
+_UNIT_WINDOW = 3  # words between a figure and what it counts ("900,000 British pounds")
+
+
+def _meets_bound(name, text: str) -> bool:
+    """Whether `text` states a figure within the bound the focus puts on its number, counting
+    what the focus counts ("900,000 pounds" for "under 1,000,000 pounds", "160 experts" for
+    "more than 150 experts"; "more than 90 experts" is not "fewer than 50 experts")."""
+    bounded = [(t, op) for t in name if t.like_num and (op := comparison(t)) not in (None, "=")]
+    if len(bounded) != 1 or (bound := number_value(bounded[0][0].text)) is None:
+        return False
+    number, op = bounded[0]
+    qualifiers = {t.i for t in number.subtree}  # the number and its degree words
+    units = {t.lower_ for t in name if t.is_alpha and not t.is_stop and t.i not in qualifiers}
+    if number.dep_ == "nummod" and number.head.pos_ == "NOUN":
+        units.add(number.head.lower_)  # "more than 150 [delegates]": 1,500 what?
+    if not units:
+        return False  # a bare number would be met by any figure of any kind
+    tokens = _TOKENS.findall(text.lower())
+    for i, token in enumerate(tokens):
+        value = number_value(token.replace(",", "") if token[:1].isdigit() else token)
+        if value is None or not units <= set(tokens[i + 1 : i + 1 + _UNIT_WINDOW]):
+            continue
+        stated = stated_comparison(tokens[max(0, i - 2) : i])
+        if stated is not None and implies(stated, value, op, bound):
+            return True
+    return False
 
 
 def asks_who(focus) -> bool:
@@ -132,7 +166,7 @@ def _named(doc, word: str, vocabulary) -> bool:
 def _compared(number) -> bool:
     """Whether the number is compared or approximate rather than stated: a comparative or a
     quantifier modifies it ("*more than* 10", "*over* 50", "*about* 50")."""
-    return any(c.tag_ in ("JJR", "RBR") or c.dep_ == "quantmod" for c in number.children)
+    return comparison(number) != "=" or any(c.tag_ in ("JJR", "RBR") for c in number.children)
 
 
 def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):

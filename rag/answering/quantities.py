@@ -49,7 +49,11 @@ def number_value(word: str) -> float | None:
 _ABOVE = {"more": ">", "over": ">", "above": ">", "greater": ">", "higher": ">", "least": ">="}
 _BELOW = {"fewer": "<", "less": "<", "under": "<", "below": "<", "lower": "<", "most": "<="}
 _BOUNDS = {**_ABOVE, **_BELOW, "up": "<="}
+_PREPOSITION_BOUNDS = {"under": "<", "below": "<", "above": ">"}
 _MODIFIERS = ("advmod", "quantmod", "amod", "npadvmod")
+# Words that qualify a number in running text: the degree words, and the approximations that
+# make it no count ("about 50", "nearly 50"; a closed class too).
+_QUALIFIERS = {*_BOUNDS, "about", "around", "nearly", "almost", "roughly", "approximately", "some"}
 
 
 def comparison(number) -> str | None:
@@ -66,8 +70,38 @@ def comparison(number) -> str | None:
             return None
         ops.add(op)
     if not ops:
+        # The parser may read the degree word as a preposition whose object the number
+        # counts ("cost [under [1,000,000 pounds]]"). Not "over": it is as often a distance
+        # or a span of time ("the fastest over 800m").
+        noun = number.head
+        before = number.doc[number.i - 1] if number.i else None
+        if noun.dep_ == "pobj" and before is not None and before == noun.head:
+            return _PREPOSITION_BOUNDS.get(before.lower_, "=")
         return "="
     return ops.pop() if len(ops) == 1 else None
+
+
+def stated_comparison(before: list[str]) -> str | None:
+    """How the (lower-cased) words just before a number in running text bound it: "=" for
+    none, an operator for a degree word ("more than", "over"), None for another qualifier
+    ("about", "nearly") or an unbounded count."""
+    words = [w for w in before if w not in ("than", "to")]
+    if not words or words[-1] not in _QUALIFIERS:
+        return "="
+    return _BOUNDS.get(words[-1])
+
+
+def bound_phrase(number) -> str:
+    """The words of a bounded number, from its degree word to the noun it counts ("more than
+    five years", "under 50,000 euros")."""
+    doc = number.doc
+    start = min(t.i for t in number.subtree)
+    if start == number.i and number.i and doc[number.i - 1] == number.head.head:
+        start -= 1  # the degree word read as a preposition
+    end = number.i + 1
+    if number.dep_ == "nummod" and number.head.i > number.i:
+        end = number.head.i + 1
+    return doc[start:end].text
 
 
 def holds(value: float, op: str, bound: float) -> bool:
@@ -79,6 +113,20 @@ def holds(value: float, op: str, bound: float) -> bool:
         "<": value < bound,
         "<=": value <= bound,
     }[op]
+
+
+def implies(stated_op: str, value: float, op: str, bound: float) -> bool:
+    """Whether a figure stated with `stated_op` ("more than 50": ">", 50) satisfies the
+    question's bound ("more than 50", "over 40"); a stated bound implies only a bound the same
+    way ("more than 50" says nothing of "fewer than 60")."""
+    if stated_op == "=":
+        return holds(value, op, bound)
+    if stated_op[0] != op[0]:
+        return False
+    strict = stated_op in (">", "<") or op in (">=", "<=")
+    if op[0] == ">":
+        return value > bound or (value == bound and strict)
+    return value < bound or (value == bound and strict)
 
 
 def counted(doc) -> list[tuple[object, str, float, str]]:

@@ -41,7 +41,14 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
-from rag.answering.quantities import counted, holds
+from rag.answering.quantities import (
+    bound_phrase,
+    comparison,
+    counted,
+    holds,
+    implies,
+    number_value,
+)
 from rag.answering.roles import (
     asked_predicate,
     governing_verb,
@@ -193,6 +200,11 @@ class YesNoAnswerer:
             # The focus is stated, but the release counts what the question counts otherwise
             # ("Was Pasquale's the fourth series ...?" where it says the third).
             verdict, best = by_counts
+        if verdict == "Yes" and (bound := self._unmet_bound(doc, focus, best)) is not None:
+            # "Will the products sell for under $50?": the focus ("the products") is stated,
+            # the bound the question puts on another figure is not.
+            reason = f"the release does not say whether it is {bound}"
+            return self._declined(question, resolved, hits, best.prob, reason, timings)
         if verdict == "Yes":
             # The question names what the release does not: another event, or another fact
             # of this one ("against England" where it says Scotland). (A "No" stands: the
@@ -205,6 +217,42 @@ class YesNoAnswerer:
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _unmet_bound(self, question_doc, focus, best: SpanCandidate) -> str | None:
+        """The question's first bounded figure outside the focus ("under $50", "more than
+        five years") that no figure of the same kind (entity label, or counted noun) in the
+        deciding sentence, or the one before, satisfies."""
+        bounded = [
+            (t, op, v)
+            for t in question_doc
+            if t.like_num
+            and not focus.start <= t.i < focus.end
+            and (op := comparison(t)) not in (None, "=")
+            and (v := number_value(t.text)) is not None
+        ]
+        if not bounded:
+            return None
+        s0, s1 = self.answerer.sentence_of(best)
+        text = best.doc.text[sentence_before(best, s0) : s1]
+        stated = [
+            (t, op, v)
+            for t in self.answerer.annotator.parse(text)
+            if t.tag_ == "CD"  # no ordinals
+            and (v := number_value(t.text)) is not None
+            and (op := comparison(t)) is not None
+        ]
+
+        def same_kind_of_figure(q, t) -> bool:
+            if q.ent_type_ and q.ent_type_ == t.ent_type_:
+                return True
+            return q.head.pos_ == "NOUN" and q.head.lemma_.lower() == t.head.lemma_.lower()
+
+        for q, op, bound in bounded:
+            if not any(
+                implies(s_op, v, op, bound) and same_kind_of_figure(q, t) for t, s_op, v in stated
+            ):
+                return bound_phrase(q)
+        return None
 
     def _unchecked(self, snap, question: str, top_k: int, reason: str, t0: float, **kwargs):
         """Declined, with the passages retrieval finds for the question as asked."""
