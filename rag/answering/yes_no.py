@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from itertools import zip_longest
 
 from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer, sentence_before
 from rag.answering.evidence import Candidate, chunk_sentences
@@ -74,6 +75,16 @@ def sentence_quote(answerer: Answerer, cand: SpanCandidate) -> Candidate:
     return Candidate(cand.doc, cand.hit, cand.hit_rank, s0, s1, text, cand.prob)
 
 
+def _alternate(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    """The passages of both lists, alternating, each once."""
+    merged: dict[str, Hit] = {}
+    for pair in zip_longest(first, second):
+        for hit in pair:
+            if hit is not None:
+                merged.setdefault(hit.chunk.chunk_id, hit)
+    return list(merged.values())
+
+
 def _by_surname(focus, cand: SpanCandidate) -> bool:
     """Whether the span is the focus's last name alone ("Evans" for "Rhian Evans") in a release
     that names the focus in full: news names a person in full once, then by surname."""
@@ -110,6 +121,12 @@ class YesNoAnswerer:
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
         asked = wh_question(doc, focus)
         resolved, hits, unmet = a.retrieve(snap, asked, top_k, **kwargs)
+        if not unmet:
+            # The focus is often what the question is about ("Did *Unilever's* profit
+            # drop?"): the question as asked finds its release where the wh-question may not.
+            # Their passages alternate, the wh-question's first.
+            _, as_asked, _ = a.retrieve(snap, question, top_k, **kwargs)
+            hits = _alternate(hits, as_asked)
         timings = {"retrieve": (time.perf_counter() - t0) * 1000}
         if unmet or not hits:
             return self._declined(
