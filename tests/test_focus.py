@@ -58,6 +58,11 @@ def test_a_year_or_place_argument_of_the_verb_may_be_the_focus(annotator) -> Non
         ("Was the show staged in November 2012?", "November 2012", "1 November 2012", True),
         ("Did Japan fund the bridge?", "Japan", "Japanese engineers built it", False),
         ("Did Japan fund the bridge?", "Japan", "It was paid for by Japan and Korea.", True),
+        # an acronym, spelled out
+        ("Did the RFU fund the audit?", "RFU", "funded by the Rugby Football Union.", True),
+        ("Did the RFU fund the audit?", "RFU", "funded by the Rugby Union.", False),
+        ("Did the UNODC help?", "UNODC", "the UN Office on Drugs and Crime helped", False),
+        ("Did the UNODC help?", "UNODC", "the United Nations Office on Drugs and Crime", True),
     ],
 )
 def test_a_text_names_the_focus(annotator, question, focus, text, named) -> None:

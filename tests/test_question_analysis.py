@@ -117,6 +117,17 @@ def test_warm_up_embeds_the_known_nouns_so_a_first_unseen_noun_costs_one_encodin
         ("Did Japan fund the Astana meeting?", {"astana"}, "Who did fund the Astana meeting?"),
         ("Was the conference financed by Japan?", set(), "Who was the conference financed by?"),
         ("Did the workshop open on 20 November?", set(), "When did the workshop open on?"),
+        # one item of a list: the wh-word asks for the whole list
+        (
+            "Was the bridge paid for by Belgium and Japan?",
+            set(),
+            "Who was the bridge paid for by?",
+        ),
+        (
+            "Is the audit funded by the Players' Association, the RFU and Premier Rugby?",
+            set(),
+            "Who is the audit funded by?",
+        ),
     ],
 )
 def test_yes_no_question_becomes_a_wh_question(annotator, question, taken, rewritten) -> None:

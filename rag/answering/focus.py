@@ -55,7 +55,7 @@ def names_focus(focus, text: str) -> bool:
     # spaCy's span of an organisation may open with its article ("the UNODC").
     name = focus[1:] if len(focus) > 1 and focus[0].pos_ == "DET" else focus
     target, found = _words(name.text), _words(text)
-    if _holds(found, target):
+    if _holds(found, target) or _spelled_out(name.text, text):
         return True
     if focus.label_ not in VALUE_LABELS or not any(ch.isdigit() for ch in found):
         return False
@@ -96,13 +96,40 @@ def _meets_bound(name, text: str) -> bool:
     return False
 
 
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_CAPITALISED = re.compile(r"[A-Z][\w'-]*")
+_NAME_LINKS = frozenset({"of", "on", "in", "for", "and", "the", "to"})
+
+
+def _spelled_out(name: str, text: str) -> bool:
+    """Whether `name` is an acronym ("RFU") whose words `text` spells out ("the Rugby
+    Football Union"): capitalised words whose initials are its letters, the small words of
+    names ("of", "on", "and", ...) between them allowed."""
+    if not _ACRONYM.fullmatch(name):
+        return False
+    words = re.findall(r"[\w'-]+", text)
+    for i in range(len(words)):
+        letters, j = "", i
+        while j < len(words) and len(letters) < len(name):
+            word = words[j]
+            if _CAPITALISED.fullmatch(word):
+                letters += word[0]
+            elif word not in _NAME_LINKS or not letters:
+                break
+            j += 1
+        if letters == name:
+            return True
+    return False
+
+
 def asks_who(focus) -> bool:
     """Whether the focus is asked as an actor: a person or organisation, or a country as the
     subject or object of the question's verb ("Did *Japan* fund ...", "... financed by
     *Japan*"), not after "in"/"at" (a place)."""
     if focus.label_ == "GPE":
-        return focus.root.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj") and (
-            focus.root.head.lower_ not in ("in", "at")
+        item = _first_item(focus.root)  # "financed by Belgium and *Japan*"
+        return item.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj") and (
+            item.head.lower_ not in ("in", "at")
         )
     return WH_FOR_LABEL.get(focus.label_) == "who"
 
@@ -291,6 +318,18 @@ def release_filter_question(doc, focus) -> str | None:
     return f"{wh.capitalize()} {' '.join(words)}?"
 
 
+def _first_item(token):
+    """The first item of the list the token is an item of (the token when it is none). The
+    parser attaches later items as conjuncts, the second sometimes as an apposition with the
+    rest its conjuncts ("the PRA, [appos the RFU [conj and Premier Rugby]]")."""
+    while token.head.i < token.i and (
+        token.dep_ == "conj"
+        or (token.dep_ == "appos" and any(c.dep_ == "conj" for c in token.children))
+    ):
+        token = token.head
+    return token
+
+
 def wh_question(doc, focus) -> str:
     """ "Did Japan fund the Astana meeting?" -> "Who did fund the Astana meeting?";
     "Did more than 150 experts attend?" -> "How many experts did attend?" """
@@ -298,15 +337,26 @@ def wh_question(doc, focus) -> str:
     chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
     if focus.root.dep_ == "poss":
         wh = "whose"  # "Did Afghanistan's minister attend?" -> "Whose minister did attend?"
-    rest_of_chunk = [
-        t.text
-        for t in chunk
-        if not (focus.start <= t.i < focus.end) and t.pos_ != "DET" and t.tag_ != "POS"
-    ]
-    front = " ".join([wh.capitalize(), *rest_of_chunk])
+    first = _first_item(focus.root)
+    if first.i != focus.root.i or any(c.dep_ == "conj" for c in first.children):
+        # One item of a list ("funded by the PRA, the RFU and Premier Rugby"): the wh-word
+        # asks for the whole list.
+        subtree = list(first.subtree)
+        start, end, rest = subtree[0].i, subtree[-1].i + 1, []
+    else:
+        # The rest of its noun phrase stays: what it modifies ("Whose *minister* ..."), and
+        # what describes it ("Who *OSCE Police Affairs Officer* ...": dropping such words
+        # lost more answers than it won on the project's yes/no questions).
+        start, end = chunk.start, chunk.end
+        rest = [
+            t.text
+            for t in chunk
+            if not (focus.start <= t.i < focus.end) and t.pos_ != "DET" and t.tag_ != "POS"
+        ]
+    front = " ".join([wh.capitalize(), *rest])
     words = []
     for t in doc:
-        if chunk.start <= t.i < chunk.end or t.is_punct:
+        if start <= t.i < end or t.is_punct:
             continue
         words.append(t.text if t.i else t.lower_)
     return f"{front} {' '.join(words)}?"
