@@ -44,6 +44,16 @@ def test_a_year_or_place_argument_of_the_verb_may_be_the_focus(annotator) -> Non
     assert inside.text == "Sony"
 
 
+def test_a_modifier_of_the_phrase_naming_the_event_is_no_focus(annotator) -> None:
+    """ "the *two-day* festival in Leeds in 2011": the phrase's year and place say which event
+    it is, and so does the rest of its description."""
+    taken = {"leeds", "2011"}
+    question = "Did the two-day festival in Leeds in 2011 end with a fireworks display?"
+    assert _focus(annotator, question, taken, taken_arguments=True) is None
+    asked = "Did the festival in Leeds in 2011 run for two days?"
+    assert _focus(annotator, asked, taken, taken_arguments=True).text == "two days"
+
+
 @pytest.mark.parametrize(
     ("question", "focus", "text", "named"),
     [

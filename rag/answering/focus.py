@@ -196,6 +196,9 @@ def _compared(number) -> bool:
     return comparison(number) != "=" or any(c.tag_ in ("JJR", "RBR") for c in number.children)
 
 
+_MODIFIER_DEPS = ("poss", "compound", "nummod", "amod")
+
+
 def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
     """The entity a yes/no question asks about. Entities in noun phrases that name the event
     (those holding a year or place the releases' metadata knows: "the 2009 OSCE meeting in
@@ -219,13 +222,15 @@ def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
         chunk = next((c for c in chunks if c.start <= ent.start < c.end), None)
         if chunk is not None and any(is_taken(e) for e in chunk.ents if e != ent):
             continue  # "the 2009 *OSCE* meeting": part of the event's description
+        if _describes_event(ent, is_taken):
+            continue  # "the *two-day* conference in Vienna in July 2010": the same
         options.append((ent, chunk))
     if not options:
         return None
     subjects, passive = [], []
     for ent, chunk in options:
         head = chunk.root if chunk is not None else ent.root
-        while head.dep_ in ("poss", "compound", "nummod", "amod") and head.head.i != head.i:
+        while head.dep_ in _MODIFIER_DEPS and head.head.i != head.i:
             head = head.head
         if _passive_subject(head):
             passive.append((ent, chunk))
@@ -246,6 +251,18 @@ def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
             subjects[0][0],
         )
     return options[-1][0]
+
+
+def _describes_event(ent, is_taken) -> bool:
+    """Whether the entity modifies the head noun of a phrase whose prepositional phrases
+    name a year or place the releases' metadata knows (the phrase names the event)."""
+    head = ent.root
+    while head.dep_ in _MODIFIER_DEPS and head.head.i != head.i:
+        head = head.head
+    if head.i == ent.root.i or head.pos_ not in ("NOUN", "PROPN"):
+        return False
+    phrase = head.doc[head.left_edge.i : head.right_edge.i + 1]
+    return any(is_taken(e) for e in phrase.ents if e.start >= ent.end or e.end <= ent.start)
 
 
 def _passive_subject(token) -> bool:
