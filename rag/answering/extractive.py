@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
+from rag.answering.constraints import ASKED_PLACE_KIND, place_kind
 from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
 from rag.answering.followup import resolve_followup
 from rag.answering.question_analysis import Annotator
@@ -237,6 +238,11 @@ class Answerer:
         analysis = self.annotator.analyse(resolved)
         featurize(analysis, cands, self.annotator, self.sentence_of)
         self.ranker.score(cands)
+        asked_kind = ASKED_PLACE_KIND.get(analysis.head)
+        if asked_kind is not None:
+            # "In which city ...?": a place the gazetteer knows as a country is no answer
+            # (nor a city for "which country"), however the reader scores it.
+            cands = [c for c in cands if place_kind(c.text) in (None, asked_kind)]
         cands.sort(key=lambda c: -c.rank_score)
         return _located_first(cands)
 
