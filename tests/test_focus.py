@@ -52,6 +52,9 @@ def test_a_modifier_of_the_phrase_naming_the_event_is_no_focus(annotator) -> Non
     assert _focus(annotator, question, taken, taken_arguments=True) is None
     asked = "Did the festival in Leeds in 2011 run for two days?"
     assert _focus(annotator, asked, taken, taken_arguments=True).text == "two days"
+    # Not the subject: a count of who was there is what the question asks.
+    counted = "Were more than 60 bands at the Leeds festival?"
+    assert _focus(annotator, counted, taken, taken_arguments=True).text == "more than 60"
 
 
 @pytest.mark.parametrize(

@@ -254,12 +254,13 @@ def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
 
 
 def _describes_event(ent, is_taken) -> bool:
-    """Whether the entity modifies the head noun of a phrase whose prepositional phrases
-    name a year or place the releases' metadata knows (the phrase names the event)."""
+    """Whether the entity modifies the head noun of the subject, and the subject's phrase
+    names a year or place the releases' metadata knows (the phrase names the event; not so
+    "*more than 60* experts at the Tashkent workshop", the subject of no verb)."""
     head = ent.root
     while head.dep_ in _MODIFIER_DEPS and head.head.i != head.i:
         head = head.head
-    if head.i == ent.root.i or head.pos_ not in ("NOUN", "PROPN"):
+    if head.i == ent.root.i or head.dep_ not in ("nsubj", "nsubjpass"):
         return False
     phrase = head.doc[head.left_edge.i : head.right_edge.i + 1]
     return any(is_taken(e) for e in phrase.ents if e.start >= ent.end or e.end <= ent.start)
