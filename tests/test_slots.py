@@ -96,3 +96,44 @@ def test_a_clause_modifying_a_noun_is_about_the_event_its_clause_names(annotator
     # The noun the clause modifies belongs to another event: not the festival's sponsor.
     other = annotator.parse("The mayor opened a new library sponsored by Siemens last week.")
     assert reader.focus_in(slot, focus.text, other) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "noun"),
+    [
+        (
+            "Was Barclays Bank among the sponsors of the Premiership in 2004?",
+            "Barclays Bank",
+            "sponsor",
+        ),
+        ("Was Nike one of the backers of the London Olympic bid?", "Nike", "backer"),
+        ("Was Sony a founder of the Blu-ray group?", "Sony", "founder"),
+    ],
+)
+def test_a_copular_question_asks_the_slot_its_role_noun_names(
+    annotator, question, focus, noun
+) -> None:
+    slot, _ = _slot(annotator, question, focus)
+    assert slot is not None and slot.role == "agent" and slot.phrase == noun
+    assert noun not in slot.event_words and focus.lower() not in slot.event_words
+
+
+def test_a_copular_question_without_an_event_role_asks_no_slot(annotator) -> None:
+    # "the chief executive" names no part in an event of which the question asks.
+    assert _slot(annotator, "Was Rick Parry the chief executive in 1998?", "Rick Parry")[0] is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        ("The London Olympic bid was backed by Nike and Adidas.", True),
+        ("Nike and Adidas backed the London Olympic bid.", True),
+        ("Nike criticised the London Olympic bid.", False),  # another part in it
+        ("The London Olympic bid was not backed by Nike.", False),  # negated
+    ],
+)
+def test_the_role_nouns_slot_is_filled_by_a_verb_restating_it(
+    annotator, reader, sentence, stated
+) -> None:
+    slot, focus = _slot(annotator, "Was Nike one of the backers of the London Olympic bid?", "Nike")
+    assert (reader.focus_in(slot, focus.text, annotator.parse(sentence)) is not None) is stated

@@ -18,6 +18,10 @@ asked one and is not negated, in a clause about the asked event:
   "Japan funded the Vienna conference" names another event and fills no slot of the Astana
   meeting.
 
+A copular question asks the slot its role noun names ("Was Japan *among the funders* of the
+conference?": the agent of what a funder does; the noun is compared with the sentence's verb as
+the asked verb would be).
+
 The reader answers the wh-question made from a yes/no question; these checks read the parse of
 the passage it chose, so a sentence that states the slot counts even when the reader's span is
 another name of it (the sayer of "Mr Straw said the US had agreed ...").
@@ -78,19 +82,55 @@ def asked_slot(focus) -> Slot | None:
     return _slot(focus.doc, focus.root, range(focus.start, focus.end))
 
 
+def role_noun(token):
+    """The noun naming the part a copular question's subject had in an event ("Was Japan
+    *among the funders* of the conference?", "Is CARICC *one of the organizers* of ...?",
+    "Was Japan *a funder* of ...?"): a noun with an "of" phrase, reached through "among",
+    "one of" or an attribute/apposition of the subject. None when there is none."""
+    head = phrase_head(token)
+    if head.dep_ != "nsubj" or head.head.lemma_ != "be":
+        return None
+    copula = head.head
+    found = [c for c in copula.children if c.dep_ == "attr"]
+    found += [c for c in head.children if c.dep_ == "appos"]
+    for prep in (*copula.children, *head.children, *(c for n in found for c in n.children)):
+        if prep.dep_ == "prep" and prep.lower_ in ("among", "of"):
+            found += [c for c in prep.children if c.dep_ == "pobj"]
+    for c in (*head.children, *found):
+        if c.dep_ == "nummod":  # "one of the organizers": the parser hangs "one" on the subject
+            found += [p for prep in c.children if prep.lower_ == "of" for p in prep.children]
+    return next(
+        (
+            n
+            for n in found
+            if n.pos_ == "NOUN" and any(c.dep_ == "prep" and c.lower_ == "of" for c in n.children)
+        ),
+        None,
+    )
+
+
 def _slot(question_doc, token, asked: range) -> Slot | None:
     role = role_of(token)
     verb = predicate_token(question_doc)
+    if role and verb is None and (noun := role_noun(token)) is not None:
+        # "Was Japan among the funders of E?" asks whether Japan is the agent of what a
+        # funder does: the noun is the asked phrase, as a verb would be.
+        role_words = {noun.lemma_.lower(), "one"}  # "one of the organizers" names no event
+        words = _event_words(question_doc, asked) - role_words
+        return Slot("agent", noun.lemma_.lower(), frozenset(words))
     if not role or verb is None:
         return None
     action = {t.lemma_.lower() for t in verb_words(verb)}  # its objects name the event
-    words = {
+    return Slot(role, verb_phrase(verb), frozenset(_event_words(question_doc, asked) - action))
+
+
+def _event_words(question_doc, asked: range) -> set[str]:
+    return {
         t.lemma_.lower()
         for t in question_doc
         # numbers count though "four" is one of spaCy's stop words
         if (t.like_num or (t.is_alpha and not t.is_stop and t.pos_ != "AUX")) and t.i not in asked
     }
-    return Slot(role, verb_phrase(verb), frozenset(words - action))
 
 
 # Modal verbs that say an act may happen, not that it did ("Chelsea *could* launch a bid").
