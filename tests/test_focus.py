@@ -115,3 +115,14 @@ def test_names_and_numbers_the_release_does_not_mention(annotator) -> None:
     eyre = question_focus(ages, set())
     said = "Richard Eyre said the show was unsuitable for children under seven."
     assert unnamed_entities(ages, eyre, said) == ["ten"]
+
+
+def test_one_of_a_group_is_no_number_the_release_must_state(annotator) -> None:
+    doc = annotator.parse("Was Nike one of the firms that sponsored the London Olympic bid?")
+    focus = question_focus(doc, set())
+    assert focus.text == "Nike"
+    release = "The London Olympic bid was sponsored by Nike, Adidas and BT."
+    assert unnamed_entities(doc, focus, release) == []
+    # A count is still checked: "two of" the firms is a figure the release must state.
+    counted = annotator.parse("Did Nike sponsor two London Olympic bids?")
+    assert unnamed_entities(counted, question_focus(counted, set()), release) == ["two"]

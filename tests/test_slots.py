@@ -108,6 +108,7 @@ def test_a_clause_modifying_a_noun_is_about_the_event_its_clause_names(annotator
         ),
         ("Was Nike one of the backers of the London Olympic bid?", "Nike", "backer"),
         ("Was Sony a founder of the Blu-ray group?", "Sony", "founder"),
+        ("Was Nike among the firms that backed the London Olympic bid?", "Nike", "back"),
     ],
 )
 def test_a_copular_question_asks_the_slot_its_role_noun_names(
@@ -137,3 +138,13 @@ def test_the_role_nouns_slot_is_filled_by_a_verb_restating_it(
 ) -> None:
     slot, focus = _slot(annotator, "Was Nike one of the backers of the London Olympic bid?", "Nike")
     assert (reader.focus_in(slot, focus.text, annotator.parse(sentence)) is not None) is stated
+
+
+def test_a_relative_clause_of_the_role_noun_is_the_asked_verb(annotator, reader) -> None:
+    question = "Was Nike one of the companies that paid for the London Olympic bid?"
+    slot, focus = _slot(annotator, question, "Nike")
+    assert slot.phrase == "pay" and "company" not in slot.event_words
+    financed = annotator.parse("The London Olympic bid was financed by Nike and Adidas.")
+    assert reader.focus_in(slot, focus.text, financed) is not None
+    criticised = annotator.parse("Nike criticised the London Olympic bid.")
+    assert reader.focus_in(slot, focus.text, criticised) is None

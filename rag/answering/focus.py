@@ -152,16 +152,14 @@ def unnamed_entities(question_doc, focus, release: str) -> list[str]:
     in_entity = {t.i for ent in question_doc.ents for t in ent}
     # Numbers the entity recogniser left out ("children under *ten*") count as names too.
     numbers = [
-        question_doc[t.i : t.i + 1]
-        for t in question_doc
-        if t.like_num
-        and t.i not in in_entity
-        and not any(c.lower_ == "of" for c in t.children)  # "one of the countries"
+        question_doc[t.i : t.i + 1] for t in question_doc if t.like_num and t.i not in in_entity
     ]
     missing = []
     for item in [*question_doc.ents, *numbers]:
         if item.start < focus.end and focus.start < item.end:
             continue
+        if len(item) == 1 and item[0].like_num and any(c.lower_ == "of" for c in item[0].children):
+            continue  # "one of the countries" counts nothing
         if any(t.like_num and _compared(t) for t in item):
             continue
         words = [w for w in WORD_CHARS.findall(item.text.lower()) if _content(question_doc, w)]

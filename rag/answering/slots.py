@@ -85,8 +85,9 @@ def asked_slot(focus) -> Slot | None:
 def role_noun(token):
     """The noun naming the part a copular question's subject had in an event ("Was Japan
     *among the funders* of the conference?", "Is CARICC *one of the organizers* of ...?",
-    "Was Japan *a funder* of ...?"): a noun with an "of" phrase, reached through "among",
-    "one of" or an attribute/apposition of the subject. None when there is none."""
+    "Was Japan *a funder* of ...?", "Was Belgium one of the *countries that paid* for ...?"):
+    a noun with an "of" phrase or a relative clause whose subject it is, reached through
+    "among", "one of" or an attribute/apposition of the subject. None when there is none."""
     head = phrase_head(token)
     if head.dep_ != "nsubj" or head.head.lemma_ != "be":
         return None
@@ -103,7 +104,25 @@ def role_noun(token):
         (
             n
             for n in found
-            if n.pos_ == "NOUN" and any(c.dep_ == "prep" and c.lower_ == "of" for c in n.children)
+            if n.pos_ == "NOUN"
+            and (
+                any(c.dep_ == "prep" and c.lower_ == "of" for c in n.children)
+                or relative_verb(n) is not None
+            )
+        ),
+        None,
+    )
+
+
+def relative_verb(noun):
+    """The verb of a relative clause whose subject is the noun ("countries *that paid*")."""
+    return next(
+        (
+            c
+            for c in noun.children
+            if c.dep_ == "relcl"
+            and c.pos_ == "VERB"
+            and any(s.dep_ == "nsubj" and s.tag_ in ("WDT", "WP") for s in c.children)
         ),
         None,
     )
@@ -114,10 +133,15 @@ def _slot(question_doc, token, asked: range) -> Slot | None:
     verb = predicate_token(question_doc)
     if role and verb is None and (noun := role_noun(token)) is not None:
         # "Was Japan among the funders of E?" asks whether Japan is the agent of what a
-        # funder does: the noun is the asked phrase, as a verb would be.
+        # funder does: the noun is the asked phrase, as a verb would be; "one of the
+        # countries that paid for E" asks the agent of the relative clause's verb.
+        relative = relative_verb(noun)
+        phrase = verb_phrase(relative) if relative is not None else noun.lemma_.lower()
         role_words = {noun.lemma_.lower(), "one"}  # "one of the organizers" names no event
+        if relative is not None:
+            role_words |= {t.lemma_.lower() for t in verb_words(relative)}
         words = _event_words(question_doc, asked) - role_words
-        return Slot("agent", noun.lemma_.lower(), frozenset(words))
+        return Slot("agent", phrase, frozenset(words))
     if not role or verb is None:
         return None
     action = {t.lemma_.lower() for t in verb_words(verb)}  # its objects name the event
