@@ -142,6 +142,24 @@ def test_the_values_of_a_metadata_field_over_the_releases(engine, monkeypatch) -
     assert engine.ask("In which cities did Isinbayeva compete?").kind != "collection"
 
 
+def test_a_metadata_field_of_what_the_releases_report(engine) -> None:
+    # "these parties" stands for the releases that mention parties; each with a place answers.
+    for question in (
+        "In which cities were these parties launched?",
+        "Which cities hosted the parties?",
+    ):
+        answer = engine.ask(question)
+        assert answer.kind == "collection" and not answer.abstained, question
+        items = {
+            i["text"]: {answer.citations[n - 1].source for n in i["citations"]}
+            for i in answer.items
+        }
+        assert items == {"London": {"party_launch.txt"}}, question
+    # Something else asked of them is about their text, not their metadata.
+    leaders = engine.ask("In which cities were the parties' leaders born?")
+    assert leaders.kind != "collection"
+
+
 def test_a_record_names_its_topics_under_common_keys() -> None:
     doc = document_from_record({"text": "Some news.", "category": "tech"}, "a.jsonl:1")
     assert doc.fields == ("tech",)

@@ -314,3 +314,13 @@ def test_other_reports_that_name_every_item_are_cited_with_the_list() -> None:
         ("b.txt", "Bo Kim, Ann Lee, Di Ross and Cy Park left the jail in the morning.")
     ]
     assert _restating(["Ann Lee"], quote, hits) == []
+
+
+def test_the_cities_of_these_meetings_come_from_the_datelines(real_engine) -> None:
+    answer = real_engine.ask("In which cities were these meetings held?")
+    assert answer.kind == "collection" and not answer.abstained
+    items = {i["text"].split(",")[0]: i["citations"] for i in answer.items}
+    assert set(items) == {"Tashkent", "Almaty", "Vienna", "Astana"}
+    cited = {c.source for c in answer.citations}
+    assert len(cited) == 5  # both Vienna releases, each cited
+    assert len(items["Vienna"]) == 2

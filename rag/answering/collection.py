@@ -12,7 +12,9 @@ releases that mention the Treaty. Recency comes from a superlative ("latest", "m
 "oldest"), placed by similarity to "newest" against "oldest". What a release must mention is
 the question's named entities or, failing that, its remaining content nouns. A plural wh-phrase
 head that names a metadata field ("in which *cities*"), in a question that names the releases,
-asks for that field's values over them.
+asks for that field's values over them; so does one that asks it of a definite plural and
+nothing else ("In which cities were *these meetings* held?": over the releases that mention
+meetings), where the releases have that field.
 """
 
 from __future__ import annotations
@@ -211,16 +213,22 @@ class CollectionQuestions:
         collection = [t for t in tokens if t.tag_ == "NNS" and t.i != head.i]
         if not collection:
             return None
-        sims = self._similar([t.lemma_.lower() for t in collection])
-        if float(sims.max()) < COLLECTION_SIMILARITY:
-            return None
         assert self._attribute_nouns is not None
         attribute = self._attribute_nouns.field_of(head.lemma_.lower())
         if attribute is None:
             return None
         constraints = question_constraints.extract(question, snap.documents, filters)
-        terms, surnames = self._terms(doc, collection[int(sims.argmax())], constraints)
-        return CollectionQuery("values", terms, constraints, surnames, attribute=attribute)
+        sims = self._similar([t.lemma_.lower() for t in collection])
+        if float(sims.max()) >= COLLECTION_SIMILARITY:
+            terms, surnames = self._terms(doc, collection[int(sims.argmax())], constraints)
+            return CollectionQuery("values", terms, constraints, surnames, attribute=attribute)
+        events = _reported_events(doc, collection, head)
+        if events is None or not any(
+            attribute_value(d, attribute) for d in snap.documents.values()
+        ):
+            return None
+        # "In which cities were these meetings held?": the releases that mention meetings.
+        return CollectionQuery("values", [events.text], constraints, attribute=attribute)
 
     def _recency_op(self, superlative) -> str:
         """ "newest" or "oldest", by the superlative phrase's similarity to each."""
@@ -390,6 +398,26 @@ class CollectionQuestions:
 
 
 CONTENT_POS = ("NOUN", "PROPN", "VERB", "ADJ")
+
+
+def _reported_events(doc, plurals: list, head):
+    """The plural noun that stands for what the releases report when a question asks a
+    metadata field of it and nothing else: "In which cities were *these meetings* held?",
+    "Which cities hosted the meetings?" (a definite or demonstrative plural, the question
+    naming no entity and no other content word). None otherwise: "In which cities were
+    Kenteris and Thanou accused of missing *tests*?" asks about the text."""
+    if doc.ents:
+        return None
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    for noun in plurals:
+        if not any(
+            c.dep_ == "det" and c.lower_ in ("the", "these", "those") for c in noun.children
+        ):
+            continue
+        left = [t for t in _unexplained(doc, noun, root or noun, []) if t.i != head.i]
+        if not left:
+            return noun
+    return None
 
 
 def _unexplained(doc, about, root, terms: list[str]) -> list:
