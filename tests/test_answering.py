@@ -223,3 +223,11 @@ def test_other_reports_of_the_same_sentence_are_cited_with_the_answer() -> None:
     found = same_report("may", [quote], hits)
     assert [(c.doc.source, c.text) for c in found] == [("b.txt", texts["b.txt"])]
     assert same_report("", [quote], hits) == []
+
+
+def test_who_is_a_person_is_answered_with_their_description(real_engine) -> None:
+    answer = real_engine.ask("Who is Kevin Carty?")
+    assert not answer.abstained
+    assert "Senior Police Adviser" in answer.answer
+    quote = answer.citations[0].quote
+    assert "Kevin Carty" in quote and answer.answer in quote

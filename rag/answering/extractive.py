@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
 from rag.answering.constraints import ASKED_PLACE_KIND, place_kind
+from rag.answering.descriptions import described_name, descriptions
 from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
 from rag.answering.followup import resolve_followup
 from rag.answering.question_analysis import Annotator
@@ -258,6 +259,17 @@ class Answerer:
                     cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
                 return
 
+    def widen_to_description(self, cand: SpanCandidate, name: str) -> None:
+        """For "Who is X?": a span inside the release's description of X (its apposition or
+        the title before it) is widened to the whole description."""
+        s0, s1 = self.sentence_of(cand)
+        sentence = self.annotator.parse(cand.doc.text[s0:s1], entities=False)
+        for start, end in descriptions(sentence, name):
+            start, end = s0 + start, s0 + end
+            if start <= cand.start and cand.end <= end:
+                cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
+                return
+
     def widen_to_coordination(self, cand: SpanCandidate) -> None:
         """When the span is one item of a coordinated list ("Belgium, Norway" of "Belgium,
         Norway, the Russian Federation and Japan"; "senior" of "senior and middle management"),
@@ -337,6 +349,13 @@ class Answerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         self.widen_to_entity(best)
+        described = described_name(self.annotator.parse(resolved.strip()))
+        if described is not None:
+            self.widen_to_description(best, described)
+            if best.label == "PERSON" and not set(best.text.split()) & set(described.split()):
+                # "Who is Philip Green?" is not answered by another person's name.
+                reason = f"the passages name other people, not who {described} is"
+                return self._abstain(question, resolved, hits, best.prob, reason, timings)
         if not self.annotator.analyse(resolved).asks_one:
             self.widen_to_coordination(best)
         answer_text = anchored_date(best)
