@@ -126,3 +126,11 @@ def test_one_of_a_group_is_no_number_the_release_must_state(annotator) -> None:
     # A count is still checked: "two of" the firms is a figure the release must state.
     counted = annotator.parse("Did Nike sponsor two London Olympic bids?")
     assert unnamed_entities(counted, question_focus(counted, set()), release) == ["two"]
+
+
+def test_a_possessive_is_not_part_of_the_focus(annotator) -> None:
+    doc = annotator.parse("Did Marks & Spencer's price cuts average more than 20%?")
+    assert any(e.text.endswith("'s") for e in doc.ents)  # the recogniser's span holds it
+    focus = question_focus(doc, set())
+    assert focus.text == "Marks & Spencer" and focus.label_ == "ORG"
+    assert names_focus(focus, "Marks & Spencer has cut prices by an average of 24%.")

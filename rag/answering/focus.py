@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from spacy.tokens import Span
+
 from rag.answering.quantities import comparison, implies, number_value, stated_comparison
 from rag.index.store import Snapshot
 from rag.text_utils import WORD_CHARS
@@ -198,6 +200,15 @@ _MODIFIER_DEPS = ("poss", "compound", "nummod", "amod")
 
 
 def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
+    """_question_focus, without a possessive ending the entity ("*Marks & Spencer*'s price
+    cuts"): the releases name the owner, not the owner's "'s"."""
+    focus = _question_focus(doc, taken, taken_arguments=taken_arguments)
+    if focus is not None and len(focus) > 1 and focus[-1].tag_ == "POS":
+        return Span(doc, focus.start, focus.end - 1, label=focus.label_)
+    return focus
+
+
+def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
     """The entity a yes/no question asks about. Entities in noun phrases that name the event
     (those holding a year or place the releases' metadata knows: "the 2009 OSCE meeting in
     Astana") are not it. Of the rest: the subject's ("Did *Japan* fund ...?", "Did *more than
