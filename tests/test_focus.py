@@ -134,3 +134,10 @@ def test_a_possessive_is_not_part_of_the_focus(annotator) -> None:
     focus = question_focus(doc, set())
     assert focus.text == "Marks & Spencer" and focus.label_ == "ORG"
     assert names_focus(focus, "Marks & Spencer has cut prices by an average of 24%.")
+
+
+def test_one_of_a_group_is_no_focus(annotator) -> None:
+    doc = annotator.parse("Does one of the chapters of the Treasury report deal with pensions?")
+    assert any(e.text == "one" for e in doc.ents)
+    focus = question_focus(doc, set())
+    assert focus is not None and focus.text != "one"

@@ -160,7 +160,7 @@ def unnamed_entities(question_doc, focus, release: str) -> list[str]:
     for item in [*question_doc.ents, *numbers]:
         if item.start < focus.end and focus.start < item.end:
             continue
-        if len(item) == 1 and item[0].like_num and any(c.lower_ == "of" for c in item[0].children):
+        if _partitive(item):
             continue  # "one of the countries" counts nothing
         if any(t.like_num and _compared(t) for t in item):
             continue
@@ -228,6 +228,8 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
     for ent in doc.ents:
         if is_taken(ent) and not (taken_arguments and argument_of_main_clause(ent)):
             continue
+        if _partitive(ent):
+            continue  # "Does *one* of the sessions deal with ...?" asks of no figure
         chunk = next((c for c in chunks if c.start <= ent.start < c.end), None)
         if chunk is not None and any(is_taken(e) for e in chunk.ents if e != ent):
             continue  # "the 2009 *OSCE* meeting": part of the event's description
@@ -260,6 +262,11 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
             subjects[0][0],
         )
     return options[-1][0]
+
+
+def _partitive(span) -> bool:
+    """A lone number with an "of" phrase ("*one* of the countries"): it picks out, not counts."""
+    return len(span) == 1 and span[0].like_num and any(c.lower_ == "of" for c in span[0].children)
 
 
 def _describes_event(ent, is_taken) -> bool:
