@@ -141,3 +141,18 @@ def test_one_of_a_group_is_no_focus(annotator) -> None:
     assert any(e.text == "one" for e in doc.ents)
     focus = question_focus(doc, set())
     assert focus is not None and focus.text != "one"
+
+
+def test_a_date_that_says_which_event_is_no_focus(annotator) -> None:
+    # The summit is named by its place and date; nothing else is asked of it that a date of
+    # the release could confirm.
+    taken = {"gleneagles", "2005"}
+    doc = annotator.parse(
+        "Did the prime minister attend the summit that opened in Gleneagles on 6 July 2005?"
+    )
+    assert question_focus(doc, taken) is None
+    # A date of something else the question names is asked.
+    decision = annotator.parse(
+        "Was the Gleneagles summit held after a decision of the G8 leaders in June 2003?"
+    )
+    assert question_focus(decision, taken).text == "June 2003"

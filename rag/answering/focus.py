@@ -230,6 +230,8 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
             continue
         if _partitive(ent):
             continue  # "Does *one* of the sessions deal with ...?" asks of no figure
+        if ent.label_ in ("DATE", "TIME") and _dates_event(ent, is_taken):
+            continue  # "the conference that opened in Vienna on *8 July 2010*": says which
         chunk = next((c for c in chunks if c.start <= ent.start < c.end), None)
         if chunk is not None and any(is_taken(e) for e in chunk.ents if e != ent):
             continue  # "the 2009 *OSCE* meeting": part of the event's description
@@ -262,6 +264,30 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
             subjects[0][0],
         )
     return options[-1][0]
+
+
+def _dates_event(ent, is_taken) -> bool:
+    """Whether the date hangs off a noun (through a clause or phrase of it, not the question's
+    verbs) whose phrase also names a year or place the releases' metadata knows: "the
+    conference that started *in Vienna* on 8 July 2010" dates the event, not what is asked of
+    it; "a Permanent Council decision of November 2006" is asked."""
+    if argument_of_main_clause(ent):
+        return False
+    noun = next(
+        (
+            a
+            for a in ent.root.ancestors
+            if a.pos_ in ("NOUN", "PROPN") and not ent.start <= a.i < ent.end
+        ),
+        None,
+    )
+    if noun is None:
+        return False
+    while noun.dep_ in ("pobj", "compound", "appos") and noun.head.pos_ in ("ADP", "NOUN", "PROPN"):
+        noun = noun.head if noun.head.pos_ != "ADP" else noun.head.head
+    return any(
+        is_taken(noun.doc[t.i : t.i + 1]) for t in noun.subtree if not ent.start <= t.i < ent.end
+    )
 
 
 def _partitive(span) -> bool:
