@@ -230,7 +230,7 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
             continue
         if _partitive(ent):
             continue  # "Does *one* of the sessions deal with ...?" asks of no figure
-        if ent.label_ in ("DATE", "TIME") and _dates_event(ent, is_taken):
+        if ent.label_ == "DATE" and _dates_event(ent, is_taken):
             continue  # "the conference that opened in Vienna on *8 July 2010*": says which
         chunk = next((c for c in chunks if c.start <= ent.start < c.end), None)
         if chunk is not None and any(is_taken(e) for e in chunk.ents if e != ent):
@@ -267,12 +267,13 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
 
 
 def _dates_event(ent, is_taken) -> bool:
-    """Whether the date hangs off a noun (through a clause or phrase of it, not the question's
-    verbs) whose phrase also names a year or place the releases' metadata knows: "the
-    conference that started *in Vienna* on 8 July 2010" dates the event, not what is asked of
-    it; "a Permanent Council decision of November 2006" is asked."""
-    if argument_of_main_clause(ent):
-        return False
+    """Whether the calendar date (with a day or year number) hangs off a noun (through a
+    clause or phrase of it, not the question's verbs) whose phrase also names a year or place
+    the releases' metadata knows: "the conference that started *in Vienna* on 8 July 2010"
+    dates the event, not what is asked of it; "a Permanent Council decision of November
+    2006" is asked."""
+    if argument_of_main_clause(ent) or not any(ch.isdigit() for ch in ent.text):
+        return False  # a main clause's date is asked; "for two days" tells how long
     noun = next(
         (
             a
