@@ -194,6 +194,23 @@ class SlotReader:
                 return at, at + len(focus_text)
         return None
 
+    def fillers(self, slot: Slot, sentence, before=frozenset()) -> list[tuple[int, int]]:
+        """Character offsets, within the sentence, of each noun phrase it puts in the slot
+        (a list whole: "financed by *Belgium, Norway and Japan*")."""
+        found = []
+        for token in sentence:
+            if token.pos_ not in ("NOUN", "PROPN") or token.dep_ == "conj":
+                continue
+            if token.dep_ == "pobj" and token.head.lower_ != "by":
+                continue
+            if token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj"):
+                continue
+            if self.fills(slot, token, before):
+                first, last = token.left_edge, token.right_edge
+                start = first.idx - sentence[0].idx
+                found.append((start, last.idx + len(last) - sentence[0].idx))
+        return found
+
     def fills(self, slot: Slot, token, before=frozenset()) -> bool:
         if role_of(token) != slot.role:
             return False

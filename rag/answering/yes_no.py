@@ -13,7 +13,10 @@ it, and:
   release that says seven);
 - "No" when an answer above the threshold fills the same slot with something of the focus's
   kind ("Norway and Belgium"; a government for a country) in a sentence that does not name
-  the focus; when a sentence holds the question's participants in other roles
+  the focus; when the parse of a sentence of the release the wh-question finds first puts
+  others of the focus's kind, and not the focus, in the asked slot (rag.answering.slots:
+  "Norway and Belgium provided financial support" for "Did Japan fund ...?", where the
+  reader's span was a person); when a sentence holds the question's participants in other roles
   (rag.answering.roles: "Agassi suffered a defeat by Melzer"); or when a sentence about the
   event counts what the question counts otherwise (rag.answering.quantities: "three sessions"
   for "four sessions");
@@ -163,8 +166,9 @@ class YesNoAnswerer:
             stating = []  # the focus, named where nothing restates the asked verb
         # The reader may take another name near the deciding sentence for the filler (the
         # sayer of "Mr Straw said the US had agreed ..."): the parse of its passage's sentences
-        # may still put the focus in the asked slot (rag.answering.slots). Not so for "No":
-        # other names that the parse alone puts in a slot are too often wrong.
+        # may still put the focus in the asked slot (rag.answering.slots). Other names the
+        # parse puts in the slot say "No" only as a last resort, from the release the
+        # wh-question finds first (_filled_otherwise).
         if not stating:
             stating = self._stated_in_slot(doc, focus, best, hits)
         elif asked_slot(focus) is not None:
@@ -202,6 +206,11 @@ class YesNoAnswerer:
             # "Was the conference split into four sessions?": a sentence about it counts the
             # sessions otherwise ("divided in three sessions"), or as the question does.
             verdict, best = by_counts
+        elif (other := self._filled_otherwise(focus, best, hits)) is not None:
+            # "Did Japan fund the Astana meeting?": the reader's span was no funder, but the
+            # parse of a sentence of its release about the meeting puts others of Japan's
+            # kind in the slot ("Norway and Belgium provided financial support").
+            verdict, best = "No", other
         else:
             return self._declined(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
@@ -339,6 +348,42 @@ class YesNoAnswerer:
                 span = hit.document.text[start:end]
                 cand = replace(best, hit=hit, hit_rank=rank, start=start, end=end, text=span)
                 return verdict, cand
+        return None
+
+    def _filled_otherwise(self, focus, best: SpanCandidate, hits: list[Hit]):
+        """A span for the first phrase that a sentence of the release the wh-question finds
+        first (in the passages read) puts in the asked slot, naming something of the focus's
+        kind and not the focus; None when there is none, or the focus itself fills the slot
+        there."""
+        slot = asked_slot(focus)
+        threshold = self._verb_bound("slot_threshold")
+        if slot is None or threshold is None:
+            return None
+        annotator = self.answerer.annotator
+        reader = SlotReader(annotator.word_vectors, threshold)
+        about = hits[0].document.source  # the release the wh-question finds first
+        for rank, hit in enumerate(hits[:YES_NO_READ]):
+            if hit.document.source != about:
+                continue
+            text = hit.document.text
+            sentences = chunk_sentences(hit.document, hit.chunk.start, hit.chunk.end)
+            for i, sent in enumerate(sentences):
+                prior = text[sentences[i - 1].start : sent.start] if i else ""
+                before = frozenset(t.lemma_.lower() for t in annotator.parse(prior, entities=False))
+                parsed = annotator.parse(text[sent.start : sent.end], entities=False)
+                ents = [
+                    (sent.start + x, sent.start + y, label)
+                    for x, y, label in annotator.entities(text[sent.start : sent.end])
+                ]
+                for a, b in reader.fillers(slot, parsed, before):
+                    start, end = sent.start + a, sent.start + b
+                    if names_focus(focus, text[start:end]):
+                        return None  # the focus is in the slot here: no "No"
+                    if same_kind(focus, list_label(ents, text, start, end)):
+                        span = text[start:end]
+                        return replace(
+                            best, hit=hit, hit_rank=rank, start=start, end=end, text=span
+                        )
         return None
 
     def _filler_label(self, cand: SpanCandidate) -> str:

@@ -1,0 +1,51 @@
+"""A yes/no question is answered "No" when a sentence about the event puts others of the
+focus's kind in the asked slot, though the reader's own span fills it with no one of that kind
+(rag.answering.yes_no, rag.answering.slots)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.config import Settings
+from rag.engine import Engine
+from rag.values import Document
+
+pytestmark = pytest.mark.model
+
+BRIDGE = (
+    "A new footbridge over the River Tiel opened on Thursday after two years of work, the "
+    "engineer Alan Brodie told reporters at the ceremony. "
+    "France and the Netherlands provided financial support. "
+    "Mr Brodie said the crossing would carry 2,000 walkers a day."
+)
+ROAD = (
+    "DUNDEE, 9 May 2006 - Work on the Dundee ring road will start in June, the contractor "
+    "said. The Scottish Executive is paying for the road."
+)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    root = tmp_path_factory.mktemp("yes-no-slots")
+    engine = Engine(Settings(index_dir=root / "index", source_dir=root))
+    engine.add_documents(
+        [
+            Document(source="bridge.txt", title="Tiel footbridge opens", text=BRIDGE),
+            Document(source="road.txt", title="Ring road work to start", text=ROAD),
+        ]
+    )
+    return engine.open()
+
+
+def test_others_of_the_focus_kind_in_the_slot_say_no(engine) -> None:
+    answer = engine.ask("Did Germany help pay for the new footbridge over the River Tiel?")
+    assert answer.kind == "yes_no"
+    assert answer.answer.startswith("No."), answer.answer
+    assert answer.citations[0].source == "bridge.txt"
+    assert "France and the Netherlands" in answer.citations[0].quote
+
+
+def test_the_focus_in_the_slot_says_yes(engine) -> None:
+    answer = engine.ask("Did France help pay for the new footbridge over the River Tiel?")
+    assert answer.answer.startswith("Yes."), answer.answer
+    assert "France" in answer.citations[0].quote
