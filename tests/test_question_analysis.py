@@ -40,6 +40,11 @@ def annotator() -> Annotator:
         ("In March, the bank raised its interest rate?", "fact"),
         ("In March, which bank raised its interest rate?", "fact"),
         ("Can you tell me who opened the bridge?", "fact"),
+        # a wh-adverb opening a fronted clause is no wh-word of the question
+        ("When the minister spoke in Leeds, did he mention the budget?", "yes_no"),
+        ("Where the talks were held, was the mayor present?", "yes_no"),
+        ("When did the minister speak in Leeds?", "fact"),
+        ("When the bank raised rates, how did shares react?", "fact"),
     ],
 )
 def test_kind(annotator: Annotator, question: str, kind: str) -> None:

@@ -228,10 +228,14 @@ class Annotator:
         ) | frozenset(t.text.lower() for t in tokens if t.like_num)
         key, head, wh = question_key(doc)
         first = tokens[0]
+        subordinate = _subordinate_wh(doc)
+        if subordinate:
+            key, head, wh = "", None, ""  # "When X spoke, was ...?" asks no time
         if not wh and (
             first.pos_ == "AUX"
             or first.tag_ == "MD"
             or first.lemma_.lower() in PRIMARY_AUXILIARIES
+            or subordinate
             or _inverted(doc)
         ):
             # Subject-auxiliary inversion marks a polar question; the tagger may read a
@@ -377,6 +381,20 @@ def _inverted(doc) -> bool:
     if root.pos_ == "AUX":
         finite.append(root)  # "Was the meeting a success?"
     return subject is not None and any(t.i < subject.i for t in finite)
+
+
+def _subordinate_wh(doc) -> bool:
+    """Whether the question opens with a wh-adverb's clause and then asks a yes/no question:
+    "*When* the minister spoke in Vienna, *was* Kazakhstan chairing the OSCE?" (a clause with
+    its own finite verb up to the first comma, an auxiliary or modal right after it)."""
+    if not len(doc) or doc[0].tag_ != "WRB":
+        return False
+    comma = next((t for t in doc if t.text == ","), None)
+    if comma is None or comma.i + 1 >= len(doc):
+        return False
+    clause, after = doc[1 : comma.i], doc[comma.i + 1]
+    finite = any(t.tag_ in ("VBD", "VBZ", "VBP") for t in clause)
+    return finite and (after.tag_ == "MD" or after.lemma_.lower() in PRIMARY_AUXILIARIES)
 
 
 def _asks_who_are_the_plural(doc) -> bool:
