@@ -147,6 +147,7 @@ def test_a_metadata_field_of_what_the_releases_report(engine) -> None:
     for question in (
         "In which cities were these parties launched?",
         "Which cities hosted the parties?",
+        "In which cities were the parties launched in 2005?",  # the year filters by metadata
     ):
         answer = engine.ask(question)
         assert answer.kind == "collection" and not answer.abstained, question

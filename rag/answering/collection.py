@@ -222,7 +222,7 @@ class CollectionQuestions:
         if float(sims.max()) >= COLLECTION_SIMILARITY:
             terms, surnames = self._terms(doc, collection[int(sims.argmax())], constraints)
             return CollectionQuery("values", terms, constraints, surnames, attribute=attribute)
-        events = _reported_events(doc, collection, head)
+        events = _reported_events(doc, collection, head, constraints)
         if events is None or not any(
             attribute_value(d, attribute) for d in snap.documents.values()
         ):
@@ -400,14 +400,18 @@ class CollectionQuestions:
 CONTENT_POS = ("NOUN", "PROPN", "VERB", "ADJ")
 
 
-def _reported_events(doc, plurals: list, head):
+def _reported_events(doc, plurals: list, head, constraints):
     """The plural noun that stands for what the releases report when a question asks a
     metadata field of it and nothing else: "In which cities were *these meetings* held?",
-    "Which cities hosted the meetings?" (a definite or demonstrative plural, the question
-    naming no entity and no other content word). None otherwise: "In which cities were
-    Kenteris and Thanou accused of missing *tests*?" asks about the text."""
-    if doc.ents:
-        return None
+    "Which cities hosted the meetings?", "... the *2008* meetings" (a definite or
+    demonstrative plural, the question naming no entity but the years and months its
+    metadata constraints take, and no other content word). None otherwise: "In which cities
+    were Kenteris and Thanou accused of missing *tests*?" asks about the text."""
+    taken = {str(y) for y in constraints.years}
+    for ent in doc.ents:
+        dated = constraints.years or constraints.months
+        if ent.label_ != "DATE" or not dated or not {t.text for t in ent if t.like_num} <= taken:
+            return None
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     for noun in plurals:
         if not any(
