@@ -366,16 +366,16 @@ class YesNoAnswerer:
             if hit.document.source != about:
                 continue
             text = hit.document.text
-            sentences = chunk_sentences(hit.document, hit.chunk.start, hit.chunk.end)
-            for i, sent in enumerate(sentences):
-                prior = text[sentences[i - 1].start : sent.start] if i else ""
-                before = frozenset(t.lemma_.lower() for t in annotator.parse(prior, entities=False))
+            for sent, prior in self._sentences_read(hit):
                 parsed = annotator.parse(text[sent.start : sent.end], entities=False)
+                fillers = reader.fillers(slot, parsed, self._lemmas(text[prior : sent.start]))
+                if not fillers:
+                    continue
                 ents = [
                     (sent.start + x, sent.start + y, label)
                     for x, y, label in annotator.entities(text[sent.start : sent.end])
                 ]
-                for a, b in reader.fillers(slot, parsed, before):
+                for a, b in fillers:
                     start, end = sent.start + a, sent.start + b
                     if names_focus(focus, text[start:end]):
                         return None  # the focus is in the slot here: no "No"
@@ -442,23 +442,32 @@ class YesNoAnswerer:
     def _slot_in_passage(self, reader: SlotReader, slot, focus, hit: Hit):
         """(start, end) of the focus in the first sentence of the passage that puts it in the
         slot, or None."""
-        annotator = self.answerer.annotator
-        doc, chunk = hit.document, hit.chunk
-        text = doc.text
-        sentences = chunk_sentences(doc, chunk.start, chunk.end)
-        # The sentence before the passage's first too: a chunk may begin mid-paragraph.
-        earlier = chunk_sentences(doc, max(0, chunk.start - _LOOK_BACK), chunk.start)
-        starts = [earlier[-1].start if earlier else chunk.start, *(s.start for s in sentences)]
-        for i, sent in enumerate(sentences):
+        text = hit.document.text
+        for sent, prior in self._sentences_read(hit):
             if focus.text.lower() not in text[sent.start : sent.end].lower():
                 continue
-            prior = annotator.parse(text[starts[i] : sent.start], entities=False)
-            before = frozenset(t.lemma_.lower() for t in prior)
-            parsed = annotator.parse(text[sent.start : sent.end], entities=False)
-            found = reader.focus_in(slot, focus.text, parsed, before)
+            parsed = self.answerer.annotator.parse(text[sent.start : sent.end], entities=False)
+            found = reader.focus_in(
+                slot, focus.text, parsed, self._lemmas(text[prior : sent.start])
+            )
             if found is not None:
                 return sent.start + found[0], sent.start + found[1]
         return None
+
+    @staticmethod
+    def _sentences_read(hit: Hit) -> list[tuple]:
+        """(sentence, start of the sentence before it) for each sentence of the passage; the
+        sentence before the first too, since a chunk may begin mid-paragraph."""
+        doc, chunk = hit.document, hit.chunk
+        sentences = chunk_sentences(doc, chunk.start, chunk.end)
+        earlier = chunk_sentences(doc, max(0, chunk.start - _LOOK_BACK), chunk.start)
+        starts = [earlier[-1].start if earlier else chunk.start, *(s.start for s in sentences)]
+        return list(zip(sentences, starts[:-1], strict=True))
+
+    def _lemmas(self, text: str) -> frozenset[str]:
+        return frozenset(
+            t.lemma_.lower() for t in self.answerer.annotator.parse(text, entities=False)
+        )
 
     def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
         """Whether the span's sentence makes the focus an agent or patient of another verb
