@@ -23,6 +23,13 @@ ROAD = (
     "said. The Scottish Executive is paying for the road."
 )
 
+SPRINTERS = (
+    "Greek sprinters Nikos Petrakis and Eleni Varga are expected to learn on Friday whether they "
+    "face a ban. The athletics federation said it would rule after hearing the pair. "
+    '"We expect a verdict before the end of February," a spokesman said. '
+    "Petrakis won 200m gold at the 2000 Sydney Olympics, while Varga won silver in the 100m."
+)
+
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
@@ -32,6 +39,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
         [
             Document(source="bridge.txt", title="Tiel footbridge opens", text=BRIDGE),
             Document(source="road.txt", title="Ring road work to start", text=ROAD),
+            Document(source="sprinters.txt", title="Sprinters await ruling", text=SPRINTERS),
         ]
     )
     return engine.open()
@@ -49,3 +57,13 @@ def test_the_focus_in_the_slot_says_yes(engine) -> None:
     answer = engine.ask("Did France help pay for the new footbridge over the River Tiel?")
     assert answer.answer.startswith("Yes."), answer.answer
     assert "France" in answer.citations[0].quote
+
+
+def test_a_person_named_in_full_then_by_surname_fills_the_slot(engine) -> None:
+    # News names a person in full once, then by surname: "Petrakis won ..." states it, though
+    # the reader's best span is the full name in the first sentence, which states no win.
+    answer = engine.ask(
+        "Did sprinter Nikos Petrakis, who awaits a ruling, win 200m gold at the Sydney Olympics?"
+    )
+    assert answer.answer.startswith("Yes."), answer.answer
+    assert "Petrakis won 200m gold" in answer.citations[0].quote

@@ -88,15 +88,28 @@ def _alternate(first: list[Hit], second: list[Hit]) -> list[Hit]:
     return list(merged.values())
 
 
-def _by_surname(focus, cand: SpanCandidate) -> bool:
-    """Whether the span is the focus's last name alone ("Evans" for "Rhian Evans") in a release
-    that names the focus in full: news names a person in full once, then by surname."""
+def _surname(focus, release_text: str) -> str | None:
+    """The focus's last name ("Evans" for "Rhian Evans") when the focus is a name of several
+    capitalised words that the release gives in full: news names a person in full once, then
+    by surname."""
     words = [t.text for t in focus if not t.is_punct]
     if len(words) < 2 or not all(w[:1].isupper() for w in words):
-        return False
-    return normalise_answer(cand.text) == words[-1].lower() and normalise_answer(
-        focus.text
-    ) in normalise_answer(cand.doc.text)
+        return None
+    if normalise_answer(focus.text) not in normalise_answer(release_text):
+        return None
+    return words[-1]
+
+
+def _by_surname(focus, cand: SpanCandidate) -> bool:
+    """Whether the span is the focus's last name alone in a release that names it in full."""
+    surname = _surname(focus, cand.doc.text)
+    return surname is not None and normalise_answer(cand.text) == surname.lower()
+
+
+def _names(focus, release_text: str) -> list[str]:
+    """How the release may name the focus: in full, and a person by surname (_surname)."""
+    surname = _surname(focus, release_text) if focus.label_ == "PERSON" else None
+    return [focus.text] if surname is None else [focus.text, surname]
 
 
 class YesNoAnswerer:
@@ -375,9 +388,11 @@ class YesNoAnswerer:
                     (sent.start + x, sent.start + y, label)
                     for x, y, label in annotator.entities(text[sent.start : sent.end])
                 ]
+                names = _names(focus, text)
                 for a, b in fillers:
                     start, end = sent.start + a, sent.start + b
-                    if names_focus(focus, text[start:end]):
+                    words = normalise_answer(text[start:end]).split()
+                    if names_focus(focus, text[start:end]) or names[-1].lower() in words:
                         return None  # the focus is in the slot here: no "No"
                     if same_kind(focus, list_label(ents, text, start, end)):
                         span = text[start:end]
@@ -443,15 +458,16 @@ class YesNoAnswerer:
         """(start, end) of the focus in the first sentence of the passage that puts it in the
         slot, or None."""
         text = hit.document.text
+        names = _names(focus, text)
         for sent, prior in self._sentences_read(hit):
-            if focus.text.lower() not in text[sent.start : sent.end].lower():
-                continue
-            parsed = self.answerer.annotator.parse(text[sent.start : sent.end], entities=False)
-            found = reader.focus_in(
-                slot, focus.text, parsed, self._lemmas(text[prior : sent.start])
-            )
-            if found is not None:
-                return sent.start + found[0], sent.start + found[1]
+            sentence = text[sent.start : sent.end].lower()
+            for name in names:
+                if name.lower() not in sentence:
+                    continue
+                parsed = self.answerer.annotator.parse(text[sent.start : sent.end], entities=False)
+                found = reader.focus_in(slot, name, parsed, self._lemmas(text[prior : sent.start]))
+                if found is not None:
+                    return sent.start + found[0], sent.start + found[1]
         return None
 
     @staticmethod
