@@ -67,3 +67,16 @@ def test_a_person_named_in_full_then_by_surname_fills_the_slot(engine) -> None:
     )
     assert answer.answer.startswith("Yes."), answer.answer
     assert "Petrakis won 200m gold" in answer.citations[0].quote
+
+
+def test_another_value_in_the_deciding_sentence_says_no(engine) -> None:
+    # The sentence that states the win gives another distance than the question asks about.
+    answer = engine.ask("Did Nikos Petrakis win 400m gold at the Sydney Olympics?")
+    assert answer.answer.startswith("No."), answer.answer
+    assert "2000 Sydney Olympics" in answer.citations[0].quote
+
+
+def test_a_value_the_release_never_gives_is_declined_without_a_rival(engine) -> None:
+    # The release names no time for the bridge's opening hour: nothing to contradict.
+    answer = engine.ask("Did the Tiel footbridge open at 9am?")
+    assert answer.abstained, answer.answer

@@ -38,6 +38,7 @@ from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_ans
 from rag.answering.evidence import Candidate, chunk_sentences
 from rag.answering.extractive import Answerer, same_report
 from rag.answering.focus import (
+    VALUE_LABELS,
     metadata_words,
     names_focus,
     question_focus,
@@ -253,9 +254,28 @@ class YesNoAnswerer:
                 doc, focus, " ".join([release.title, release.context_line(), release.text])
             )
             if missing:
+                if self._other_value(doc, missing, best) is not None:
+                    # The sentence that states the rest says another date, sum or count
+                    # ("until 1 February" for "until 1 March"): that value is the answer.
+                    return self._answer("No", best, question, resolved, hits, timings)
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings)
+
+    def _other_value(self, question_doc, missing: list[str], best: SpanCandidate) -> str | None:
+        """A value (date, sum, count ...) of the deciding sentence with the entity label of a
+        value the question names and the release does not; None when there is none."""
+        labels = {
+            e.label_ for e in question_doc.ents if e.text in missing and e.label_ in VALUE_LABELS
+        }
+        if not labels:
+            return None
+        s0, s1 = self.answerer.sentence_of(best)
+        text = best.doc.text[s0:s1]
+        for start, end, label in self.answerer.annotator.entities(text):
+            if label in labels:
+                return text[start:end]
+        return None
 
     def _unmet_bound(self, question_doc, focus, best: SpanCandidate) -> str | None:
         """The question's first bounded figure outside the focus ("under $50", "more than
