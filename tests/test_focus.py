@@ -156,3 +156,12 @@ def test_a_date_that_says_which_event_is_no_focus(annotator) -> None:
         "Was the Gleneagles summit held after a decision of the G8 leaders in June 2003?"
     )
     assert question_focus(decision, taken).text == "June 2003"
+
+
+def test_a_nationality_is_named_by_its_country_but_not_the_other_way(annotator) -> None:
+    norwegian = _focus(annotator, "Did the Norwegian government pay for the workshop?")
+    assert norwegian.label_ == "NORP"
+    assert names_focus(norwegian, "The event was funded by the Government of Norway.")
+    assert not names_focus(norwegian, "The event was funded by the Government of Sweden.")
+    japan = _focus(annotator, "Did Japan pay for the workshop?")
+    assert not names_focus(japan, "Japanese experts attended the workshop.")

@@ -59,6 +59,8 @@ def names_focus(focus, text: str) -> bool:
     target, found = _words(name.text), _words(text)
     if _holds(found, target) or _spelled_out(name.text, text):
         return True
+    if focus.label_ == "NORP" and _country_of(name.text, text):
+        return True
     if focus.label_ not in VALUE_LABELS or not any(ch.isdigit() for ch in found):
         return False
     if _meets_bound(name, text):
@@ -67,6 +69,14 @@ def names_focus(focus, text: str) -> bool:
         return False
     extra = [t for t in name if t.lower_ not in found.split()]
     return not any(t.like_num or t.text[:1].isupper() for t in extra)
+
+
+def _country_of(demonym: str, text: str) -> bool:
+    """Whether `text` names, by a capitalised word with the same first four letters, the place
+    a nationality word stands for ("the Government of Norway" for "the *Norwegian*
+    government"; not the other way round: "Japanese experts" do not name Japan)."""
+    stems = {w[:4].lower() for w in WORD_CHARS.findall(demonym) if len(w) >= 4}
+    return any(w[:1].isupper() and w[:4].lower() in stems for w in WORD_CHARS.findall(text))
 
 
 _TOKENS = re.compile(r"\d[\d,]*(?:\.\d+)?|\w+")

@@ -168,6 +168,8 @@ class YesNoAnswerer:
             and c.prob >= 0.5 * best.prob
             and (names_focus(focus, c.text) or _by_surname(focus, c))
         ]
+        # The focus's own words before a looser naming ("China" for "Chinese").
+        stating.sort(key=lambda c: normalise_answer(focus.text) not in normalise_answer(c.text))
         if not stating and best.prob >= a.threshold:
             # The best span may be one item of a list that holds the focus ("Belgium" of
             # "Belgium, Norway, ... and Japan").
