@@ -2,7 +2,9 @@
 
 Sets: eval/qa.jsonl (seed fact questions, every retrieval mode), eval/qa_kinds.jsonl (seed
 yes/no, list and collection questions) over a fresh index of seeds/, and eval/bbc_qa.jsonl over
-the 2,225 BBC articles in ../shared/data/bbc (indexed once into eval/.cache/bbc-index).
+the 2,225 BBC articles in ../shared/data/bbc (indexed once into eval/.cache/bbc-index); the
+yes/no and fact questions others wrote after the code (eval/yes_no_unseen.jsonl,
+eval/facts_unseen.jsonl) over both, reported apart.
 Scoring: a fact answer is right when it contains an accepted answer; yes/no on the first word;
 a list or collection when every expected item is shown and every expected source cited; an
 unanswerable question only by abstaining. Prints a table, writes latest.json/latest.md under
@@ -26,9 +28,10 @@ QA_PATH = EVAL_DIR / "qa.jsonl"
 KINDS_PATH = EVAL_DIR / "qa_kinds.jsonl"
 BBC_QA_PATH = EVAL_DIR / "bbc_qa.jsonl"
 # Yes/no questions written from the texts by others than the code's authors, after the code
-# (eval/README: provenance); reported apart so that the fitted sets cannot hide how the
+# (README, Evaluation: provenance); reported apart so that the fitted sets cannot hide how the
 # answer path does on questions nobody tuned it for.
 UNSEEN_PATH = EVAL_DIR / "yes_no_unseen.jsonl"
+FACTS_UNSEEN_PATH = EVAL_DIR / "facts_unseen.jsonl"  # fact questions written the same way
 # A checkout keeps the seeds, the shared BBC data, the BBC index cache and the results beside
 # eval/. An installed package carries its own copy of the seeds (eval/seeds) and writes to
 # ./rag-eval in the working directory, never into site-packages; the BBC set runs there only
@@ -232,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         help="yes/no questions written after the code, over the seeds and the BBC articles",
     )
     parser.add_argument(
+        "--facts-unseen",
+        type=Path,
+        default=FACTS_UNSEEN_PATH,
+        help="fact questions written after the code, over the seeds and the BBC articles",
+    )
+    parser.add_argument(
         "--bbc-data",
         type=Path,
         default=BBC_DATA if CHECKOUT else None,
@@ -272,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = load_questions(args.qa)
     kinds = load_questions(args.kinds) if args.kinds.exists() and not args.no_kinds else []
     unseen = load_questions(args.unseen) if args.unseen.exists() and not args.no_kinds else []
+    facts_unseen = load_questions(args.facts_unseen) if args.facts_unseen.exists() else []
     report: dict = {"sets": {}}
     rows_all: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
@@ -295,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, subset in (
             ("seed kinds", kinds),
             ("seed yes/no unseen", [q for q in unseen if q.get("corpus") == "seeds"]),
+            ("seed facts unseen", [q for q in facts_unseen if q.get("corpus") == "seeds"]),
         ):
             if subset:
                 metrics, rows = answer_metrics(engine, subset)
@@ -312,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             ("bbc", [q for q in bbc_questions if q.get("kind", "fact") == "fact"]),
             ("bbc kinds", [q for q in bbc_questions if q.get("kind", "fact") != "fact"]),
             ("bbc yes/no unseen", [q for q in unseen if q.get("corpus") == "bbc"]),
+            ("bbc facts unseen", [q for q in facts_unseen if q.get("corpus") == "bbc"]),
         ):
             if subset:
                 metrics, rows = answer_metrics(engine, subset)
