@@ -252,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         default=BBC_INDEX,
         help="where the BBC index is kept between runs (git-ignored)",
     )
-    parser.add_argument("--no-kinds", action="store_true", help="skip the seed kinds set")
+    parser.add_argument(
+        "--no-kinds",
+        action="store_true",
+        help="the main seed set alone: skip the kinds set and the sets written after the code",
+    )
     parser.add_argument("--no-bbc", action="store_true", help="skip the BBC set")
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument(
@@ -281,7 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     questions = load_questions(args.qa)
     kinds = load_questions(args.kinds) if args.kinds.exists() and not args.no_kinds else []
     unseen = load_questions(args.unseen) if args.unseen.exists() and not args.no_kinds else []
-    facts_unseen = load_questions(args.facts_unseen) if args.facts_unseen.exists() else []
+    facts_unseen = (
+        load_questions(args.facts_unseen)
+        if args.facts_unseen.exists() and not args.no_kinds
+        else []
+    )
     report: dict = {"sets": {}}
     rows_all: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
