@@ -322,3 +322,14 @@ def test_the_cities_of_these_meetings_come_from_the_datelines(real_engine) -> No
     cited = {c.source for c in answer.citations}
     assert len(cited) == 5  # both Vienna releases, each cited
     assert len(items["Vienna"]) == 2
+
+
+def test_a_list_the_parse_puts_in_the_asked_slot(real_engine) -> None:
+    # The reader's best span for who funded the Astana meeting is no country; the parse of
+    # "Norway and Belgium provided financial support" puts both in the agent slot of "fund".
+    answer = real_engine.ask("Which countries funded the Astana meeting?")
+    assert answer.kind == "list" and not answer.abstained, answer.answer
+    assert [i["text"] for i in answer.items] == ["Norway", "Belgium"]
+    assert _cited(answer) == {ASTANA}
+    assert "Norway and Belgium provided financial support" in answer.citations[0].quote
+    _verbatim(real_engine, answer)

@@ -5,7 +5,10 @@ its best is an item of a coordination), its items are the list, citing that sent
 other retrieved release with a sentence naming all of them. Otherwise the question is read
 against the best passage of each of many retrieved releases (not only the top passages), and
 every release whose best span is likely enough becomes an item: the span, with the release's
-title, date and place, and its own citation; items with the same text are merged. A list of the
+title, date and place, and its own citation; items with the same text are merged. Where no
+more than one release answers so, the list is the one the parse of a sentence of the first
+release puts in the slot the wh-phrase asks about ("Which countries funded the Astana
+meeting?": "Norway and Belgium provided financial support"; rag.answering.slots). A list of the
 releases' events that a named entity took part in ("Which meetings did Norway help fund?") holds
 the releases whose passage has the entity in the asked slot: as many as do, one or none ("the
 releases don't say").
@@ -27,7 +30,8 @@ from rag.answering.focus import (
     release_filter_question,
     wh_question,
 )
-from rag.answering.yes_no import YesNoAnswerer, sentence_quote
+from rag.answering.slots import SlotReader, asked_slot
+from rag.answering.yes_no import YES_NO_READ, YesNoAnswerer, sentence_quote
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
 from rag.values import Answer, Hit
@@ -130,6 +134,73 @@ class KindsAnswerer:
             passages=hits[:8],
         )
 
+    def _slot_list(
+        self, question: str, resolved: str, hits: list[Hit], timings: dict, t0: float
+    ) -> Answer | None:
+        """The list the parse of a sentence of the release retrieval finds first puts in the
+        slot the wh-phrase asks about ("Which countries funded the Astana meeting?": "Norway
+        and Belgium provided financial support"; rag.answering.slots), as two or more
+        entities of the label the answer-type model expects; None when there is none.
+        Its confidence is the reader's for its best span of the question, as a yes/no
+        answer's is."""
+        a, yes_no = self.answerer, self._yes_no
+        analysis = a.annotator.analyse(resolved)
+        if not analysis.expected or not hits:
+            return None
+        label = max(analysis.expected, key=analysis.expected.get)
+        threshold = yes_no._verb_bound("slot_threshold")
+        doc = a.annotator.parse(resolved.strip())
+        head = next((t for t in doc if t.lemma_.lower() == analysis.head), None)
+        if label == "NONE" or threshold is None or head is None:
+            return None
+        slot = asked_slot(doc[head.left_edge.i : head.i + 1])
+        if slot is None:
+            return None
+        reader = SlotReader(a.annotator.word_vectors, threshold)
+        about = hits[0].document.source
+        for hit in (h for h in hits[:YES_NO_READ] if h.document.source == about):
+            text = hit.document.text
+            for sent, prior in yes_no._sentences_read(hit):
+                parsed = a.annotator.parse(text[sent.start : sent.end], entities=False)
+                fillers = reader.fillers(slot, parsed, yes_no._lemmas(text[prior : sent.start]))
+                if not fillers:
+                    continue
+                ents = a.annotator.entities(text[sent.start : sent.end])
+                for x, y in fillers:
+                    names = [
+                        text[sent.start + e0 : sent.start + e1]
+                        for e0, e1, e_label in ents
+                        if e_label == label and x <= e0 and e1 <= y
+                    ]
+                    if len(names) >= 2:
+                        return self._items_answer(
+                            question, resolved, hits, hit, sent, names, timings, t0
+                        )
+        return None
+
+    def _items_answer(self, question, resolved, hits, hit, sent, names, timings, t0) -> Answer:
+        a = self.answerer
+        text = hit.document.text
+        quote = Candidate(
+            hit.document, hit, hits.index(hit), sent.start, sent.end, text[sent.start : sent.end]
+        )
+        citations = a.verified_citations([quote])
+        cands = a.candidates(resolved, hits)
+        timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
+        timings["total"] = timings["retrieve"] + timings["answer"]
+        return Answer(
+            answer=", ".join(names[:-1]) + " and " + names[-1],
+            abstained=False,
+            confidence=cands[0].prob if cands else 0.0,
+            citations=citations,
+            kind="list",
+            items=[{"text": name, "citations": [c.n for c in citations]} for name in names],
+            timings_ms=timings,
+            question=question,
+            resolved_question=resolved,
+            passages=hits[:8],
+        )
+
     def listing(self, snap: Snapshot, question: str, **kwargs) -> Answer | None:
         t0 = time.perf_counter()
         a = self.answerer
@@ -148,7 +219,8 @@ class KindsAnswerer:
             if within is not None:
                 return within
         if len(per_release) < 2:
-            return None  # one release: a fact answer
+            # one release: a list its parse puts in the asked slot, else a fact answer
+            return self._slot_list(question, resolved, hits, timings, t0)
         found: list[SpanCandidate] = []
         for hit in per_release.values():
             if filtering is not None:
@@ -168,7 +240,9 @@ class KindsAnswerer:
             answer.kind = "list"
             return answer
         if filtering is None and len({c.doc.source for c in found}) < 2:
-            return None  # at most one release answers: the fact answer says it best
+            # At most one release answers: a list the parse of the first release's passages
+            # puts in the asked slot, else the fact answer says it best.
+            return self._slot_list(question, resolved, hits, timings, t0)
         found.sort(key=lambda c: (c.doc.date, c.doc.source))
         quotes, items, index = [], [], {}
         for c in found:
