@@ -8,7 +8,8 @@ it, and:
 
 - "Yes" when the answer span (or a span of the same release the ranker nearly as much
   believes) names the focus (a value more loosely: "150" for "more than 150"), or when the
-  parse of a retrieved passage puts the focus in the asked slot (rag.answering.slots), and the
+  parse of a retrieved passage puts the focus (a person also by surname, once the release has
+  named them in full) in the asked slot (rag.answering.slots), and the
   release names the question's other names and numbers too ("under *ten*" is no "Yes" from a
   release that says seven);
 - "No" when an answer above the threshold fills the same slot with something of the focus's
@@ -17,9 +18,11 @@ it, and:
   others of the focus's kind, and not the focus, in the asked slot (rag.answering.slots:
   "Norway and Belgium provided financial support" for "Did Japan fund ...?", where the
   reader's span was a person); when a sentence holds the question's participants in other roles
-  (rag.answering.roles: "Agassi suffered a defeat by Melzer"); or when a sentence about the
+  (rag.answering.roles: "Agassi suffered a defeat by Melzer"); when a sentence about the
   event counts what the question counts otherwise (rag.answering.quantities: "three sessions"
-  for "four sessions");
+  for "four sessions"); or when the sentence that states the rest gives another value of the
+  kind the question names and the release never gives ("until 1 February" for "until 1
+  March");
 - "The releases don't say" otherwise, and when neither the deciding sentence nor the one
   before restates the asked verb ("the bridge was opened by Keith Brown" does not say whether
   he paid for it).
