@@ -151,6 +151,7 @@ def answer_metrics(
                 "gold": sorted(gold),
                 "confidence": round(ans.confidence, 3),
                 "mode": ans.mode,
+                **({"batch": q["batch"]} if "batch" in q else {}),
                 **({"sentences": ans.sentences} if generate else {}),
             }
         )
@@ -174,6 +175,27 @@ def answer_metrics(
         of_kind = [r for r in rows if r["kind"] == kind]
         metrics[f"accuracy_{kind}"] = sum(r["ok"] for r in of_kind) / len(of_kind)
     return metrics, rows
+
+
+def by_batch(rows: list[dict]) -> dict[str, dict[str, int]]:
+    """Right / wrong / declined answers per batch of the questions written after the code (a
+    declined unanswerable question is right; a declined answerable one is neither)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if "batch" not in r:
+            continue
+        counts = out.setdefault(str(r["batch"]), {"right": 0, "wrong": 0, "declined": 0})
+        outcome = "right" if r["ok"] else "declined" if r["abstained"] else "wrong"
+        counts[outcome] += 1
+    return dict(sorted(out.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0))
+
+
+def render_batches(batches: dict[str, dict[str, dict[str, int]]]) -> str:
+    lines = ["| set | batch | right | wrong | declined |", "|---|---|---|---|---|"]
+    for name, per_batch in batches.items():
+        for batch, c in per_batch.items():
+            lines.append(f"| {name} | {batch} | {c['right']} | {c['wrong']} | {c['declined']} |")
+    return "\n".join(lines)
 
 
 def render_markdown(report: dict) -> str:
@@ -337,6 +359,13 @@ def main(argv: list[str] | None = None) -> int:
                 metrics, rows = answer_metrics(engine, subset)
                 report["sets"][name] = {"questions": len(subset), "answers": metrics}
                 rows_all += [{**r, "set": name} for r in rows]
+    batches = {}
+    for name in report["sets"]:
+        counted = by_batch([r for r in rows_all if r["set"] == name])
+        if counted:
+            batches[name] = counted
+    if batches:
+        report["batches"] = batches
     report["thresholds"] = THRESHOLDS
     report["failures"] = [r for r in rows_all if not r["ok"]]
     hybrid = report["sets"]["seeds"]["answers"]["hybrid"]
@@ -346,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     table = render_markdown(report)
+    if batches:
+        table += "\n\nBy batch (questions written after the code):\n\n" + render_batches(batches)
     summary = ", ".join(f"{n}: {s['questions']} questions" for n, s in report["sets"].items())
     (out_dir / "latest.md").write_text(f"{summary}\n\n{table}\n")
     print(summary + "\n")

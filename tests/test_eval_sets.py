@@ -17,6 +17,7 @@ from eval.__main__ import (
     QA_PATH,
     SEEDS_DIR,
     UNSEEN_PATH,
+    by_batch,
     load_questions,
 )
 
@@ -67,3 +68,17 @@ def test_the_quoted_sentence_is_in_a_source(path: Path, source_texts) -> None:
         checked += 1
     if path != BBC_QA_PATH or BBC_DATA.exists():
         assert checked, f"no quoted sentence of {path.name} was checked"
+
+
+def test_answers_are_counted_by_batch() -> None:
+    rows = [
+        {"batch": 8, "ok": False, "abstained": False},
+        {"batch": 7, "ok": True, "abstained": False},
+        {"batch": 7, "ok": True, "abstained": True},  # an unanswerable question, declined
+        {"batch": 7, "ok": False, "abstained": True},
+        {"ok": True, "abstained": False},  # no batch: a set written with the code
+    ]
+    assert by_batch(rows) == {
+        "7": {"right": 2, "wrong": 0, "declined": 1},
+        "8": {"right": 0, "wrong": 1, "declined": 0},
+    }
