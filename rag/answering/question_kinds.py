@@ -16,8 +16,10 @@ releases don't say").
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 
 from rag.answering.answer_ranker import SpanCandidate, normalise_answer
 from rag.answering.evidence import Candidate
@@ -37,6 +39,9 @@ from rag.text_utils import human_date
 from rag.values import Answer, Hit
 
 log = logging.getLogger(__name__)
+
+# The reader's spans over a question's best passages, read on first call.
+Reading = Callable[[], list[SpanCandidate]]
 
 LIST_RELEASES = 12  # releases whose best passage is read for a list question
 LIST_POOL = 60  # passages retrieved to find them
@@ -91,7 +96,13 @@ class KindsAnswerer:
         return None
 
     def _one_sentence_list(
-        self, question: str, resolved: str, hits: list[Hit], timings: dict, t0: float
+        self,
+        question: str,
+        resolved: str,
+        hits: list[Hit],
+        timings: dict,
+        t0: float,
+        read: Reading | None = None,
     ) -> Answer | None:
         """The list one sentence states ("Heineken and Carlsberg, two of the world's largest
         brewers, ..."): when an answer of the best passages, as a fact question would get
@@ -101,7 +112,7 @@ class KindsAnswerer:
         for one that has coordinated items. None when all are single items (then each release
         is read)."""
         a = self.answerer
-        cands = a.candidates(resolved, hits)
+        cands = read() if read else a.candidates(resolved, hits)
         if not cands or cands[0].prob < a.threshold:
             return None
         floor = max(a.threshold, 0.5 * cands[0].prob)
@@ -135,7 +146,13 @@ class KindsAnswerer:
         )
 
     def _slot_list(
-        self, question: str, resolved: str, hits: list[Hit], timings: dict, t0: float
+        self,
+        question: str,
+        resolved: str,
+        hits: list[Hit],
+        timings: dict,
+        t0: float,
+        read: Reading | None = None,
     ) -> Answer | None:
         """The list the parse of a sentence of the release retrieval finds first puts in the
         slot the wh-phrase asks about ("Which countries funded the Astana meeting?": "Norway
@@ -173,25 +190,28 @@ class KindsAnswerer:
                         if e_label == label and x <= e0 and e1 <= y
                     ]
                     if len(names) >= 2:
+                        cands = read() if read else a.candidates(resolved, hits)
+                        confidence = cands[0].prob if cands else 0.0
                         return self._items_answer(
-                            question, resolved, hits, hit, sent, names, timings, t0
+                            question, resolved, hits, hit, sent, names, confidence, timings, t0
                         )
         return None
 
-    def _items_answer(self, question, resolved, hits, hit, sent, names, timings, t0) -> Answer:
+    def _items_answer(
+        self, question, resolved, hits, hit, sent, names, confidence, timings, t0
+    ) -> Answer:
         a = self.answerer
         text = hit.document.text
         quote = Candidate(
             hit.document, hit, hits.index(hit), sent.start, sent.end, text[sent.start : sent.end]
         )
         citations = a.verified_citations([quote])
-        cands = a.candidates(resolved, hits)
         timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
         timings["total"] = timings["retrieve"] + timings["answer"]
         return Answer(
             answer=", ".join(names[:-1]) + " and " + names[-1],
             abstained=False,
-            confidence=cands[0].prob if cands else 0.0,
+            confidence=confidence,
             citations=citations,
             kind="list",
             items=[{"text": name, "citations": [c.n for c in citations]} for name in names],
@@ -214,13 +234,15 @@ class KindsAnswerer:
             if len(per_release) >= LIST_RELEASES:
                 break
         filtering = self._release_filter(snap, resolved)
+        # The reader's spans over the best passages, read at most once for both fallbacks.
+        read = functools.cache(lambda: a.candidates(resolved, hits))
         if filtering is None:
-            within = self._one_sentence_list(question, resolved, hits, timings, t0)
+            within = self._one_sentence_list(question, resolved, hits, timings, t0, read)
             if within is not None:
                 return within
         if len(per_release) < 2:
             # one release: a list its parse puts in the asked slot, else a fact answer
-            return self._slot_list(question, resolved, hits, timings, t0)
+            return self._slot_list(question, resolved, hits, timings, t0, read)
         found: list[SpanCandidate] = []
         for hit in per_release.values():
             if filtering is not None:
@@ -242,7 +264,7 @@ class KindsAnswerer:
         if filtering is None and len({c.doc.source for c in found}) < 2:
             # At most one release answers: a list the parse of the first release's passages
             # puts in the asked slot, else the fact answer says it best.
-            return self._slot_list(question, resolved, hits, timings, t0)
+            return self._slot_list(question, resolved, hits, timings, t0, read)
         found.sort(key=lambda c: (c.doc.date, c.doc.source))
         quotes, items, index = [], [], {}
         for c in found:

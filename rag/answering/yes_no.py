@@ -413,11 +413,13 @@ class YesNoAnswerer:
                     (sent.start + x, sent.start + y, label)
                     for x, y, label in annotator.entities(text[sent.start : sent.end])
                 ]
-                names = _names(focus, text)
+                surname = _surname(focus, text) if focus.label_ == "PERSON" else None
                 for a, b in fillers:
                     start, end = sent.start + a, sent.start + b
                     words = normalise_answer(text[start:end]).split()
-                    if names_focus(focus, text[start:end]) or names[-1].lower() in words:
+                    if names_focus(focus, text[start:end]) or (
+                        surname is not None and surname.lower() in words
+                    ):
                         return None  # the focus is in the slot here: no "No"
                     if same_kind(focus, list_label(ents, text, start, end)):
                         span = text[start:end]
