@@ -131,6 +131,9 @@ class Answer:
     sentences: list[dict[str, Any]] = field(default_factory=list)  # per generated sentence
     # The passages the answerer considered (for the generator); not part of the response.
     passages: list[Hit] = field(default_factory=list, repr=False, compare=False)
+    # Which check decided a yes/no verdict ("no: another filler read"); not part of the
+    # response (rag.answering.yes_no_confidence).
+    decided_by: str = field(default="", repr=False, compare=False)
 
     @property
     def low_confidence(self) -> bool:

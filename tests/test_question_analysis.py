@@ -45,6 +45,12 @@ def annotator() -> Annotator:
         ("Where the talks were held, was the mayor present?", "yes_no"),
         ("When did the minister speak in Leeds?", "fact"),
         ("When the bank raised rates, how did shares react?", "fact"),
+        ("When opening the new bridge, did the mayor thank its builders?", "yes_no"),
+        # a wh-word of an adverbial clause after the question's verb, and a "that"
+        ("Were twelve casinos approved when the minister spoke in Leeds?", "yes_no"),
+        ("Did the council vote before it knew where the road would go?", "yes_no"),
+        ("Did shares rise on the news that rates would fall?", "yes_no"),
+        ("Do you know when the bridge opened?", "fact"),
     ],
 )
 def test_kind(annotator: Annotator, question: str, kind: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering.yes_no_confidence import confidence
 from tests.conftest import ASTANA, TASHKENT, VIENNA, span_in_one_chunk
 
 pytestmark = pytest.mark.model
@@ -94,6 +95,25 @@ def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
     assert answer.answer.startswith("Yes.")
     assert "Japan" in answer.citations[0].quote
     assert _cited(answer) == {VIENNA}
+
+
+def test_a_yes_no_confidence_is_how_often_its_check_was_right(real_engine) -> None:
+    """The reader's span probability does not tell right verdicts from wrong ones: a verdict's
+    confidence is the fitted share of right answers of the check that decided it."""
+    answer = real_engine.ask("Did Japan fund the Astana meeting?")
+    assert answer.decided_by.startswith("no: ")
+    assert answer.confidence == confidence(answer.decided_by, reader_probability=-1.0)
+    assert 0.0 < answer.confidence < 1.0
+    assert "decided_by" not in answer.to_dict()
+
+
+def test_or_between_verbs_is_still_a_yes_no_question(real_engine) -> None:
+    """ "Did X fund or organise ...?" asks yes or no; "... by Norway or by Japan?" asks which
+    of two, a fact."""
+    verbs = real_engine.ask("Did Japan fund or organise the Astana meeting?")
+    assert verbs.kind == "yes_no"
+    either = real_engine.ask("Was the Astana meeting funded by Norway or by Japan?")
+    assert either.kind == "fact"
 
 
 def test_no_is_never_said_of_a_named_focus_in_another_role(real_engine) -> None:

@@ -231,16 +231,9 @@ class Annotator:
         subordinate = _subordinate_wh(doc)
         if subordinate:
             key, head, wh = "", None, ""  # "When X spoke, was ...?" asks no time
-        if not wh and (
-            first.pos_ == "AUX"
-            or first.tag_ == "MD"
-            or first.lemma_.lower() in PRIMARY_AUXILIARIES
-            or subordinate
-            or _inverted(doc)
-        ):
-            # Subject-auxiliary inversion marks a polar question; the tagger may read a
-            # question-initial "Was"/"Did" as the main verb, so its lemma decides too. A
-            # fronted phrase may come first ("In February, did Ford's sales fall?").
+        if not wh and (opens_with_auxiliary(first) or subordinate or _inverted(doc)):
+            # Subject-auxiliary inversion marks a polar question. A fronted phrase may come
+            # first ("In February, did Ford's sales fall?").
             kind = "yes_no"
         elif (
             head is not None
@@ -326,14 +319,20 @@ def question_key(doc) -> tuple[str, object | None, str]:
     ("how many"), or "noun:<lemma>" for "which/what <noun>" and "what is the <noun> of".
     """
     tokens = [t for t in doc if not t.is_space]
-    # A relative pronoun ("the countries *that* financed ...") sits inside a relative clause;
-    # the question's own wh-word does not.
+
+    # A relative pronoun ("the countries *that* financed ...") sits inside a relative clause,
+    # a subordinating one after the verb inside an adverbial clause ("Were the casinos
+    # proposed *when* the minister spoke?"); the question's own wh-word, or an indirect
+    # question's ("Can you tell me *who* opened it?"), in neither. A wh-word that opens the
+    # question (after prepositions only: "In which ...") is its own, however the rest parses.
+    # "That" is never interrogative.
+    def subordinate(t) -> bool:
+        deps = {a.dep_ for a in (t, *t.ancestors)}
+        opening = all(x.pos_ == "ADP" for x in tokens[: tokens.index(t)])
+        return bool(deps & {"relcl", "acl"}) or (not opening and "advcl" in deps)
+
     wh_tok = next(
-        (
-            t
-            for t in tokens
-            if t.tag_ in WH_TAGS and not any(a.dep_ in ("relcl", "acl") for a in (t, *t.ancestors))
-        ),
+        (t for t in tokens if t.tag_ in WH_TAGS and t.lower_ != "that" and not subordinate(t)),
         None,
     )
     if wh_tok is None:
@@ -363,6 +362,13 @@ def question_key(doc) -> tuple[str, object | None, str]:
     return wh, None, wh
 
 
+def opens_with_auxiliary(token) -> bool:
+    """Whether the token is an auxiliary or modal ("Was", "Did", "Can"), as a question's first
+    word; the tagger may read a question-initial "Was"/"Did" as the main verb, so the lemma
+    decides too."""
+    return token.pos_ == "AUX" or token.tag_ == "MD" or token.lemma_.lower() in PRIMARY_AUXILIARIES
+
+
 def _inverted(doc) -> bool:
     """Whether the main clause puts its finite auxiliary (or copula) before its subject: in
     the parse, or (the small parser misreads some) right after a fronted phrase without a
@@ -385,16 +391,17 @@ def _inverted(doc) -> bool:
 
 def _subordinate_wh(doc) -> bool:
     """Whether the question opens with a wh-adverb's clause and then asks a yes/no question:
-    "*When* the minister spoke in Vienna, *was* Kazakhstan chairing the OSCE?" (a clause with
-    its own finite verb up to the first comma, an auxiliary or modal right after it)."""
+    "*When* the minister spoke in Vienna, *was* Kazakhstan chairing the OSCE?", "*When*
+    launching the manifesto, *did* he say ...?" (a clause with a verb of its own up to the
+    first comma, an auxiliary or modal right after it)."""
     if not len(doc) or doc[0].tag_ != "WRB":
         return False
     comma = next((t for t in doc if t.text == ","), None)
     if comma is None or comma.i + 1 >= len(doc):
         return False
     clause, after = doc[1 : comma.i], doc[comma.i + 1]
-    finite = any(t.tag_ in ("VBD", "VBZ", "VBP") for t in clause)
-    return finite and (after.tag_ == "MD" or after.lemma_.lower() in PRIMARY_AUXILIARIES)
+    verb = any(t.tag_.startswith("VB") for t in clause)
+    return verb and (after.tag_ == "MD" or after.lemma_.lower() in PRIMARY_AUXILIARIES)
 
 
 def _asks_who_are_the_plural(doc) -> bool:

@@ -66,11 +66,23 @@ from rag.answering.roles import (
     roles_reversed,
 )
 from rag.answering.slots import SlotReader, asked_slot, hedged, mentions, restatement
+from rag.answering.yes_no_confidence import (
+    COUNTS,
+    FILLER_PARSED,
+    FILLER_READ,
+    FOCUS_IN_SLOT,
+    OTHER_VALUE,
+    READER_SPAN,
+    ROLES_REVERSED,
+    confidence,
+    route,
+)
 from rag.index.store import Snapshot
 from rag.values import Answer, Hit
 
 log = logging.getLogger(__name__)
 
+_VERBS = ("VERB", "AUX")
 YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
 _LOOK_BACK = 1000  # characters before a passage searched for the sentence before its first
 
@@ -124,8 +136,10 @@ class YesNoAnswerer:
         t0 = time.perf_counter()
         a = self.answerer
         doc = a.annotator.parse(question.strip())
-        if any(t.lower_ == "or" and t.dep_ == "cc" for t in doc):
-            return None  # "Was it the first meeting or a later one?" asks for one: a fact
+        if any(t.lower_ == "or" and t.dep_ == "cc" and t.head.pos_ not in _VERBS for t in doc):
+            # "Was it the first meeting or a later one?" asks for one of two things: a fact.
+            # ("Can it talk or hear?" joins two verbs: still a yes/no question.)
+            return None
         focus = question_focus(doc, metadata_words(snap), taken_arguments=True)
         if focus is None:
             # Nothing named to look for in the releases: a span the fact reader found would
@@ -188,8 +202,10 @@ class YesNoAnswerer:
         # may still put the focus in the asked slot (rag.answering.slots). Other names the
         # parse puts in the slot say "No" only as a last resort, from the release the
         # wh-question finds first (_filled_otherwise).
+        check = READER_SPAN
         if not stating:
             stating = self._stated_in_slot(doc, focus, best, hits)
+            check = FOCUS_IN_SLOT
         elif asked_slot(focus) is not None:
             # The reader's span names the focus; its passage's parse should agree: a sentence
             # that puts the focus in the asked slot is quoted, and where none does and the
@@ -205,7 +221,7 @@ class YesNoAnswerer:
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
             # sentence names the focus, but another participant holds the asked agent's role:
             # a conflicting filler of the same slot, as another funder would be.
-            verdict, best = "No", stating[0]
+            verdict, best, check = "No", stating[0], ROLES_REVERSED
         elif stating:
             verdict, best = "Yes", stating[0]
         elif (
@@ -220,16 +236,16 @@ class YesNoAnswerer:
             # "Did Germany pay for it?", whether or not it names Germany. Nor does a sentence
             # that names the focus too ("in co-operation with the Government of Uzbekistan
             # ... and the UNODC"): the reader took another of its names for the filler.
-            verdict = "No"
+            verdict, check = "No", FILLER_READ
         elif (by_counts := self._by_counts(doc, focus, best, hits)) is not None:
             # "Was the conference split into four sessions?": a sentence about it counts the
             # sessions otherwise ("divided in three sessions"), or as the question does.
-            verdict, best = by_counts
+            (verdict, best), check = by_counts, COUNTS
         elif (other := self._filled_otherwise(focus, best, hits)) is not None:
             # "Did Japan fund the Astana meeting?": the reader's span was no funder, but the
             # parse of a sentence of its release about the meeting puts others of Japan's
             # kind in the slot ("Norway and Belgium provided financial support").
-            verdict, best = "No", other
+            verdict, best, check = "No", other, FILLER_PARSED
         else:
             return self._declined(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
@@ -244,7 +260,7 @@ class YesNoAnswerer:
         ):
             # The focus is stated, but the release counts what the question counts otherwise
             # ("Was Pasquale's the fourth series ...?" where it says the third).
-            verdict, best = by_counts
+            (verdict, best), check = by_counts, COUNTS
         if verdict == "Yes" and (bound := self._unmet_bound(doc, focus, best)) is not None:
             # "Will the products sell for under $50?": the focus ("the products") is stated,
             # the bound the question puts on another figure is not.
@@ -262,10 +278,11 @@ class YesNoAnswerer:
                 if self._other_value(doc, missing, best) is not None:
                     # The sentence that states the rest says another date, sum or count
                     # ("until 1 February" for "until 1 March"): that value is the answer.
-                    return self._answer("No", best, question, resolved, hits, timings)
+                    check = OTHER_VALUE
+                    return self._answer("No", best, question, resolved, hits, timings, check)
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
-        return self._answer(verdict, best, question, resolved, hits, timings)
+        return self._answer(verdict, best, question, resolved, hits, timings, check)
 
     def _other_value(self, question_doc, missing: list[str], best: SpanCandidate) -> str | None:
         """A value (date, sum, count ...) of the deciding sentence with the entity label of a
@@ -513,10 +530,10 @@ class YesNoAnswerer:
         )
 
     def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
-        """Whether the span's sentence makes the focus an agent or patient of another verb
-        than the asked one (one that does not restate it: _stated_in_slot found the focus in
-        no slot of the asked verb), or of a verb it only says might happen ("claims that
-        Chelsea *could* launch a bid")."""
+        """Whether the span's sentence makes the focus an agent or patient of other verbs than
+        the asked one only (none restates it: _stated_in_slot found the focus in no slot of
+        the asked verb), or of verbs it only says might happen ("claims that Chelsea *could*
+        launch a bid")."""
         slot = asked_slot(focus)
         threshold = self._verb_bound("slot_threshold")
         s0, s1 = self.answerer.sentence_of(cand)
@@ -544,7 +561,11 @@ class YesNoAnswerer:
     def _quote(self, best: SpanCandidate) -> Candidate:
         return sentence_quote(self.answerer, best)
 
-    def _answer(self, verdict, best: SpanCandidate, question, resolved, hits, timings) -> Answer:
+    def _answer(
+        self, verdict, best: SpanCandidate, question, resolved, hits, timings, check: str
+    ) -> Answer:
+        decided_by = route(verdict, check)
+        log.debug("%r: %s", question, decided_by)
         # The deciding sentence, and other releases' reports of it (same_report).
         quote = self._quote(best)
         others = same_report(normalise_answer(best.text), [quote], hits)
@@ -553,9 +574,11 @@ class YesNoAnswerer:
         return Answer(
             answer=f"{verdict}. {quote.text}",
             abstained=False,
-            confidence=best.prob,
+            # How often verdicts decided this way were right (rag.answering.yes_no_confidence).
+            confidence=confidence(decided_by, best.prob),
             citations=citations,
             kind="yes_no",
+            decided_by=decided_by,
             timings_ms=timings,
             question=question,
             resolved_question=resolved,
