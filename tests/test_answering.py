@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.evidence import Candidate
-from rag.answering.extractive import Answerer, _trimmed
+from rag.answering.extractive import Answerer, _trimmed, repeats_question
 from rag.values import LOW_CONFIDENCE, Chunk, Document, Hit
 from tests.conftest import ASTANA, TASHKENT, VIENNA, one_release_engine, span_in_one_chunk
 
@@ -185,6 +185,38 @@ def test_a_singular_wh_phrase_is_answered_with_one_item_of_a_coordination(tmp_pa
     assert not answer.abstained
     assert "Franklin Institute" in answer.answer
     assert "Royal Society" not in answer.answer and "Association" not in answer.answer
+
+
+def test_no_answer_repeats_what_the_question_names(tmp_path) -> None:
+    """The reader's best span is the name the question gives (the host who quit): that is no
+    answer to who replaced her, and the release names no one else."""
+    text = (
+        "Maria Keller has resigned as host of the station's Saturday morning music show after "
+        "six years. Keller, 31, said she wanted to spend more time on her radio work. The "
+        "station said the search for a successor would begin next month."
+    )
+    engine = one_release_engine(tmp_path, "keller.txt", "Keller quits Saturday show", text)
+    answer = engine.ask(
+        "Who was picked as the new host of the Saturday show after Maria Keller quit?"
+    )
+    assert answer.abstained or "Keller" not in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("span", "question", "repeats"),
+    [
+        ("Maria Keller", "Who replaced Maria Keller as host?", True),
+        ("45", "Of the 45 banks sued, how many are Italian?", True),
+        ("Scottish", "Which Scottish magazine drew up the list?", True),
+        ("Tom Reyes", "Who replaced Maria Keller as host?", False),
+        ("Keller's successor", "Who replaced Maria Keller as host?", False),
+        # a question that offers its answers
+        ("a success", "Was the launch a failure or a success?", False),
+        ("the Broncos", "Who won between the Broncos and the Steelers?", False),
+    ],
+)
+def test_a_span_repeating_the_question(span, question, repeats) -> None:
+    assert repeats_question(span, question) is repeats
 
 
 @pytest.mark.parametrize(

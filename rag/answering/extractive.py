@@ -6,9 +6,10 @@ scores each span with
 a model trained on held-out data, whose probability is the answer's `confidence`. The answer is
 the best span and citation 1 quotes the sentence holding it, checked verbatim against the
 release text at [start, end); other retrieved releases that report the same (a sentence holding
-the answer and most of the quoted sentence's words) are cited after it. When no span is likely
-enough to be right, or the question's year/place matches no release, the answer abstains and
-lists the closest passages.
+the answer and most of the quoted sentence's words) are cited after it. A span that only
+repeats words of the question is no answer (unless the question offers a choice). When no span
+is likely enough to be right, or the question's year/place matches no release, the answer
+abstains and lists the closest passages.
 """
 
 from __future__ import annotations
@@ -118,6 +119,22 @@ def _located_first(cands: list[SpanCandidate]) -> list[SpanCandidate]:
             leaders[(c.hit.chunk.chunk_id, norm)] = c
     cands.sort(key=lambda c: -c.rank_score)
     return cands
+
+
+# Words by which a question offers its answers ("Was it a failure or a success?", "the winner
+# between the Broncos and the Steelers"): there the answer is one of the question's phrases.
+_CHOICE_WORDS = frozenset({"or", "between"})
+
+
+def repeats_question(span: str, question: str) -> bool:
+    """Whether every word of the span is a word of the question ("Cat Deeley" for "Who replaced
+    Cat Deeley?"): no answer, unless the question offers a choice. Of the SQuAD train and calib
+    questions, 0.6% have such a gold answer, most of them choices."""
+    words = set(WORD_CHARS.findall(question.lower()))
+    if words & _CHOICE_WORDS:
+        return False
+    span_words = WORD_CHARS.findall(span.lower())
+    return bool(span_words) and all(w in words for w in span_words)
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -239,6 +256,7 @@ class Answerer:
         analysis = self.annotator.analyse(resolved)
         featurize(analysis, cands, self.annotator, self.sentence_of)
         self.ranker.score(cands)
+        cands = [c for c in cands if not repeats_question(c.text, resolved)]
         asked_kind = ASKED_PLACE_KIND.get(analysis.head)
         if asked_kind is not None:
             # "In which city ...?": a place the gazetteer knows as a country is no answer
@@ -349,6 +367,10 @@ class Answerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         self.widen_to_entity(best)
+        if repeats_question(best.text, resolved):
+            # a piece of a name the question gives ("ley"), widened to the name
+            reason = "the passages name only what the question names"
+            return self._abstain(question, resolved, hits, best.prob, reason, timings)
         described = described_name(self.annotator.parse(resolved.strip()))
         if described is not None:
             self.widen_to_description(best, described)
