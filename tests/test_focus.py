@@ -165,3 +165,17 @@ def test_a_nationality_is_named_by_its_country_but_not_the_other_way(annotator) 
     assert not names_focus(norwegian, "The event was funded by the Government of Sweden.")
     japan = _focus(annotator, "Did Japan pay for the workshop?")
     assert not names_focus(japan, "Japanese experts attended the workshop.")
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        # the name hangs off the subject through a preposition: it is the subject's
+        ("Did delegates from Peru attend the WTO talks in Geneva?", "Peru"),
+        ("Did the chairman of Unilever attend the UN summit in Geneva?", "Unilever"),
+        # a name after the verb is not pulled into the subject
+        ("Did the WTO talks in Geneva include delegates from Peru?", "Peru"),
+    ],
+)
+def test_a_name_in_a_phrase_of_the_subject_is_the_focus(annotator, question, focus) -> None:
+    assert _focus(annotator, question, {"geneva"}, taken_arguments=True).text == focus

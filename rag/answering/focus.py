@@ -209,6 +209,27 @@ def _compared(number) -> bool:
 _MODIFIER_DEPS = ("poss", "compound", "nummod", "amod")
 
 
+def _phrase_head(token):
+    """The head noun of the phrase the token is in, through modifiers and the prepositions
+    that attach it to a noun ("officials *from Mongolia*": "officials")."""
+    while token.head.i != token.i:
+        if token.dep_ in _MODIFIER_DEPS:
+            token = token.head
+        elif (
+            token.dep_ == "pobj"
+            and token.head.dep_ == "prep"
+            and token.head.head.pos_
+            in (
+                "NOUN",
+                "PROPN",
+            )
+        ):
+            token = token.head.head
+        else:
+            break
+    return token
+
+
 def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
     """_question_focus, without a possessive ending the entity ("*Marks & Spencer*'s price
     cuts"): the releases name the owner, not the owner's "'s"."""
@@ -252,9 +273,7 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
         return None
     subjects, passive = [], []
     for ent, chunk in options:
-        head = chunk.root if chunk is not None else ent.root
-        while head.dep_ in _MODIFIER_DEPS and head.head.i != head.i:
-            head = head.head
+        head = _phrase_head(chunk.root if chunk is not None else ent.root)
         if _passive_subject(head):
             passive.append((ent, chunk))
         elif head.dep_ == "nsubj":
