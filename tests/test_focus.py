@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.focus import names_focus, question_focus, same_kind, unnamed_entities
+from rag.answering.focus import (
+    names_focus,
+    question_focus,
+    same_kind,
+    unnamed_entities,
+    wh_question,
+)
 from rag.answering.question_analysis import Annotator
 
 pytestmark = pytest.mark.model
@@ -179,3 +185,13 @@ def test_a_nationality_is_named_by_its_country_but_not_the_other_way(annotator) 
 )
 def test_a_name_in_a_phrase_of_the_subject_is_the_focus(annotator, question, focus) -> None:
     assert _focus(annotator, question, {"geneva"}, taken_arguments=True).text == focus
+
+
+def test_the_wh_question_drops_all_of_a_name_that_runs_past_its_noun_chunk(annotator) -> None:
+    question = "Was the Leeds summit organised with the UN Office on Drugs and Crime?"
+    doc = annotator.parse(question)
+    focus = question_focus(doc, {"leeds"}, taken_arguments=True)
+    assert focus.text.endswith("Office on Drugs and Crime")
+    asked = wh_question(doc, focus)
+    assert asked.startswith("Who ") and "Drugs" not in asked and "Crime" not in asked
+    assert "summit organised with" in asked

@@ -437,7 +437,9 @@ def wh_question(doc, focus) -> str:
         # The rest of its noun phrase stays: what it modifies ("Whose *minister* ..."), and
         # what describes it ("Who *OSCE Police Affairs Officer* ...": dropping such words
         # lost more answers than it won on the project's yes/no questions).
-        start, end = chunk.start, chunk.end
+        # A name may run past its noun chunk ("the UN Office | on Drugs and Crime"): all of it
+        # goes.
+        start, end = min(chunk.start, focus.start), max(chunk.end, focus.end)
         rest = [
             t.text
             for t in chunk
