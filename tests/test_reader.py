@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rag.answering.reader import SpanReader
+from rag.answering.reader import MAX_ANSWER_TOKENS, SpanReader, _best_spans
 from rag.config import Settings
 from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
@@ -182,3 +183,29 @@ def test_an_answer_is_shown_with_the_boundaries_the_reader_located() -> None:
         ("70", 0.92, 0.90),
         ("385", 0.5, 0.6),
     ]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_spans_are_the_best_scoring_allowed_pairs(seed) -> None:
+    """Against a brute force over every (start, end) pair: start <= end, at most
+    MAX_ANSWER_TOKENS tokens, within the passage's tokens, no paragraph break inside."""
+    rng = np.random.default_rng(seed)
+    n_tokens, top_n = 120, 4
+    start, end = rng.normal(size=n_tokens), rng.normal(size=n_tokens)
+    context = np.zeros(n_tokens, dtype=bool)
+    context[10:110] = True  # the passage's tokens; the question's and padding are not
+    offsets = np.array([(4 * i, 4 * i + 3) for i in range(n_tokens)])
+    passage = "".join("\n" if i == 4 * 60 + 3 else "x" for i in range(4 * n_tokens))
+    found = _best_spans(start, end, context, offsets, passage, 0, top_n)
+    allowed = sorted(
+        (
+            (float(start[a] + end[b]), offsets[a][0], offsets[b][1])
+            for a in range(10, 110)
+            for b in range(a, min(a + MAX_ANSWER_TOKENS, 110))
+            if "\n" not in passage[offsets[a][0] : offsets[b][1]]
+        ),
+        reverse=True,
+    )
+    expected = [(round(sc, 9), s0, s1) for sc, s0, s1 in allowed][:top_n]
+    assert [(round(sp.score, 9), sp.start, sp.end) for sp in found] == expected
+    assert all(sp.null_score == pytest.approx(start[0] + end[0]) for sp in found)
