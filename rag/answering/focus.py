@@ -207,6 +207,7 @@ def _compared(number) -> bool:
 
 
 _MODIFIER_DEPS = ("poss", "compound", "nummod", "amod")
+_NOUNS = ("NOUN", "PROPN")
 
 
 def _phrase_head(token):
@@ -215,15 +216,7 @@ def _phrase_head(token):
     while token.head.i != token.i:
         if token.dep_ in _MODIFIER_DEPS:
             token = token.head
-        elif (
-            token.dep_ == "pobj"
-            and token.head.dep_ == "prep"
-            and token.head.head.pos_
-            in (
-                "NOUN",
-                "PROPN",
-            )
-        ):
+        elif token.dep_ == "pobj" and token.head.dep_ == "prep" and token.head.head.pos_ in _NOUNS:
             token = token.head.head
         else:
             break

@@ -530,10 +530,10 @@ class YesNoAnswerer:
         )
 
     def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
-        """Whether the span's sentence makes the focus an agent or patient of other verbs than
-        the asked one only (none restates it: _stated_in_slot found the focus in no slot of
-        the asked verb), or of verbs it only says might happen ("claims that Chelsea *could*
-        launch a bid")."""
+        """Whether the span's sentence makes the focus an agent or patient of another verb
+        than the asked one (one that does not restate it: _stated_in_slot found the focus in
+        no slot of the asked verb), or of a verb it only says might happen ("claims that
+        Chelsea *could* launch a bid")."""
         slot = asked_slot(focus)
         threshold = self._verb_bound("slot_threshold")
         s0, s1 = self.answerer.sentence_of(cand)
