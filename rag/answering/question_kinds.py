@@ -158,8 +158,9 @@ class KindsAnswerer:
         slot the wh-phrase asks about ("Which countries funded the Astana meeting?": "Norway
         and Belgium provided financial support"; rag.answering.slots), as two or more
         entities of the label the answer-type model expects; None when there is none.
-        Its confidence is the reader's for its best span of the question, as a yes/no
-        answer's is."""
+        Its confidence is the reader's for its best span of the question: a list read off
+        the parse has no fitted confidence of its own (a yes/no verdict's is fitted per check,
+        rag.answering.yes_no_confidence)."""
         a, yes_no = self.answerer, self._yes_no
         analysis = a.annotator.analyse(resolved)
         if not analysis.expected or not hits:
