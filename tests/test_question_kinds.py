@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.yes_no_confidence import confidence
+from rag.answering.yes_no_confidence import READER_SPAN, confidence, route
 from tests.conftest import ASTANA, TASHKENT, VIENNA, span_in_one_chunk
 
 pytestmark = pytest.mark.model
@@ -94,6 +94,17 @@ def test_yes_no_yes_when_the_release_states_it(real_engine) -> None:
     assert answer.kind == "yes_no"
     assert answer.answer.startswith("Yes.")
     assert "Japan" in answer.citations[0].quote
+    assert _cited(answer) == {VIENNA}
+
+
+def test_yes_when_a_believed_span_is_one_item_of_a_list_naming_the_focus(real_engine) -> None:
+    """The reader's spans for "who financed" are single funders ("Norway", "Belgium") of "It
+    was financed by Belgium, Norway, the Russian Federation and Japan": a span it nearly as
+    much believes that is an item of that list states every item, the asked one too."""
+    answer = real_engine.ask("Did the Russian Federation finance the 2008 Vienna conference?")
+    assert answer.answer.startswith("Yes.")
+    assert "the Russian Federation and Japan" in answer.citations[0].quote
+    assert answer.decided_by == route("Yes", READER_SPAN)
     assert _cited(answer) == {VIENNA}
 
 

@@ -7,7 +7,8 @@ fact question the releases can answer ("Who did fund the Astana meeting?"). The 
 it, and:
 
 - "Yes" when the answer span (or a span of the same release the ranker nearly as much
-  believes) names the focus (a value more loosely: "150" for "more than 150"), or when the
+  believes) names the focus (a value more loosely: "150" for "more than 150") or is an item
+  of a list that names it ("Norway" of "Belgium, Norway, ... and Japan"), or when the
   parse of a retrieved passage puts the focus (a person also by surname, once the release has
   named them in full) in the asked slot (rag.answering.slots), and the
   release names the question's other names and numbers too ("under *ten*" is no "Yes" from a
@@ -178,22 +179,16 @@ class YesNoAnswerer:
         # A slot may have several fillers in the release about the event (speakers, funders):
         # the focus is stated when any span of that release the ranker nearly as much believes
         # holds it; that span's sentence is the one quoted.
-        stating = [
-            c
-            for c in cands
-            if c.doc.source == best.doc.source
-            and c.prob >= 0.5 * best.prob
-            and (names_focus(focus, c.text) or _by_surname(focus, c))
+        believed = [
+            c for c in cands if c.doc.source == best.doc.source and c.prob >= 0.5 * best.prob
         ]
+        stating = [c for c in believed if names_focus(focus, c.text) or _by_surname(focus, c)]
         # The focus's own words before a looser naming ("China" for "Chinese").
         stating.sort(key=lambda c: normalise_answer(focus.text) not in normalise_answer(c.text))
-        if not stating and best.prob >= a.threshold:
-            # The best span may be one item of a list that holds the focus ("Belgium" of
+        if not stating:
+            # Such a span may be one item of a list that holds the focus ("Belgium" of
             # "Belgium, Norway, ... and Japan").
-            found = a.coordination(best)
-            if found is not None:
-                whole = best.doc.text[found[0][0] : found[0][1]]
-                stating = [best] if names_focus(focus, whole) else []
+            stating = [c for c in believed if self._in_list_naming(focus, c)][:1]
         predicate = asked_predicate(doc)
         if stating and predicate is not None and not self._restates(doc, predicate, stating[0]):
             stating = []  # the focus, named where nothing restates the asked verb
@@ -283,6 +278,10 @@ class YesNoAnswerer:
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings, check)
+
+    def _in_list_naming(self, focus, cand: SpanCandidate) -> bool:
+        found = self.answerer.coordination(cand)
+        return found is not None and names_focus(focus, cand.doc.text[found[0][0] : found[0][1]])
 
     def _other_value(self, question_doc, missing: list[str], best: SpanCandidate) -> str | None:
         """A value (date, sum, count ...) of the deciding sentence with the entity label of a
