@@ -195,3 +195,28 @@ def test_the_wh_question_drops_all_of_a_name_that_runs_past_its_noun_chunk(annot
     asked = wh_question(doc, focus)
     assert asked.startswith("Who ") and "Drugs" not in asked and "Crime" not in asked
     assert "summit organised with" in asked
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        # the parser reads the subject of "Were X among ...?" as the attribute of "were"
+        (
+            "Were experts from Interpol among those taking part in the Geneva meeting on crime "
+            "in Central Asia?",
+            "Interpol",
+        ),
+        (
+            "Were lawyers from Clifford Chance among those advising the bank on its bid for Abbey?",
+            "Clifford Chance",
+        ),
+        # read so with a participle after it, it is a passive's subject: the agent is asked
+        (
+            "Is Scottish football's stadium review jointly funded by the Football Association "
+            "and UEFA?",
+            "UEFA",
+        ),
+    ],
+)
+def test_a_subject_parsed_as_the_attribute_of_be_is_the_subject(annotator, question, focus):
+    assert _focus(annotator, question, {"geneva"}, taken_arguments=True).text == focus

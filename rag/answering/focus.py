@@ -269,7 +269,7 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
         head = _phrase_head(chunk.root if chunk is not None else ent.root)
         if _passive_subject(head):
             passive.append((ent, chunk))
-        elif head.dep_ == "nsubj":
+        elif head.dep_ == "nsubj" or _subject_read_as_attribute(head):
             subjects.append((ent, chunk))
     if not subjects and passive:
         # A passive's subject names the event ("Was *the Tay bridge* opened by Alex
@@ -331,13 +331,27 @@ def _describes_event(ent, is_taken) -> bool:
     return any(is_taken(e) for e in phrase.ents if e.start >= ent.end or e.end <= ent.start)
 
 
+def _subject_read_as_attribute(token) -> bool:
+    """How the small English parser reads the subject of an inverted copular question that
+    has no other ("*Were* experts from Interpol among those ...?": "experts" the attribute of
+    "were"): the attribute of a root "be" without a subject."""
+    verb = token.head
+    return (
+        token.dep_ == "attr"
+        and verb.dep_ == "ROOT"
+        and verb.lemma_ == "be"
+        and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
+    )
+
+
 def _passive_subject(token) -> bool:
     """The subject of a passive: "nsubjpass", or how the small English parser reads an inverted
-    one ("*Was* the bridge *opened* by ...": the subject of "be" with a participle after it)."""
+    one ("*Was* the bridge *opened* by ...": the subject of "be", or its attribute read for
+    it, with a participle after it)."""
     if token.dep_ == "nsubjpass":
         return True
     return (
-        token.dep_ == "nsubj"
+        (token.dep_ == "nsubj" or _subject_read_as_attribute(token))
         and token.head.lemma_ == "be"
         and any(t.dep_ == "acl" and t.tag_ == "VBN" for t in token.subtree)
     )
