@@ -6,7 +6,8 @@ Per corpus (BBC articles, indexed once through `Engine.index_directory` into a c
 embedding backend; seeds/ indexed into a temporary folder), with questions nobody asked before
 (BBC headlines, a fixed random sample; for the seeds, eval/qa.jsonl and eval/qa_kinds.jsonl):
 
-- in process, a fresh Engine (every cache empty): `Retriever.search`, then `Engine.search`
+- in process, a fresh Engine (every cache empty, the index's on-disk entity tags too):
+  `Retriever.search`, then `Engine.search`
   without and with the sentence re-rank, each over unseen questions (cold) and then over the
   same questions again (warm); p95/p50 of each;
 - a fresh `rag serve`: POST /api/ask one at a time over unseen questions (cold), the same
@@ -328,10 +329,20 @@ def seeds_index(backend: str) -> tuple[Path, Path]:
     return index_dir, src
 
 
+def forget_annotations(index_dir: Path) -> None:
+    """Delete the index's persistent entity-tag cache (rag.answering.annotation_cache): a
+    previous run of this benchmark asked the same questions, and "cold" means caches empty."""
+    from rag.answering.annotation_cache import ANNOTATIONS_FILE
+
+    for suffix in ("", "-wal", "-shm"):
+        (index_dir / f"{ANNOTATIONS_FILE}{suffix}").unlink(missing_ok=True)
+
+
 def corpus(name: str, index_dir: Path, src: Path, backend: str, questions: list[str], args) -> dict:
     """In-process and HTTP figures for one index; `questions` are all unseen, used once each
     (the seeds have fewer questions than requests: there the levels repeat them)."""
     print(f"{name}: load average {load_average()}", file=sys.stderr)
+    forget_annotations(index_dir)
     out: dict = {"load_average_before": load_average()}
     n_in = min(args.questions, len(questions))
     out["in_process"] = in_process(index_dir, src, backend, questions[:n_in])

@@ -58,3 +58,20 @@ def test_a_corrupt_file_turns_the_cache_off_not_the_answers(tmp_path, caplog) ->
         ents = annotator.entities(SENTENCES[1])
     assert any(label == "MONEY" for _, _, label in ents)
     assert "annotation cache" in caplog.text
+
+
+def test_entity_tags_alone_are_the_full_pipelines_entities() -> None:
+    """Tagging runs the NER component alone (no shared tok2vec, tagger or parser): its
+    entities must be those of the whole pipeline, sentence for sentence."""
+    annotator = Annotator()
+    sentences = [
+        *SENTENCES,
+        "Shares in Vodafone rose 3% in London on Tuesday after it sold its Japanese unit.",
+        "The Football Association fined Arsenal £175,000 and Manchester United £100,000.",
+    ]
+    alone = [annotator.entities(s) for s in sentences]
+    whole = [
+        [(e.start_char, e.end_char, e.label_) for e in annotator.parse(s).ents] for s in sentences
+    ]
+    assert alone == whole
+    assert all(alone)
