@@ -118,3 +118,34 @@ def test_a_pool_starts_a_second_child_only_for_concurrent_calls() -> None:
         while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not Path(f"/proc/{pid}").exists()
+
+
+def test_an_engine_that_parses_in_a_child_answers_as_one_in_process(real_engine) -> None:
+    """With spaCy in its own process, a question's passages are retrieved while the child
+    parses it (Engine._retrieve_while_parsing): every kind of question gets the answer, the
+    citations and the confidence an engine parsing in-process gives, and the fact answer
+    still reports its retrieval time."""
+    from dataclasses import replace
+
+    from rag.engine import Engine
+
+    settings = replace(real_engine.settings, nlp_process="on")
+    engine = Engine(settings).open()
+    try:
+        for question in [
+            *QUESTIONS,
+            "Which meetings did Norway help fund?",
+            "Which is the most recent of the releases?",
+        ]:
+            here, there = real_engine.ask(question), engine.ask(question)
+            assert there.kind == here.kind, question
+            assert there.answer == here.answer, question
+            assert there.confidence == pytest.approx(here.confidence), question
+            assert [(c.source, c.start, c.end) for c in there.citations] == [
+                (c.source, c.start, c.end) for c in here.citations
+            ], question
+        fact = engine.ask("Who funded the 2008 Vienna conference?")
+        assert fact.timings_ms["retrieve"] > 0
+        assert engine.annotator.nlp_process is not None
+    finally:
+        engine.annotator.nlp_process.close()
