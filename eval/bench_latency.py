@@ -189,8 +189,29 @@ def local_server(index_dir: Path, src: Path, backend: str) -> Iterator[tuple[str
             proc.kill()
 
 
-def load(base: str, questions: list[str], n: int, concurrency: int) -> dict:
-    """`n` POST /api/ask from `concurrency` closed-loop workers; client-side latencies."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the process and of its running children (spaCy's), from
+    /proc (0.0 where there is none)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(p: str) -> list[str]:
+        try:  # fields after the command name: state, ppid, ..., utime (12th), stime (13th)
+            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return []
+
+    ids = [str(pid)]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := stat(entry.name)) and fields[1] == str(pid):
+            ids.append(entry.name)
+    return sum(int(f[11]) + int(f[12]) for p in ids if len(f := stat(p)) > 12) / tick
+
+
+def load(
+    base: str, questions: list[str], n: int, concurrency: int, server_pid: int | None = None
+) -> dict:
+    """`n` POST /api/ask from `concurrency` closed-loop workers; client-side latencies, and
+    (with `server_pid`) the cores the server and this client kept busy meanwhile."""
     import httpx
 
     latencies: list[float] = []
@@ -217,6 +238,8 @@ def load(base: str, questions: list[str], n: int, concurrency: int) -> dict:
                     latencies.append(elapsed)
                     server_ms.append(r.json()["timings_ms"].get("total", 0.0))
 
+    server_cpu = cpu_seconds(server_pid) if server_pid else 0.0
+    client_cpu = sum(os.times()[:2])
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:
@@ -224,15 +247,22 @@ def load(base: str, questions: list[str], n: int, concurrency: int) -> dict:
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
-    return {
+    out = {
         "concurrency": concurrency,
         "requests": n,
         "errors": errors,
         **summary(latencies),
         "server_total_p50_ms": round(percentile(server_ms, 0.50), 1),
         "requests_per_s": round(len(latencies) / wall, 1),
-        "latencies_ms": [round(x, 1) for x in latencies],
     }
+    if server_pid:
+        # Cores busy on average: the ceiling on what more concurrent asks can add.
+        server_cpu = cpu_seconds(server_pid) - server_cpu
+        out["server_cores"] = round(server_cpu / wall, 2)
+        out["client_cores"] = round((sum(os.times()[:2]) - client_cpu) / wall, 2)
+        out["server_cpu_ms_per_request"] = round(1000 * server_cpu / max(1, len(latencies)), 1)
+    out["latencies_ms"] = [round(x, 1) for x in latencies]
+    return out
 
 
 def after_writes(base: str, questions: list[str], writes: int) -> dict:
@@ -270,8 +300,8 @@ def serve_levels(
     write_qs, pool = (pool[:20], pool[20:]) if len(pool) > 20 else (cold_qs, pool)
     out: dict = {}
     with local_server(index_dir, src, backend) as (base, pid):
-        out["cold"] = _strip(load(base, cold_qs, len(cold_qs), 1))
-        out["warm"] = _strip(load(base, cold_qs, len(cold_qs), 1))
+        out["cold"] = _strip(load(base, cold_qs, len(cold_qs), 1, pid))
+        out["warm"] = _strip(load(base, cold_qs, len(cold_qs), 1, pid))
         out["after_write"] = after_writes(base, write_qs, 10)
         first = out["after_write"]["first_ask"]
         out["after_write"]["questions_unseen"] = write_qs is not cold_qs
@@ -285,14 +315,14 @@ def serve_levels(
             unseen = len(qs) >= n
             if not unseen:  # a small corpus (the seeds): every level asks the warm questions
                 qs = cold_qs
-            level = load(base, qs, n, c)
+            level = load(base, qs, n, c, pid)
             level["questions_unseen"] = unseen
             level.update(_rss_mb(pid))
             out["concurrency"].append(level)
             print(
                 f"concurrency {c:>2}: p50 {level['p50_ms']} ms, p95 {level['p95_ms']} ms, "
                 f"p99 {level['p99_ms']} ms, {level['requests_per_s']} req/s, "
-                f"server RSS {level['rss_mb']} MB",
+                f"server {level['server_cores']} cores busy, RSS {level['rss_mb']} MB",
                 file=sys.stderr,
             )
     base_rps = out["concurrency"][0]["requests_per_s"] if out["concurrency"] else 0
