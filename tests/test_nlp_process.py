@@ -148,4 +148,5 @@ def test_an_engine_that_parses_in_a_child_answers_as_one_in_process(real_engine)
         assert fact.timings_ms["retrieve"] > 0
         assert engine.annotator.nlp_process is not None
     finally:
-        engine.annotator.nlp_process.close()
+        if engine.annotator.nlp_process is not None:
+            engine.annotator.nlp_process.close()
