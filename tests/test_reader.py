@@ -50,7 +50,7 @@ def test_overlapping_reads_give_what_a_read_alone_gives() -> None:
     """Reads that overlap run on their own one-thread session; the spans must not change."""
     from concurrent.futures import ThreadPoolExecutor
 
-    reader = SpanReader()
+    reader = SpanReader(span_cache=0)  # every read runs the model
     alone = {q: reader.read(q, [NEWS]) for q, _ in QUESTIONS}
     with ThreadPoolExecutor(6) as pool:
         together = list(pool.map(lambda q: reader.read(q, [NEWS]), [q for q, _ in QUESTIONS] * 3))
@@ -58,6 +58,33 @@ def test_overlapping_reads_give_what_a_read_alone_gives() -> None:
         expected = alone[question]
         assert [(s.start, s.end) for s in spans] == [(s.start, s.end) for s in expected]
         assert all(abs(a.score - b.score) < 1e-3 for a, b in zip(spans, expected, strict=True))
+
+
+def test_a_passage_read_again_for_the_same_question_runs_no_model() -> None:
+    """The spans of a (question, passage) pair are kept: reading it again, alone or with other
+    passages, gives what a fresh read gives (probabilities over that call's spans) and runs the
+    model only for the passages not read before."""
+    other = "LEEDS, 2 May 2023 - Councillor Priya Shah said work would start in June."
+    question = QUESTIONS[0][0]
+    fresh = SpanReader(span_cache=0)
+    reader = SpanReader()
+    reader.read(question, [NEWS])
+    runs = []
+    model = reader._run
+    reader._run = lambda feeds: runs.append(1) or model(feeds)
+    try:
+        both = reader.read(question, [other, NEWS])
+        assert len(runs) == 1  # the Leeds passage only
+        again = reader.read(question, [NEWS])
+        assert len(runs) == 1
+    finally:
+        reader._run = model
+    pairs = ((both, [other, NEWS]), (again, [NEWS]))
+    for got, expected in ((spans, fresh.read(question, read)) for spans, read in pairs):
+        assert [(s.passage, s.start, s.end, s.text) for s in got] == [
+            (s.passage, s.start, s.end, s.text) for s in expected
+        ]
+        assert [s.prob for s in got] == pytest.approx([s.prob for s in expected])
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,12 @@ import hashlib
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from rag.cache import LRU
 from rag.config import DEFAULT_MODEL
 from rag.embedders.model_files import resolve_model_path, transformers_auto
 
@@ -33,6 +34,7 @@ READER_WEIGHTS = Path(__file__).resolve().parent.parent / "models" / "reader.saf
 MAX_LENGTH = 256  # wordpieces per window: MiniLM's trained sequence length
 STRIDE = 64  # overlap between windows of a passage longer than one window
 MAX_ANSWER_TOKENS = 30
+SPAN_CACHE_SIZE = 4096  # (question, passage) pairs whose spans are kept
 FULL_PREFIX = "encoder_weight."  # fine-tuned encoder weights stored whole, not as LoRA updates
 # Linear layers of each BERT layer that carry a low-rank update.
 LORA_TARGETS = (
@@ -224,6 +226,7 @@ class SpanReader:
         model_name: str = DEFAULT_MODEL,
         weights: Path = READER_WEIGHTS,
         backend: str = "onnx",
+        span_cache: int = SPAN_CACHE_SIZE,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown reader backend {backend!r}; use one of {BACKENDS}")
@@ -232,6 +235,11 @@ class SpanReader:
         self.backend = backend
         self._tokenizer = None
         self._run = None
+        # The spans each (question, passage) gave: a passage read again for the same question
+        # (a question asked again; a list or yes/no question reading a release once more) costs
+        # no model run. The spans depend on nothing else, so the answers are the same.
+        self._spans = LRU(span_cache)
+        self._spans_lock = threading.Lock()
 
     @property
     def available(self) -> bool:
@@ -259,6 +267,23 @@ class SpanReader:
         if not passages:
             return []
         self._load()
+        by_passage: list[list[Span] | None] = []
+        with self._spans_lock:
+            for passage in passages:
+                by_passage.append(self._spans.get((question, passage, top_n)))
+        todo = [p for p, found in enumerate(by_passage) if found is None]
+        if todo:
+            read = self._read_windows(question, [passages[p] for p in todo], top_n)
+            with self._spans_lock:
+                for i, p in enumerate(todo):
+                    by_passage[p] = read[i]
+                    self._spans.put((question, passages[p], top_n), read[i])
+        # Copies, numbered by this call's passages: `prob` is set per call, over all its spans.
+        spans = [replace(s, passage=p) for p, found in enumerate(by_passage) for s in found or ()]
+        return _with_probs(spans)
+
+    def _read_windows(self, question: str, passages: list[str], top_n: int) -> list[list[Span]]:
+        """The spans of each passage (its windows in order), read by the model."""
         enc = self._tokenizer(
             [question] * len(passages),
             passages,
@@ -268,7 +293,7 @@ class SpanReader:
             return_overflowing_tokens=True,
             return_offsets_mapping=True,
         )
-        spans: list[Span] = []
+        out: list[list[Span]] = [[] for _ in passages]
         # One window per run, unpadded: on 2 cores that is faster than a padded batch, and a
         # window's scores never depend on what else was read with it.
         for w, p in enumerate(enc["overflow_to_sample_mapping"]):
@@ -279,10 +304,10 @@ class SpanReader:
             logits = self._run(feeds)[0]
             ctx = np.array([s == 1 for s in enc.sequence_ids(w)])
             offsets = np.asarray(enc["offset_mapping"][w])
-            spans.extend(
-                _best_spans(logits[:, 0], logits[:, 1], ctx, offsets, passages[p], p, top_n)
+            out[p].extend(
+                _best_spans(logits[:, 0], logits[:, 1], ctx, offsets, passages[p], 0, top_n)
             )
-        return _with_probs(spans)
+        return out
 
 
 def _best_spans(
