@@ -270,7 +270,10 @@ class SpanReader:
         by_passage: list[list[Span] | None] = []
         with self._spans_lock:
             for passage in passages:
-                by_passage.append(self._spans.get((question, passage, top_n)))
+                found = self._spans.get((question, passage, top_n))
+                if found is not None:  # kept longest that are read most
+                    self._spans.move_to_end((question, passage, top_n))
+                by_passage.append(found)
         todo = [p for p, found in enumerate(by_passage) if found is None]
         if todo:
             read = self._read_windows(question, [passages[p] for p in todo], top_n)
