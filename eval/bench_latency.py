@@ -14,7 +14,11 @@ embedding backend; seeds/ indexed into a temporary folder), with questions nobod
   questions again (warm), the first ask after each of several writes (a 1-chunk document
   posted, then an unseen question; the ratio to the cold p50 is reported), then concurrency
   levels (default 1, 8, 32) each over its own unseen questions: p50/p95/p99, requests/s and
-  the server's RSS.
+  the server's RSS. These runs start with the index's sentences untagged (the server's
+  background tagging, RAG_PRETAG, off): the worst case, an index just built;
+- then every sentence of the index tagged (rag.answering.pretagging, timed: what `rag serve`
+  does in the background after the index opens or changes) and a fresh `rag serve` asked
+  unseen questions one at a time (cold) and again (warm): an index the server has tagged.
 The load average before and after each corpus is recorded: on a shared machine, read the
 figures with it.
 """
@@ -143,8 +147,13 @@ def _rss_mb(pid: int) -> dict[str, float]:
 
 
 @contextmanager
-def local_server(index_dir: Path, src: Path, backend: str) -> Iterator[tuple[str, int]]:
-    """A `rag serve` on a free loopback port; yields (base URL, server pid)."""
+def local_server(
+    index_dir: Path, src: Path, backend: str, pretag: str = "off"
+) -> Iterator[tuple[str, int]]:
+    """A `rag serve` on a free loopback port; yields (base URL, server pid). Its background
+    tagging of the index (RAG_PRETAG) is off unless asked for: the runs measure an index whose
+    sentences are untagged, or all tagged beforehand (`tagged`), not a mix that depends on
+    how far a background pass got."""
     import httpx
 
     with socket.socket() as s:
@@ -156,6 +165,7 @@ def local_server(index_dir: Path, src: Path, backend: str) -> Iterator[tuple[str
         "RAG_SOURCE_DIR": str(src),
         "RAG_EMBED_BACKEND": backend,
         "RAG_LOG_LEVEL": "WARNING",
+        "RAG_PRETAG": pretag,
     }
     cmd = [
         sys.executable,
@@ -334,6 +344,25 @@ def serve_levels(
     return out
 
 
+def tagged(index_dir: Path, src: Path, backend: str, questions: list[str]) -> dict:
+    """Every sentence of the index tagged first (what `rag serve` does in the background once
+    the index opens or changes: rag.answering.pretagging; timed here in the foreground, at
+    normal priority), then a fresh `rag serve` asked unseen questions one at a time, and the
+    same again."""
+    from rag.answering.pretagging import pretag
+
+    out: dict = {"pretag": pretag(index_dir)}
+    print(
+        f"tagged {out['pretag']['tagged']} of {out['pretag']['sentences']} sentences "
+        f"in {out['pretag']['seconds']} s",
+        file=sys.stderr,
+    )
+    with local_server(index_dir, src, backend) as (base, pid):
+        out["cold"] = _strip(load(base, questions, len(questions), 1, pid))
+        out["warm"] = _strip(load(base, questions, len(questions), 1, pid))
+    return out
+
+
 def _strip(level: dict) -> dict:
     return {k: v for k, v in level.items() if k != "latencies_ms"}
 
@@ -377,7 +406,13 @@ def corpus(name: str, index_dir: Path, src: Path, backend: str, questions: list[
     n_in = min(args.questions, len(questions))
     out["in_process"] = in_process(index_dir, src, backend, questions[:n_in])
     rest = questions[n_in:] if len(questions) > n_in + args.n else questions
+    # The last n questions are kept for the tagged index; the seeds have too few: theirs repeat.
+    unseen_left = len(rest) >= args.n * (len(args.c) + 2) + 20
+    tagged_qs = rest[-args.n :] if unseen_left else rest[: args.n]
+    rest = rest[: -args.n] if unseen_left else rest
     out["http"] = serve_levels(index_dir, src, backend, rest, args.n, args.c)
+    out["http_tagged"] = tagged(index_dir, src, backend, tagged_qs)
+    out["http_tagged"]["questions_unseen"] = unseen_left
     out["load_average_after"] = load_average()
     return out
 
@@ -387,7 +422,7 @@ def bench_latency(args: argparse.Namespace) -> dict:
 
     backend = Settings.from_env().embed_backend
     index_dir, src = ensure_index(args.data, backend)
-    needed = args.questions + 20 + args.n * (len(args.c) + 1)
+    needed = args.questions + 20 + args.n * (len(args.c) + 2)
     pool = headlines(args.data, needed, args.seed)
     out: dict = {
         "backend": backend,

@@ -42,6 +42,9 @@ class Settings:
     # At most this many spaCy children; a second starts only when concurrent asks find the
     # first busy (0: as many as the machine has cores, at most 4).
     nlp_processes: int = 0
+    # Tag every sentence of the index in a low-priority child process after it opens and after
+    # each write (rag.answering.pretagging): on | off | auto (on in `rag serve`, off elsewhere).
+    pretag: str = "auto"
     # 160 cl100k tokens + the ~25-token context line stays well inside MiniLM's 256-wordpiece
     # window (English wordpieces run ~1.1-1.3x cl100k tokens), so nothing is truncated.
     chunk_tokens: int = 160
@@ -102,6 +105,7 @@ class Settings:
             reader_backend=_env("RAG_READER_BACKEND", cls.reader_backend).lower(),
             nlp_process=_env("RAG_NLP_PROCESS", cls.nlp_process).lower(),
             nlp_processes=int(_env("RAG_NLP_PROCESSES", str(cls.nlp_processes))),
+            pretag=_env("RAG_PRETAG", cls.pretag).lower(),
             chunk_tokens=int(_env("RAG_CHUNK_TOKENS", str(cls.chunk_tokens))),
             chunk_overlap_tokens=int(_env("RAG_CHUNK_OVERLAP", str(cls.chunk_overlap_tokens))),
             top_k=int(_env("RAG_TOP_K", str(cls.top_k))),

@@ -17,6 +17,7 @@ from rag.answering.collection import CollectionQuestions
 from rag.answering.evidence import EvidenceScorer
 from rag.answering.extractive import Answerer
 from rag.answering.generation import Generator
+from rag.answering.pretagging import Pretagger
 from rag.answering.question_analysis import Annotator, pipeline_id, spacy_pool
 from rag.answering.question_kinds import KindsAnswerer
 from rag.answering.reader import SpanReader
@@ -147,6 +148,9 @@ class Engine:
                 spacy_pool(settings.nlp_processes) if settings.nlp_process == "on" else None
             ),
         )
+        # Under `rag serve`: every sentence of the index tagged in the background, so that
+        # cold questions find their sentences' entities stored (rag.answering.pretagging).
+        self.pretagger = Pretagger(settings.index_dir) if settings.pretag == "on" else None
         self.answerer = Answerer(self.retriever, self.reader, self.annotator, scorer=self.scorer)
         self.collection = CollectionQuestions(self.annotator, self.store)
         self.kinds = KindsAnswerer(self.answerer)
@@ -177,6 +181,8 @@ class Engine:
             )
         self._snapshot = self.store.load(self.spec())
         self._prepare(self._snapshot)
+        if self.pretagger is not None:
+            self.pretagger.start()
         return self
 
     def warm_up(self) -> None:
@@ -237,6 +243,8 @@ class Engine:
             )
             self._prepare(snap)
             self._snapshot = snap
+        if self.pretagger is not None:
+            self.pretagger.start()  # the new sentences (a pass over the rest finds them stored)
         return snap
 
     def _embed(self, docs: list[Document], progress: bool = False) -> list[Upsert]:

@@ -5,7 +5,8 @@ sentence: most of what a question nobody asked before costs beyond the reader). 
 only on the sentence text and the spaCy pipeline, so they are stored by a hash of both in a small
 SQLite file next to the index (`annotations.sqlite`): a cache, not part of the index of record;
 deleting it loses nothing. A file that cannot be opened or written (a read-only index folder)
-turns the cache off with one warning; answers are the same either way.
+turns the cache off with one warning; answers are the same either way. Several processes share
+the file (`rag serve`'s background tagger, rag.answering.pretagging, writes to it too).
 """
 
 from __future__ import annotations
@@ -90,5 +91,19 @@ class EntityCache:
                         "INSERT OR REPLACE INTO entities (key, ents) VALUES (?, ?)",
                         [(self._key(t), json.dumps(e)) for t, e in tagged.items()],
                     )
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    self._disable(exc)
+                # Another process (the background tagger) held the write lock past the
+                # timeout: these tags are not kept this time; the cache stays on.
             except sqlite3.Error as exc:
                 self._disable(exc)
+
+    @property
+    def enabled(self) -> bool:
+        """False once the file could not be opened or written."""
+        return not self._failed
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)

@@ -84,6 +84,14 @@ def load_spacy():
     return _NLP
 
 
+def tag_entities(nlp, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    """Each text's (start char, end char, label) entities, from the tokenizer and NER only."""
+    return [
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        for doc in nlp.pipe(texts, disable=_NOT_NER)
+    ]
+
+
 # English's primary auxiliaries (a closed grammatical class): a question opening with one of
 # them and no wh-word is a yes/no question.
 PRIMARY_AUXILIARIES = frozenset({"be", "do", "have"})
@@ -198,10 +206,7 @@ class Annotator:
             except NlpProcessError as exc:
                 self._give_up_process(exc)
         with self._lock:  # spaCy's pipeline is used by one thread at a time
-            return [
-                [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                for doc in self.nlp.pipe(texts, disable=_NOT_NER)
-            ]
+            return tag_entities(self.nlp, texts)
 
     def prefetch_entities(self, texts: list[str]) -> None:
         """Tag the `texts` not tagged yet: from memory, else from the on-disk cache, else by

@@ -66,6 +66,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
         log.warning("listening on %s without RAG_API_KEY: anyone who can reach it can write", host)
     if settings.nlp_process == "auto":  # concurrent asks: spaCy in its own process
         settings = replace(settings, nlp_process="on")
+    if settings.pretag == "auto":  # cold questions find their sentences tagged
+        settings = replace(settings, pretag="on")
     engine = Engine(settings)
     if engine.needs_build():
         print(
@@ -99,4 +101,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     finally:
         if engine.annotator.nlp_process is not None:
             engine.annotator.nlp_process.close()
+        if engine.pretagger is not None:
+            engine.pretagger.close()
     return 0

@@ -1,0 +1,159 @@
+"""Entity tags for every sentence of the index, computed in the background after it changes.
+
+The answer path tags the sentences of the spans the reader likes best (spaCy NER) and keeps the
+tags in the index's `annotations.sqlite` (rag.answering.annotation_cache); a question about
+sentences nobody asked about before pays for them (about a quarter of a cold ask on BBC News).
+Under `rag serve` (RAG_PRETAG, on there by default) a low-priority child process tags every
+sentence of the index that has no tags yet, once after the index opens and again after each
+write: writes return as soon as they are answerable and cost no more, and once the pass is done
+cold questions find their sentences tagged. The tags are the ones the answer path would compute
+(the same sentences, the same pipeline, the same key), so answers never depend on it.
+
+    python -m rag.answering.pretagging INDEX_DIR    # one pass, in the foreground
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.answering.annotation_cache import ANNOTATIONS_FILE, EntityCache
+from rag.ingestion.chunking import split_sentences
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "store.sqlite"  # rag.index.store's documents and chunks
+BATCH = 256  # sentences looked up, tagged and stored together
+
+
+def index_sentences(index_dir: Path) -> Iterator[str]:
+    """Each sentence of the index's chunks once, as the answer path cuts them
+    (rag.answering.evidence.chunk_sentences: a chunk's range of its document, split)."""
+    uri = f"file:{index_dir / STORE_FILE}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        ranges: dict[str, list[tuple[int, int]]] = {}
+        for source, start, end in conn.execute('SELECT source, start, "end" FROM chunks'):
+            ranges.setdefault(source, []).append((start, end))
+        for source, text in conn.execute("SELECT source, text FROM documents"):
+            seen: set[str] = set()
+            for start, end in sorted(ranges.get(source, ())):
+                for s in split_sentences(text, start, end):
+                    sentence = text[s.start : s.end]
+                    if sentence not in seen:
+                        seen.add(sentence)
+                        yield sentence
+    finally:
+        conn.close()
+
+
+def pretag(index_dir: Path, batch: int = BATCH) -> dict[str, float]:
+    """Tag the index's sentences that the cache lacks; returns what was done."""
+    from rag.answering.question_analysis import load_spacy, pipeline_id, tag_entities
+
+    cache = EntityCache(index_dir / ANNOTATIONS_FILE, pipeline_id())
+    started = time.perf_counter()
+    sentences = tagged = 0
+    pending: list[str] = []
+
+    def flush() -> None:
+        nonlocal tagged
+        stored = cache.get_many(pending)
+        todo = [t for t in dict.fromkeys(pending) if t not in stored]
+        if todo:
+            cache.put_many(dict(zip(todo, tag_entities(load_spacy(), todo), strict=True)))
+            tagged += len(todo)
+        pending.clear()
+
+    for sentence in index_sentences(index_dir):
+        sentences += 1
+        pending.append(sentence)
+        if len(pending) >= batch:
+            flush()
+            if not cache.enabled:  # nowhere to keep the tags (a read-only index folder)
+                break
+    if pending:
+        flush()
+    seconds = time.perf_counter() - started
+    log.info("tagged %d of %d sentences in %.1f s", tagged, sentences, seconds)
+    return {"sentences": sentences, "tagged": tagged, "seconds": round(seconds, 1)}
+
+
+class Pretagger:
+    """Runs `pretag` in a child process at the lowest CPU priority, once per `start()`: a
+    start while a pass runs ends it and starts another over the new snapshot (the tags stored
+    so far stay)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            self._stop()
+            try:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", __name__, str(self.index_dir)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=None,  # its warnings reach the server's log
+                )
+            except OSError as exc:  # a cache only: answers are the same without it
+                log.warning("could not start tagging the index in the background: %s", exc)
+                self._proc = None
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The pass's exit code once it ends (None: none started, or still running)."""
+        proc = self._proc
+        if proc is None:
+            return None
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print("usage: python -m rag.answering.pretagging INDEX_DIR", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    index_dir = Path(sys.argv[1])
+    if not (index_dir / STORE_FILE).is_file():
+        print(f"error: no index in {index_dir}", file=sys.stderr)
+        return 2
+    if os.environ.get("RAG_PRETAG_NICE", "1") != "0":
+        os.nice(19)  # idle cores only: questions come first
+    try:
+        result = pretag(index_dir)
+    except sqlite3.Error as exc:  # the index changed under it: the next start tags the rest
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{result['tagged']} of {result['sentences']} sentences tagged in {result['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
