@@ -113,13 +113,39 @@ def test_serve_style_engines_tag_a_writes_new_sentences_in_the_background(tmp_pa
 
 def test_a_new_start_ends_the_pass_in_progress(tmp_path) -> None:
     engine = _engine(tmp_path)
-    tagger = Pretagger(engine.settings.index_dir)
-    tagger.start()
-    first = tagger._proc
-    tagger.start()
+    tagger = Pretagger(engine.settings.index_dir, delay=0.0)
     try:
-        assert first is not None and first.poll() is not None  # ended, not left running
+        tagger.start()
+        assert tagger._timer is not None
+        tagger._timer.join(10)
+        first = tagger._proc
+        assert first is not None and first.poll() is None  # the first pass runs
+        tagger.start()
         assert tagger.wait(timeout=120) == 0
+        assert tagger._proc is not first
+        assert first.poll() is not None  # ended, not left running beside the second
+    finally:
+        tagger.close()
+
+
+def test_a_burst_of_starts_runs_one_pass(tmp_path, monkeypatch) -> None:
+    import rag.answering.pretagging as pretagging
+
+    engine = _engine(tmp_path)
+    spawned: list[list[str]] = []
+    real_popen = pretagging.subprocess.Popen
+
+    def counting_popen(args, **kwargs):
+        spawned.append(args)
+        return real_popen(args, **kwargs)
+
+    monkeypatch.setattr(pretagging.subprocess, "Popen", counting_popen)
+    tagger = Pretagger(engine.settings.index_dir, delay=0.5)
+    try:
+        for _ in range(5):  # five writes in quick succession
+            tagger.start()
+        assert tagger.wait(timeout=120) == 0
+        assert len(spawned) == 1
     finally:
         tagger.close()
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 STORE_FILE = "store.sqlite"  # rag.index.store's documents and chunks
 BATCH = 256  # sentences looked up, tagged and stored together
+START_DELAY = 1.0  # seconds a pass waits for more writes before it starts
 
 
 def index_sentences(index_dir: Path) -> Iterator[str]:
@@ -87,17 +88,30 @@ def pretag(index_dir: Path, batch: int = BATCH) -> dict[str, float]:
 
 
 class Pretagger:
-    """Runs `pretag` in a child process at the lowest CPU priority, once per `start()`: a
-    start while a pass runs ends it and starts another over the new snapshot (the tags stored
-    so far stay)."""
+    """Runs `pretag` in a child process at the lowest CPU priority, `delay` seconds after the
+    last `start()` (a burst of writes starts one pass, not one each): a pass still running
+    then is ended and another starts over the new snapshot (the tags stored so far stay)."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, delay: float = START_DELAY) -> None:
         self.index_dir = index_dir
+        self.delay = delay
         self._proc: subprocess.Popen | None = None
+        self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
 
     def start(self) -> None:
         with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.delay, self._spawn)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _spawn(self) -> None:
+        with self._lock:
+            if self._timer is None or threading.current_thread() is not self._timer:
+                return  # cancelled, or another start() came after this one was due
+            self._timer = None
             self._stop()
             try:
                 self._proc = subprocess.Popen(
@@ -111,17 +125,26 @@ class Pretagger:
                 self._proc = None
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """The pass's exit code once it ends (None: none started, or still running)."""
+        """The exit code of the pass started last, once it ends (None: none started, or still
+        running at the timeout)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        timer = self._timer
+        if timer is not None:
+            timer.join(timeout)
         proc = self._proc
         if proc is None:
             return None
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            return proc.wait(timeout)
+            return proc.wait(left)
         except subprocess.TimeoutExpired:
             return None
 
     def close(self) -> None:
         with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             self._stop()
 
     def _stop(self) -> None:
