@@ -4,10 +4,11 @@ Lists: when one sentence states the list (an answer the ranker believes at least
 its best is an item of a coordination), its items are the list, citing that sentence and every
 other retrieved release with a sentence naming all of them. Otherwise the question is read
 against the best passage of each of many retrieved releases (not only the top passages), and
-every release whose best span is likely enough becomes an item: the span, with the release's
-title, date and place, and its own citation; items with the same text are merged. Where no
-more than one release answers so, the list is the one the parse of a sentence of the first
-release puts in the slot the wh-phrase asks about ("Which countries funded the Astana
+every release whose best span is likely enough, and that names the question's names and numbers
+(one without "the 2005 V Festival" is about another event), becomes an item: the span, with the
+release's title, date and place, and its own citation; items with the same text are merged.
+Where no more than one release answers so, the list is the one the parse of a sentence of the
+first release puts in the slot the wh-phrase asks about ("Which countries funded the Astana
 meeting?": "Norway and Belgium provided financial support"; rag.answering.slots). A list of the
 releases' events that a named entity took part in ("Which meetings did Norway help fund?") holds
 the releases whose passage has the entity in the asked slot: as many as do, one or none ("the
@@ -30,6 +31,7 @@ from rag.answering.focus import (
     metadata_words,
     question_focus,
     release_filter_question,
+    unnamed_entities,
     wh_question,
 )
 from rag.answering.slots import SlotReader, asked_slot
@@ -245,11 +247,14 @@ class KindsAnswerer:
             # one release: a list its parse puts in the asked slot, else a fact answer
             return self._slot_list(question, resolved, hits, timings, t0, read)
         found: list[SpanCandidate] = []
+        question_doc = a.annotator.parse(resolved.strip())
         for hit in per_release.values():
             if filtering is not None:
                 stated = self._states(filtering[0], filtering[1], hit)
                 if stated is not None:
                     found.append(stated)
+                continue
+            if _about_another_event(question_doc, hit):
                 continue
             cands = a.candidates(resolved, [hit])
             if cands and cands[0].prob >= a.threshold:
@@ -303,6 +308,15 @@ class KindsAnswerer:
             resolved_question=resolved,
             passages=hits[:8],
         )
+
+
+def _about_another_event(question_doc, hit: Hit) -> bool:
+    """Whether the release leaves out a name or number the question gives ("the 2005 *V
+    Festival*", "the *BBC World Service* poll"): its best span answers the question about
+    some other event, and is no item of the list."""
+    release = hit.document
+    text = " ".join([release.title, release.context_line(), release.text])
+    return bool(unnamed_entities(question_doc, question_doc[0:0], text))
 
 
 def _item_key(text: str) -> str:
