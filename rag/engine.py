@@ -492,6 +492,8 @@ class Engine:
     ):
         """The extractive answer, then (with an LLM configured and `generate`) the checked
         generated one; the LLM call runs outside the read lock, on the passages already found."""
+        asked_as = question
+        question = self.annotator.question_part(question)  # instructions after it dropped
         with self._rw.read():
             snap = self.snapshot
             retrieved = None
@@ -529,4 +531,5 @@ class Engine:
                 )
         if generate and self.generator is not None and self.generator.applies(answer):
             answer = self.generator.answer(answer)
+        answer.question = asked_as
         return answer

@@ -6,6 +6,7 @@ import pytest
 
 from rag.answering.focus import question_focus, release_filter_question, wh_question
 from rag.answering.question_analysis import Annotator, question_key
+from tests.conftest import VIENNA
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +213,36 @@ def test_which_events_did_x_question_asks_x_s_slot(annotator, question, focus, r
 )
 def test_a_singular_wh_phrase_asks_for_one_thing(annotator, question, singular) -> None:
     assert annotator.analyse(question).asks_one is singular
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        # instructions on presenting the answer, after the question, are no part of it
+        (
+            "Which clubs did the striker play for? Give the years.",
+            "Which clubs did the striker play for?",
+        ),
+        ("Who bought the brewery? Please name the price too.", "Who bought the brewery?"),
+        ("Which firms bid? List them all! Include their owners.", "Which firms bid?"),
+        # anything else stays: a statement, a question first in the imperative, no "?"
+        (
+            "Who bought the brewery? The report says so.",
+            "Who bought the brewery? The report says so.",
+        ),
+        ("List the releases from 2008. Which is the oldest?", None),
+        ("Name the firms that bid for the brewery.", None),
+        ("Who bought it? Did they pay cash?", None),
+    ],
+)
+def test_instructions_after_a_question_are_dropped(annotator, text, asked) -> None:
+    assert annotator.question_part(text) == (asked or text)
+
+
+def test_a_question_with_instructions_after_it_is_answered_as_the_question(real_engine):
+    # Left in, "Give their dates." made it no question about the collection: declined.
+    text = "Which releases are datelined Vienna? Give their dates."
+    answer = real_engine.ask(text)
+    assert answer.question == text  # reported as asked
+    assert answer.kind == "collection" and not answer.abstained
+    assert {c.source for c in answer.citations} == {VIENNA, "004_d78ae3091e855bee.txt"}

@@ -226,6 +226,18 @@ class Annotator:
             self.entity_cache.put_many(tagged)
 
     # -- questions ---------------------------------------------------------------------------
+    def question_part(self, text: str) -> str:
+        """The question alone, when instructions on how to answer follow it ("Which meetings
+        did Norway fund? Give the cities."): sentences after its question mark that are all
+        imperatives say how to present the answer, which every answer already does its own
+        way (items with their titles, dates and places; citations), and left in they read as
+        part of what is asked. Anything else comes back unchanged."""
+        head, mark, rest = text.partition("?")
+        if not mark or not rest.strip() or not head.strip():
+            return text
+        sentences = list(self.parse(rest.strip(), entities=False).sents)
+        return head + mark if sentences and all(map(_imperative, sentences)) else text
+
     def analyse(self, question: str) -> QuestionAnalysis:
         doc = self.parse(question.strip())
         tokens = [t for t in doc if not t.is_space and not t.is_punct]
@@ -318,6 +330,16 @@ class Annotator:
             vecs = self.embedder.encode([k[5:] for k in nouns]) if nouns else np.zeros((0, 1))
             self._nouns = (nouns, vecs)
         return self._nouns
+
+
+def _imperative(sentence) -> bool:
+    """Whether a sentence is an imperative: a verb in the base form opens it (after any
+    interjection: "Please list ..."), no subject of its own, and no question mark."""
+    words = [t for t in sentence if not t.is_punct and not t.is_space and t.pos_ != "INTJ"]
+    if not words or sentence.text.rstrip().endswith("?"):
+        return False
+    verb = words[0]
+    return verb.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
 
 
 def question_key(doc) -> tuple[str, object | None, str]:
