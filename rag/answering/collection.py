@@ -10,7 +10,8 @@ where), and that reading accounts for every content word of the question: "Which
 the Treaty states that Commissioners are independent?" asks about the text, not for the
 releases that mention the Treaty. Recency comes from a superlative ("latest", "most recent",
 "oldest"), placed by similarity to "newest" against "oldest". What a release must mention is
-the question's named entities or, failing that, its remaining content nouns. A plural wh-phrase
+the phrases the question quotes ("the word 'spyware'"), else its named entities, else its
+remaining content nouns. A plural wh-phrase
 head that names a metadata field ("in which *cities*"), in a question that names the releases,
 asks for that field's values over them; so does one that asks it of a definite plural and
 nothing else ("In which cities were *these meetings* held?": over the releases that mention
@@ -242,8 +243,12 @@ class CollectionQuestions:
 
     @staticmethod
     def _terms(doc, about, constraints: question_constraints.Constraints) -> tuple[list[str], dict]:
-        """What the releases must mention: entities the metadata constraints did not take,
-        and the surname that stands for each person named in full."""
+        """What the releases must mention: the phrases the question quotes ("the word
+        'spyware'": the asker's own words, exactly), else the entities the metadata
+        constraints did not take, and the surname that stands for each person named in full."""
+        quoted = [doc.text[a:b] for a, b in quoted_spans(doc.text)]
+        if quoted:
+            return quoted, {}
         taken = {p.lower() for p in constraints.places} | {str(y) for y in constraints.years}
         ents = [
             e
@@ -424,10 +429,30 @@ def _reported_events(doc, plurals: list, head, constraints):
     return None
 
 
+# A phrase in quotation marks: straight or typographic, single or double; a single quote must
+# not be an apostrophe ("Kilroy-Silk's", "the Lions' tour").
+_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<!\w)'([^']+)'(?!\w)")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the phrases `text` puts in quotation marks (without the marks)."""
+    spans = []
+    for m in _QUOTED.finditer(text):
+        group = next(g for g in range(1, 5) if m.group(g) is not None)
+        if m.group(group).strip():
+            spans.append((m.start(group), m.end(group)))
+    return spans
+
+
 def _unexplained(doc, about, root, terms: list[str]) -> list:
     """Content words of the question that the collection reading (the releases, what they must
     mention, when and where from, in which field) leaves unaccounted for."""
     covered = {root.i, about.i}  # what is asked about (a tagger may read "releases" as a verb)
+    for start, end in quoted_spans(doc.text):
+        # A quoted phrase and the words it hangs from ("use the *word* 'precursors'") say
+        # what to look for, as a term does.
+        for t in doc.char_span(start, end, alignment_mode="expand") or ():
+            covered |= {t.i} | {a.i for a in t.ancestors}
     if about.pos_ != "VERB":  # the asked noun's phrase: "articles in the collection"
         covered |= {t.i for t in about.subtree}
     for ent in doc.ents:  # an entity, with what describes it ("the pole vaulter Y. I.")
