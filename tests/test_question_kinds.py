@@ -314,6 +314,8 @@ def test_how_many_releases_are_from_a_place(real_engine) -> None:
         ("How many release titles mention Veritas?", "count", ["Veritas"]),
         ("Which press releases discuss Japan?", "list", ["Japan"]),
         ("Which releases are about drug trafficking?", "list", ["trafficking"]),
+        # the releasing verb asked in the active voice, its subject a term
+        ("What did the OSCE publish in July 2010?", "list", ["OSCE"]),
     ],
 )
 def test_questions_about_the_collection_are_recognised(real_engine, question, op, terms):
@@ -364,3 +366,16 @@ def test_a_list_the_parse_puts_in_the_asked_slot(real_engine) -> None:
     assert _cited(answer) == {ASTANA}
     assert "Norway and Belgium provided financial support" in answer.citations[0].quote
     _verbatim(real_engine, answer)
+
+
+def test_what_an_organisation_released_in_a_year(real_engine) -> None:
+    answer = real_engine.ask("What did the OSCE release in 2009?")
+    assert answer.kind == "collection" and answer.answer.startswith("1 release")
+    assert _cited(answer) == {ASTANA}
+
+
+@pytest.mark.parametrize(
+    "question", ["What did Norway fund in 2008?", "What did the minister announce in 2009?"]
+)
+def test_what_someone_did_in_a_year_is_no_question_about_the_collection(real_engine, question):
+    assert real_engine.collection.parse(question, real_engine.snapshot, None) is None

@@ -138,7 +138,13 @@ class CollectionQuestions:
             ]
         if head is not None:  # a compound: "how many *release* titles"
             after_wh += [t for t in head.children if t.dep_ == "compound"]
-        asks_verb = wh is not None and wh.head.i == root.i and wh.dep_ in ("nsubj", "nsubjpass")
+        # "What was released ...?", and in the active "What did the OSCE release ...?"
+        asks_verb = (
+            wh is not None
+            and wh.head.i == root.i
+            and wh.dep_ in ("nsubj", "nsubjpass", "dobj")
+            and head is None
+        )
         focus = [t for t in (head, *after_wh, root if asks_verb else None) if t is not None]
         if superlative:
             focus += nouns[:2]
