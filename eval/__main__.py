@@ -3,8 +3,9 @@
 Sets: eval/qa.jsonl (seed fact questions, every retrieval mode), eval/qa_kinds.jsonl (seed
 yes/no, list and collection questions) over a fresh index of seeds/, and eval/bbc_qa.jsonl over
 the 2,225 BBC articles in ../shared/data/bbc (indexed once into eval/.cache/bbc-index); the
-yes/no and fact questions others wrote after the code (eval/yes_no_unseen.jsonl,
-eval/facts_unseen.jsonl) over both, reported apart.
+yes/no, fact, list and collection questions others wrote after the code
+(eval/yes_no_unseen.jsonl, eval/facts_unseen.jsonl, eval/lists_unseen.jsonl) over both,
+reported apart.
 Scoring: a fact answer is right when it contains an accepted answer; yes/no on the first word;
 a list or collection when every expected item is shown and every expected source cited; an
 unanswerable question only by abstaining. Prints a table, writes latest.json/latest.md under
@@ -32,6 +33,7 @@ BBC_QA_PATH = EVAL_DIR / "bbc_qa.jsonl"
 # answer path does on questions nobody tuned it for.
 UNSEEN_PATH = EVAL_DIR / "yes_no_unseen.jsonl"
 FACTS_UNSEEN_PATH = EVAL_DIR / "facts_unseen.jsonl"  # fact questions written the same way
+LISTS_UNSEEN_PATH = EVAL_DIR / "lists_unseen.jsonl"  # list and collection questions, the same way
 # A checkout keeps the seeds, the shared BBC data, the BBC index cache and the results beside
 # eval/. An installed package carries its own copy of the seeds (eval/seeds) and writes to
 # ./rag-eval in the working directory, never into site-packages; the BBC set runs there only
@@ -263,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         help="fact questions written after the code, over the seeds and the BBC articles",
     )
     parser.add_argument(
+        "--lists-unseen",
+        type=Path,
+        default=LISTS_UNSEEN_PATH,
+        help="list and collection questions written after the code, over the seeds and BBC",
+    )
+    parser.add_argument(
         "--bbc-data",
         type=Path,
         default=BBC_DATA if CHECKOUT else None,
@@ -312,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.facts_unseen.exists() and not args.no_kinds
         else []
     )
+    lists_unseen = (
+        load_questions(args.lists_unseen)
+        if args.lists_unseen.exists() and not args.no_kinds
+        else []
+    )
     report: dict = {"sets": {}}
     rows_all: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
@@ -336,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             ("seed kinds", kinds),
             ("seed yes/no unseen", [q for q in unseen if q.get("corpus") == "seeds"]),
             ("seed facts unseen", [q for q in facts_unseen if q.get("corpus") == "seeds"]),
+            ("seed lists unseen", [q for q in lists_unseen if q.get("corpus") == "seeds"]),
         ):
             if subset:
                 metrics, rows = answer_metrics(engine, subset)
@@ -354,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
             ("bbc kinds", [q for q in bbc_questions if q.get("kind", "fact") != "fact"]),
             ("bbc yes/no unseen", [q for q in unseen if q.get("corpus") == "bbc"]),
             ("bbc facts unseen", [q for q in facts_unseen if q.get("corpus") == "bbc"]),
+            ("bbc lists unseen", [q for q in lists_unseen if q.get("corpus") == "bbc"]),
         ):
             if subset:
                 metrics, rows = answer_metrics(engine, subset)
