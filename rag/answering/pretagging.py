@@ -4,8 +4,9 @@ The answer path tags the sentences of the spans the reader likes best (spaCy NER
 tags in the index's `annotations.sqlite` (rag.answering.annotation_cache); a question about
 sentences nobody asked about before pays for them (about a quarter of a cold ask on BBC News).
 Under `rag serve` (RAG_PRETAG, on there by default) a low-priority child process tags every
-sentence of the index that has no tags yet, once after the index opens and again after each
-write: writes return as soon as they are answerable and cost no more, and once the pass is done
+sentence of the index that has no tags yet, once after the index opens and again after writes
+(a second after the last of a burst): writes return as soon as they are answerable and cost no
+more, and once the pass is done
 cold questions find their sentences tagged. The tags are the ones the answer path would compute
 (the same sentences, the same pipeline, the same key), so answers never depend on it.
 
