@@ -6,9 +6,9 @@ sentences nobody asked about before pays for them (about a quarter of a cold ask
 Under `rag serve` (RAG_PRETAG, on there by default) a low-priority child process tags every
 sentence of the index that has no tags yet, once after the index opens and again after writes
 (a second after the last of a burst): writes return as soon as they are answerable and cost no
-more, and once the pass is done
-cold questions find their sentences tagged. The tags are the ones the answer path would compute
-(the same sentences, the same pipeline, the same key), so answers never depend on it.
+more, and once the pass is done cold questions find their sentences tagged. The tags are the ones
+the answer path would compute (the same sentences, the same pipeline, the same key), so answers
+never depend on it.
 
     python -m rag.answering.pretagging INDEX_DIR    # one pass, in the foreground
 """
@@ -168,8 +168,7 @@ def main() -> int:
     if not (index_dir / STORE_FILE).is_file():
         print(f"error: no index in {index_dir}", file=sys.stderr)
         return 2
-    if os.environ.get("RAG_PRETAG_NICE", "1") != "0":
-        os.nice(19)  # idle cores only: questions come first
+    os.nice(19)  # idle cores only: questions come first
     try:
         result = pretag(index_dir)
     except sqlite3.Error as exc:  # the index changed under it: the next start tags the rest
