@@ -38,3 +38,26 @@ def test_a_quoted_word_is_counted_as_written(real_engine, question) -> None:
     assert answer.kind == "collection" and not answer.abstained
     assert answer.answer.startswith("2 ")
     assert {c.source for c in answer.citations} == {VIENNA, "001_58abf07a5ff85481.txt"}
+
+
+@pytest.mark.model
+def test_an_unnamed_object_is_mentioned_with_its_compounds(tmp_path) -> None:
+    """No entity in "the Sarbanes-Oxley Act": the releases must mention the name as printed,
+    not any "Act"."""
+    from rag.config import Settings
+    from rag.engine import Engine
+    from rag.values import Document
+
+    texts = {
+        "audit.txt": "Auditors said the Sarbanes-Oxley Act had raised the cost of a listing.",
+        "listing.txt": "Firms blamed the Sarbanes-Oxley Act for leaving the New York market.",
+        "water.txt": "The Water Act gives the regulator new powers over leaks and prices.",
+        "riot.txt": "Police used the Public Order Act to disperse the crowd on Saturday.",
+    }
+    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
+    engine.add_documents(
+        [Document(source=s, title=s.split(".")[0].title(), text=t) for s, t in texts.items()]
+    )
+    answer = engine.open().ask("How many articles mention the Sarbanes-Oxley Act?")
+    assert answer.kind == "collection" and answer.answer.startswith("2 ")
+    assert {c.source for c in answer.citations} == {"audit.txt", "listing.txt"}

@@ -283,7 +283,7 @@ class CollectionQuestions:
             return terms, surnames
         skip = {about.i}
         return [
-            t.text
+            _with_compounds(t)
             for t in doc
             if t.pos_ in ("NOUN", "PROPN")
             and t.i not in skip
@@ -566,3 +566,17 @@ def _citation(snap: Snapshot, doc: Document, n: int, terms: list[str]) -> Citati
         quote=quote,
         score=1.0,
     )
+
+
+def _with_compounds(token) -> str:
+    """The noun with the compound words before it: the name a release would print ("the
+    Sarbanes-Oxley Act" is mentioned as "Sarbanes-Oxley Act", not as any "Act")."""
+    doc, first = token.doc, token.i
+    while first > 0 and doc[first - 1].dep_ in ("compound", "punct"):
+        before = doc[first - 1]
+        if not token.i >= before.head.i >= first or (before.is_punct and before.text != "-"):
+            break
+        first -= 1
+    while doc[first].is_punct:
+        first += 1
+    return doc[first : token.i + 1].text
