@@ -81,37 +81,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=YES_NO_MODEL)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    questions = fitting_questions(batch_range(args.batches))
+    source = f"eval/yes_no_unseen.jsonl batches {args.batches} (`python -m eval.fit_yes_no`)"
+    counts = route_counts(questions, args.bbc_data, args.bbc_index_dir)
+    write_routes(source, len(questions), fit(counts, args.prior_weight), args.out)
+    return 0
 
+
+def route_counts(questions: list[dict], bbc_data: Path, bbc_index: Path) -> dict[str, Counter]:
+    """Right and wrong answers per `decided_by` route, the questions asked through the
+    product's own answer path (seeds: a fresh index; BBC: the cached index)."""
     from rag.config import Settings
     from rag.engine import Engine
 
-    batches = batch_range(args.batches)
-    questions = fitting_questions(batches)
     counts: dict[str, Counter] = {}
-    with tempfile.TemporaryDirectory(prefix="rag-fit-yes-no-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rag-fit-routes-") as tmp:
         seeds = Engine(Settings.from_env(index_dir=Path(tmp), source_dir=SEEDS_DIR))
         seeds.index_directory(SEEDS_DIR)
         engines = {"seeds": seeds.open()}
-        engines["bbc"] = bbc_engine(Settings, Engine, args.bbc_data, args.bbc_index_dir)
-        for q in tqdm(questions, desc="yes/no questions", unit="q", disable=None):
+        engines["bbc"] = bbc_engine(Settings, Engine, bbc_data, bbc_index)
+        for q in tqdm(questions, desc="questions", unit="q", disable=None):
             answer = engines[q["corpus"]].ask(q["question"], generate=False)
             if answer.abstained or not answer.decided_by:
                 continue
             counts.setdefault(answer.decided_by, Counter())[
                 "right" if judge(q, answer) else "wrong"
             ] += 1
-    model = {
-        "source": f"eval/yes_no_unseen.jsonl batches {args.batches} (`python -m eval.fit_yes_no`)",
-        "questions": len(questions),
-        **fit(counts, args.prior_weight),
-    }
-    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(questions)} questions; share right over all verdicts {model['default']:.3f}")
+    return counts
+
+
+def write_routes(source: str, questions: int, fitted: dict, out: Path) -> None:
+    model = {"source": source, "questions": questions, **fitted}
+    out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"{questions} questions; share right over all answers {model['default']:.3f}")
     print("| decided by | right | wrong | confidence |\n|---|---|---|---|")
     for key, r in model["routes"].items():
         print(f"| {key} | {r['right']} | {r['wrong']} | {r['probability']:.3f} |")
-    print(f"wrote {args.out}")
-    return 0
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -168,3 +168,20 @@ def test_a_record_names_its_topics_under_common_keys() -> None:
         {"text": "Some news.", "fields": ["Policing", "Border management"], "tags": "a, b"}, "x"
     )
     assert doc.fields == ("Policing", "Border management", "a", "b")
+
+
+@pytest.mark.model
+def test_a_collection_answer_is_as_sure_as_its_operation_was_on_others_questions(
+    real_engine,
+) -> None:
+    """Read off the metadata, but what was asked is inferred: the confidence is the fitted
+    share of right answers of the operation (rag/models/collection_routes.json), not 1."""
+    import json
+
+    from rag.answering.collection import COLLECTION_MODEL
+
+    routes = json.loads(COLLECTION_MODEL.read_text())["routes"]
+    answer = real_engine.ask("How many of the releases mention Afghanistan?")
+    assert answer.kind == "collection" and answer.decided_by == "collection: count"
+    assert answer.confidence == routes["collection: count"]["probability"] < 1.0
+    assert all(key.startswith("collection: ") for key in routes)

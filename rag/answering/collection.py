@@ -30,6 +30,7 @@ import numpy as np
 from rag.answering import constraints as question_constraints
 from rag.answering.question_analysis import question_key
 from rag.answering.titled_release import AttributeNouns, TitledQuery, attribute_value, parse_titled
+from rag.answering.yes_no_confidence import MODELS_DIR, confidence, route
 from rag.cache import LRU
 from rag.index.store import Snapshot, Store
 from rag.ingestion.chunking import split_sentences
@@ -49,6 +50,7 @@ COLLECTION_NOUNS = (
     "publish",
 )
 COLLECTION_SIMILARITY = 0.65
+COLLECTION_MODEL = MODELS_DIR / "collection_routes.json"  # `python -m eval.fit_collection`
 MAX_ITEMS = 50
 # Names of the metadata field a question may restrict a mention to ("how many *titles*
 # mention X"): the store's schema, not words of any question.
@@ -364,7 +366,7 @@ class CollectionQuestions:
             )
         else:
             head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}:"
-        return _answer(question, t0, items, citations, head)
+        return _answer(question, t0, items, citations, head, query.op)
 
     def _values(
         self, attribute: str, sources: list[str], snap: Snapshot, question: str, t0: float
@@ -391,7 +393,7 @@ class CollectionQuestions:
                 more = f" ({len(docs)} releases)" if len(docs) > len(cited) else ""
                 items.append({"text": value + more, "citations": cited})
         head = "; ".join(i["text"] for i in items) + "." if items else ""
-        return _answer(question, t0, items, citations, head)
+        return _answer(question, t0, items, citations, head, "values")
 
     def _attribute(self, titled: TitledQuery, snap: Snapshot, question: str, t0: float) -> Answer:
         """The asked metadata field of each release with the quoted title, each cited."""
@@ -405,7 +407,7 @@ class CollectionQuestions:
             citations.append(cite)
             items.append({"text": value, "citations": [cite.n]})
         head = "; ".join(i["text"] for i in items) + "." if items else ""
-        return _answer(question, t0, items, citations, head)
+        return _answer(question, t0, items, citations, head, "attribute")
 
 
 CONTENT_POS = ("NOUN", "PROPN", "VERB", "ADJ")
@@ -481,7 +483,9 @@ def _unexplained(doc, about, root, terms: list[str]) -> list:
     ]
 
 
-def _answer(question: str, t0: float, items: list[dict], citations: list, head: str) -> Answer:
+def _answer(
+    question: str, t0: float, items: list[dict], citations: list, head: str, op: str
+) -> Answer:
     if not items:
         return Answer(
             answer="The releases don't say. (no release matches.)",
@@ -495,7 +499,11 @@ def _answer(question: str, t0: float, items: list[dict], citations: list, head: 
     return Answer(
         answer=head,
         abstained=False,
-        confidence=1.0,  # read off the metadata, not inferred
+        # The items are read off the metadata, but what the question asks is inferred from its
+        # parse: the confidence is how often answers of this operation were right on questions
+        # written by others (`python -m eval.fit_collection`), not a certainty.
+        confidence=confidence(route("collection", op), 1.0, COLLECTION_MODEL),
+        decided_by=route("collection", op),
         citations=citations,
         kind="collection",
         items=items,

@@ -9,6 +9,10 @@ verdicts from wrong ones. So a verdict's confidence is the share of right answer
 verdicts its check gave on questions written for fitting (`python -m eval.fit_yes_no`,
 rag/models/yes_no_routes.json), smoothed towards the share over all checks when a check
 decided few of them. Without the file, the reader's span probability stands.
+
+Answers about the collection (rag.answering.collection) get their confidence the same way, per
+operation ("collection: count", fitted by `python -m eval.fit_collection` into
+rag/models/collection_routes.json).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-YES_NO_MODEL = Path(__file__).resolve().parent.parent / "models" / "yes_no_routes.json"
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+YES_NO_MODEL = MODELS_DIR / "yes_no_routes.json"
 
 # The checks that decide a verdict (the route of an answer: "<verdict>: <check>").
 READER_SPAN = "the reader's span"
@@ -48,7 +53,7 @@ def _probabilities(path: Path) -> tuple[dict[str, float], float | None]:
     try:
         model = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        log.warning("no yes/no confidence model at %s; the reader's probability stands", path)
+        log.warning("no fitted confidences at %s; the unfitted confidence stands", path)
         return {}, None
     routes = {key: float(r["probability"]) for key, r in model.get("routes", {}).items()}
     return routes, float(model["default"]) if "default" in model else None
