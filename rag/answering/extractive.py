@@ -323,6 +323,44 @@ class Answerer:
             return None
         return (start, end), [(s0 + a, s0 + b) for a, b in spans]
 
+    def entity_list(
+        self, cand: SpanCandidate
+    ) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
+        """The document offsets of the run of entities of one label that the span is part of,
+        joined by nothing but commas and coordinating conjunctions ("Bangladesh, Cambodia,
+        Sri Lanka and Nepal"), and of each; None for fewer than two. spaCy's entities find
+        such a list where its parse links the items otherwise ("countries such as
+        Bangladesh, Cambodia ..." parses "Cambodia" as no conjunct of "Bangladesh")."""
+        s0, s1 = self.sentence_of(cand)
+        text = cand.doc.text[s0:s1]
+        ents = self.annotator.entities(text)
+        inside = [
+            k for k, (a, b, _) in enumerate(ents) if s0 + a < cand.end and cand.start < s0 + b
+        ]
+        if not inside:
+            return None
+        parsed = self.annotator.parse(text, entities=False)
+
+        def joined(k: int) -> bool:  # entity k and k + 1: one label, a separator between
+            gap = [t for t in parsed if ents[k][1] <= t.idx < ents[k + 1][0]]
+            return (
+                ents[k][2] == ents[k + 1][2]
+                and bool(gap)
+                and all(t.text == "," or t.pos_ == "CCONJ" for t in gap)
+            )
+
+        first, last = inside[0], inside[-1]
+        if any(not joined(k) for k in range(first, last)):
+            return None
+        while first > 0 and joined(first - 1):
+            first -= 1
+        while last + 1 < len(ents) and joined(last):
+            last += 1
+        if last == first:
+            return None
+        items = [(s0 + ents[k][0], s0 + ents[k][1]) for k in range(first, last + 1)]
+        return (items[0][0], items[-1][1]), items
+
     @staticmethod
     def sentence_of(cand: SpanCandidate) -> tuple[int, int]:
         """The document offsets of the sentence(s) holding the span, within its chunk."""

@@ -18,9 +18,11 @@ releases don't say").
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from rag.answering.answer_ranker import SpanCandidate, normalise_answer
 from rag.answering.evidence import Candidate
@@ -120,7 +122,15 @@ class KindsAnswerer:
         floor = max(a.threshold, 0.5 * cands[0].prob)
         for best in (c for c in cands if c.prob >= floor):
             a.widen_to_entity(best)
-            found = a.coordination(best)
+            parsed, listed = a.coordination(best), a.entity_list(best)
+            if parsed is None and listed is not None:
+                # The parse may link the entities' last item to one the NER does not tag
+                # ("Caroline Langrishe and Polly Adams").
+                start, end = listed[1][-1]
+                parsed = a.coordination(
+                    replace(best, start=start, end=end, text=best.doc.text[start:end])
+                )
+            found = _merged(parsed, listed)
             if found is not None:
                 break
         else:
@@ -308,6 +318,22 @@ class KindsAnswerer:
             resolved_question=resolved,
             passages=hits[:8],
         )
+
+
+def _merged(parsed, listed):
+    """One list from the coordination spaCy's parse links and the run of same-label entities
+    joined by commas and conjunctions (Answerer.coordination, Answerer.entity_list): where
+    they share an item they are two readings of one list, each catching items the other
+    misses (an item the NER does not tag; items the parse does not link); else the parse's,
+    or the entities' where the parse finds none."""
+    if parsed is None or listed is None:
+        return parsed or listed
+    if not set(parsed[1]) & set(listed[1]):
+        return parsed
+    items = sorted(set(parsed[1]) | set(listed[1]))
+    if any(b > c for (_, b), (c, _) in itertools.pairwise(items)):
+        return parsed  # overlapping items: the readings disagree on the items' extents
+    return (min(parsed[0][0], listed[0][0]), max(parsed[0][1], listed[0][1])), items
 
 
 def _about_another_event(question_doc, hit: Hit) -> bool:
