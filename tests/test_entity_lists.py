@@ -35,3 +35,43 @@ def test_every_item_of_a_stated_list(tmp_path, question, items) -> None:
     answer = engine.ask(question)
     assert answer.kind == "list", answer.answer
     assert {i["text"] for i in answer.items} >= items
+
+
+@pytest.mark.model
+def test_the_list_that_holds_the_best_answer() -> None:
+    """The reader's best answer is one country, read in another sentence; a list it also
+    proposed, believing it less, names that country: the list is the answer."""
+    from dataclasses import replace
+
+    from rag.answering.extractive import Answerer, AnswerParams
+    from rag.answering.question_analysis import Annotator
+    from rag.answering.question_kinds import KindsAnswerer
+    from tests.conftest import span_in_one_chunk
+
+    text = (
+        "Millions of textile jobs are at risk when quotas end, the charity said. Workers in "
+        "countries such as Ghana, Kenya, Uganda and Malawi will lose most. Funding is "
+        "available to Ghana to help it adjust."
+    )
+    one = span_in_one_chunk("textiles.txt", text, "Ghana")
+    alone = replace(one, start=text.rindex("Ghana"), end=text.rindex("Ghana") + 5)
+    listed = span_in_one_chunk("textiles.txt", text, "Ghana, Kenya, Uganda and Malawi")
+    alone.prob, listed.prob = 0.6, 0.2  # the list: under half the best answer's belief
+    answerer = Answerer(None, None, Annotator(), params=AnswerParams(threshold=0.25))
+    kinds = KindsAnswerer(answerer)
+    question = "Which countries will lose most?"
+    hits = [alone.hit]
+    answer = kinds._one_sentence_list(
+        question, question, hits, {"retrieve": 0.0}, 0.0, lambda: [alone, listed]
+    )
+    assert answer is not None and answer.kind == "list"
+    assert [i["text"] for i in answer.items] == ["Ghana", "Kenya", "Uganda", "Malawi"]
+    # A weaker list that does not name the best answer is no answer to the question.
+    other = span_in_one_chunk("textiles.txt", text.replace("Ghana, Kenya", "Chad, Kenya"), "Chad")
+    other.prob = 0.2
+    assert (
+        kinds._one_sentence_list(
+            question, question, hits, {"retrieve": 0.0}, 0.0, lambda: [alone, other]
+        )
+        is None
+    )

@@ -113,8 +113,9 @@ class KindsAnswerer:
         them, is an item of a coordination, its items are the list, all citing that sentence.
         A list question asks for several, so the answers the ranker believes nearly as much as
         its best (half as much, as a yes/no question's filler) are looked through, best first,
-        for one that has coordinated items. None when all are single items (then each release
-        is read)."""
+        for one that has coordinated items; failing that, a list the reader proposed with
+        less belief that names its best answer. None when there is none (then each release is
+        read)."""
         a = self.answerer
         cands = read() if read else a.candidates(resolved, hits)
         if not cands or cands[0].prob < a.threshold:
@@ -122,19 +123,22 @@ class KindsAnswerer:
         floor = max(a.threshold, 0.5 * cands[0].prob)
         for best in (c for c in cands if c.prob >= floor):
             a.widen_to_entity(best)
-            parsed, listed = a.coordination(best), a.entity_list(best)
-            if parsed is None and listed is not None:
-                # The parse may link the entities' last item to one the NER does not tag
-                # ("Caroline Langrishe and Polly Adams").
-                start, end = listed[1][-1]
-                parsed = a.coordination(
-                    replace(best, start=start, end=end, text=best.doc.text[start:end])
-                )
-            found = _merged(parsed, listed)
+            found = self._list_of(best)
             if found is not None:
                 break
         else:
-            return None
+            # The reader's best answer may be one item of a list it also proposed, believing
+            # it less (a list is longer than answers mostly are): that list, its items naming
+            # the best answer.
+            key = normalise_answer(cands[0].text)
+            for best in (c for c in cands if c.prob < floor):
+                found = self._list_of(best)
+                if found is not None and any(
+                    normalise_answer(best.doc.text[x:y]) == key for x, y in found[1]
+                ):
+                    break
+            else:
+                return None
         quote = sentence_quote(a, best)
         names = [best.doc.text[s:e] for s, e in found[1]]
         citations = a.verified_citations([quote, *_restating(names, quote, hits)])
@@ -156,6 +160,20 @@ class KindsAnswerer:
             resolved_question=resolved,
             passages=hits[:8],
         )
+
+    def _list_of(self, cand: SpanCandidate):
+        """The coordination the span is an item of, from the parse and the entities
+        (_merged), or None."""
+        a = self.answerer
+        parsed, listed = a.coordination(cand), a.entity_list(cand)
+        if parsed is None and listed is not None:
+            # The parse may link the entities' last item to one the NER does not tag
+            # ("Caroline Langrishe and Polly Adams").
+            start, end = listed[1][-1]
+            parsed = a.coordination(
+                replace(cand, start=start, end=end, text=cand.doc.text[start:end])
+            )
+        return _merged(parsed, listed)
 
     def _slot_list(
         self,
