@@ -75,3 +75,20 @@ def test_the_list_that_holds_the_best_answer() -> None:
         )
         is None
     )
+
+
+@pytest.mark.model
+def test_what_a_named_person_did_is_a_list_in_one_sentence(tmp_path) -> None:
+    """ "Which films did X go on to?" names a person and asks for things the answer-type
+    model expects no entity label for, as "Which meetings did Norway fund?" does; but the list
+    stated in one sentence does not hold the person: it is the answer, not the releases
+    whose events the person took part in."""
+    text = (
+        "LONDON, 3 May 2005 - Actor Tom Lane is to be honoured for his career. Lane began his "
+        "movie career in Night Games 2, before moving on to roles in Harbour Lights, Bluewater "
+        "and Glass Towers. He will receive the award in June."
+    )
+    engine = one_release_engine(tmp_path, "lane.txt", "Career honour for actor Lane", text)
+    answer = engine.ask("Which films did Tom Lane go on to after starting out in Night Games 2?")
+    assert answer.kind == "list", answer.answer
+    assert {"Harbour Lights", "Bluewater", "Glass Towers"} <= {i["text"] for i in answer.items}

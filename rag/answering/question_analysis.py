@@ -458,7 +458,11 @@ def _noun_run(tokens) -> object | None:
     for t in tokens:
         if t.pos_ in ("NOUN", "PROPN"):
             head = t
-        elif t.pos_ in ("ADJ", "NUM") or t.tag_ == "HYPH" or t.dep_ == "compound":
+        elif t.pos_ in ("ADJ", "NUM") or t.tag_ == "HYPH":
+            continue
+        elif t.dep_ == "compound" and t.pos_ != "AUX":
+            # (an auxiliary is never part of the phrase, however the parse attaches it:
+            # "Which films *did* Leonardo DiCaprio ..." parsed with "did" a compound)
             continue
         else:
             break

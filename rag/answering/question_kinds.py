@@ -267,10 +267,16 @@ class KindsAnswerer:
         filtering = self._release_filter(snap, resolved)
         # The reader's spans over the best passages, read at most once for both fallbacks.
         read = functools.cache(lambda: a.candidates(resolved, hits))
-        if filtering is None:
-            within = self._one_sentence_list(question, resolved, hits, timings, t0, read)
-            if within is not None:
-                return within
+        within = self._one_sentence_list(question, resolved, hits, timings, t0, read)
+        # Asked which events a name took part in ("Which meetings did Norway fund?"), a list
+        # that holds the name lists its peers ("Belgium, Norway, ... and Japan"), not the
+        # events; one that does not is what the name did ("Which films did DiCaprio go on
+        # to?": "The Basketball Diaries, Romeo and Juliet ...").
+        if within is not None and (
+            filtering is None
+            or not any(filtering[1] in normalise_answer(i["text"]) for i in within.items or [])
+        ):
+            return within
         if len(per_release) < 2:
             # one release: a list its parse puts in the asked slot, else a fact answer
             return self._slot_list(question, resolved, hits, timings, t0, read)
