@@ -26,11 +26,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rag.answering.annotation_cache import ANNOTATIONS_FILE, EntityCache
+from rag.index.store import DB_NAME, documents_with_chunk_ranges
 from rag.ingestion.chunking import split_sentences
 
 log = logging.getLogger(__name__)
 
-STORE_FILE = "store.sqlite"  # rag.index.store's documents and chunks
 BATCH = 256  # sentences looked up, tagged and stored together
 START_DELAY = 1.0  # seconds a pass waits for more writes before it starts
 
@@ -38,22 +38,14 @@ START_DELAY = 1.0  # seconds a pass waits for more writes before it starts
 def index_sentences(index_dir: Path) -> Iterator[str]:
     """Each sentence of the index's chunks once, as the answer path cuts them
     (rag.answering.evidence.chunk_sentences: a chunk's range of its document, split)."""
-    uri = f"file:{index_dir / STORE_FILE}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True)
-    try:
-        ranges: dict[str, list[tuple[int, int]]] = {}
-        for source, start, end in conn.execute('SELECT source, start, "end" FROM chunks'):
-            ranges.setdefault(source, []).append((start, end))
-        for source, text in conn.execute("SELECT source, text FROM documents"):
-            seen: set[str] = set()
-            for start, end in sorted(ranges.get(source, ())):
-                for s in split_sentences(text, start, end):
-                    sentence = text[s.start : s.end]
-                    if sentence not in seen:
-                        seen.add(sentence)
-                        yield sentence
-    finally:
-        conn.close()
+    for _, text, ranges in documents_with_chunk_ranges(index_dir):
+        seen: set[str] = set()
+        for start, end in ranges:
+            for s in split_sentences(text, start, end):
+                sentence = text[s.start : s.end]
+                if sentence not in seen:
+                    seen.add(sentence)
+                    yield sentence
 
 
 def pretag(index_dir: Path, batch: int = BATCH) -> dict[str, float]:
@@ -165,7 +157,7 @@ def main() -> int:
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     index_dir = Path(sys.argv[1])
-    if not (index_dir / STORE_FILE).is_file():
+    if not (index_dir / DB_NAME).is_file():
         print(f"error: no index in {index_dir}", file=sys.stderr)
         return 2
     os.nice(19)  # idle cores only: questions come first

@@ -624,6 +624,23 @@ class Store:
         ]
 
 
+def documents_with_chunk_ranges(
+    index_dir: Path,
+) -> Iterator[tuple[str, str, list[tuple[int, int]]]]:
+    """(source, text, its chunks' (start, end) in order) for each stored document, read
+    through a read-only connection that opens no vector index: for a reader in another process
+    (rag.answering.pretagging) while the server writes."""
+    conn = sqlite3.connect(f"file:{Path(index_dir) / DB_NAME}?mode=ro", uri=True)
+    try:
+        ranges: dict[str, list[tuple[int, int]]] = {}
+        for source, start, end in conn.execute('SELECT source, start, "end" FROM chunks'):
+            ranges.setdefault(source, []).append((start, end))
+        for source, text in conn.execute("SELECT source, text FROM documents"):
+            yield source, text, sorted(ranges.get(source, ()))
+    finally:
+        conn.close()
+
+
 def _manifest_disagreement(manifest: dict, spec: IndexSpec) -> str:
     """What manifest.json says that the store (SQLite, the store of record) does not."""
     expected = {
