@@ -44,6 +44,9 @@ from rag.values import Answer, Hit
 
 log = logging.getLogger(__name__)
 
+# A list's document offsets, whole and item by item (Answerer.coordination's result).
+Coordination = tuple[tuple[int, int], list[tuple[int, int]]]
+
 # The reader's spans over a question's best passages, read on first call.
 Reading = Callable[[], list[SpanCandidate]]
 
@@ -161,7 +164,7 @@ class KindsAnswerer:
             passages=hits[:8],
         )
 
-    def _list_of(self, cand: SpanCandidate):
+    def _list_of(self, cand: SpanCandidate) -> Coordination | None:
         """The coordination the span is an item of, from the parse and the entities
         (_merged), or None."""
         a = self.answerer
@@ -344,7 +347,7 @@ class KindsAnswerer:
         )
 
 
-def _merged(parsed, listed):
+def _merged(parsed: Coordination | None, listed: Coordination | None) -> Coordination | None:
     """One list from the coordination spaCy's parse links and the run of same-label entities
     joined by commas and conjunctions (Answerer.coordination, Answerer.entity_list): where
     they share an item they are two readings of one list, each catching items the other
