@@ -155,6 +155,32 @@ def test_a_span_cut_out_of_a_name_widens_to_the_name_but_a_date_keeps_its_part(r
     assert year.text == "2004"
 
 
+@pytest.mark.model
+def test_a_title_keeps_its_capitalised_article_but_not_a_sentences_first_word(real_engine):
+    from rag.answering.answer_ranker import SpanCandidate
+    from rag.answering.reader import Span
+
+    text = (
+        "PARIS, 2 May 2005 - The minister praised the 2003 film The Life of David Gale. "
+        "The Producers won three awards, and so did Hairspray."
+    )
+    doc = Document(source="films.txt", title="Films", text=text)
+    chunk = Chunk("films.txt#0", "films.txt", 0, 0, len(text), text, text, 30)
+    hit = Hit(chunk=chunk, document=doc, score=1.0)
+
+    def widened(part: str) -> str:
+        start = text.index(part)
+        span = Span(0, start, start + len(part), part, 1.0, 0.0)
+        cand = SpanCandidate(hit, 0, start, start + len(part), part, span)
+        real_engine.answerer.widen_to_entity(cand)
+        assert text[cand.start : cand.end] == cand.text
+        return cand.text
+
+    assert widened("Life of David Gale") == "The Life of David Gale"
+    assert widened("Producers") == "Producers"  # the sentence's own first word
+    assert widened("minister") == "minister"  # after the dateline: lower case, no title
+
+
 def test_the_sentence_feature_counts_the_sentence_before_a_pronoun_subject() -> None:
     """How much of the question the span's context restates: "It was financed by ..." names
     the conference only through "It", so the sentence before it counts too."""

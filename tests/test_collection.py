@@ -96,6 +96,23 @@ def test_an_appositive_describes_the_name_and_adds_no_condition(engine) -> None:
     assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
 
 
+def test_a_title_before_a_name_adds_no_condition(engine) -> None:
+    """The releases print the name, not always the party or post before it."""
+    answer = engine.ask("How many releases mention Labour Chancellor Gordon Brown?")
+    assert answer.answer.startswith("1 release") and _cited(answer) == {"budget.txt"}
+    answer = engine.ask("How many releases mention the reggae fan Yelena Isinbayeva?")
+    assert _cited(answer) == {"vault_record.txt", "vault_season.txt"}
+    # Two names joined are two conditions.
+    answer = engine.ask("How many releases mention Veritas and Robert Kilroy-Silk?")
+    assert _cited(answer) == {"party_launch.txt"}
+
+
+def test_a_name_in_the_phrase_naming_the_releases_says_which_releases(engine) -> None:
+    """ "How many *Reuters* releases mention X": a publisher the texts need not print."""
+    answer = engine.ask("How many Reuters releases mention Veritas?")
+    assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
+
+
 def test_a_mention_in_the_title(engine) -> None:
     answer = engine.ask("How many release titles mention Veritas?")
     assert answer.kind == "collection"

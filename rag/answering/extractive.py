@@ -266,7 +266,8 @@ class Answerer:
         return _located_first(cands)
 
     def widen_to_entity(self, cand: SpanCandidate) -> None:
-        """When the span is part of a name spaCy tags as one entity, the answer is the name."""
+        """When the span is part of a name spaCy tags as one entity, the answer is the name,
+        with the capitalised article that begins a title."""
         s0, s1 = self.sentence_of(cand)
         for e_start, e_end, label in self.annotator.entities(cand.doc.text[s0:s1]):
             start, end = s0 + e_start, s0 + e_end
@@ -275,7 +276,20 @@ class Answerer:
             if label in NAME_LABELS and start <= cand.start and cand.end <= end:
                 if (start, end) != (cand.start, cand.end):
                     cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
-                return
+                break
+        # A capitalised "The" inside a sentence is part of the title it begins ("film The
+        # Life of David Gale"): readers trained on SQuAD leave it out, its scoring ignores it.
+        # (Not the "The" that begins a sentence, a quote or the text after a dateline.)
+        text = cand.doc.text
+        before = cand.start - len("The ")
+        previous = text[s0:before].rstrip()[-1:] if before > s0 else ""
+        if (
+            text[before : cand.start] == "The "
+            and cand.text[:1].isupper()
+            and (previous.isalnum() or previous in (",", ";", ":", "("))
+            and previous
+        ):
+            cand.start, cand.text = before, text[before : cand.end]
 
     def widen_to_description(self, cand: SpanCandidate, name: str) -> None:
         """For "Who is X?": a span inside the release's description of X (its apposition or
