@@ -113,6 +113,17 @@ def test_a_name_in_the_phrase_naming_the_releases_says_which_releases(engine) ->
     assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
 
 
+def test_the_newest_or_oldest_of_the_releases_that_mention_a_name(engine) -> None:
+    answer = engine.ask("Which is the most recent release mentioning Isinbayeva?")
+    assert answer.answer.startswith("The most recent release: Indoor season opens")
+    assert _cited(answer) == {"vault_season.txt"}
+    answer = engine.ask("Which is the oldest of the releases that mention Isinbayeva?")
+    assert _cited(answer) == {"vault_record.txt"}
+    # "the most" of another kind is no recency: the releases are listed
+    answer = engine.ask("Which release mentions Isinbayeva the most?")
+    assert _cited(answer) == {"vault_record.txt", "vault_season.txt"}
+
+
 def test_a_mention_in_the_title(engine) -> None:
     answer = engine.ask("How many release titles mention Veritas?")
     assert answer.kind == "collection"
@@ -157,6 +168,18 @@ def test_the_values_of_a_metadata_field_over_the_releases(engine, monkeypatch) -
     ]
     # A plural place noun in a question that does not name the releases is about their text.
     assert engine.ask("In which cities did Isinbayeva compete?").kind != "collection"
+
+
+def test_the_title_or_date_of_one_release_named_by_its_place(engine) -> None:
+    answer = engine.ask("What is the title of the release datelined Glasgow?")
+    assert answer.kind == "collection"
+    assert answer.answer == "Indoor season opens." and _cited(answer) == {"vault_season.txt"}
+    # "the *Madrid* record": a release from Madrid that mentions a record
+    when = engine.ask("What is the date of the release about the Madrid record?")
+    assert when.answer == "1 March 2005." and _cited(when) == {"vault_record.txt"}
+    # The field's noun as a participant of the reported event: a question about the text.
+    held = engine.ask("Which city held the indoor season, according to the release?")
+    assert held.kind != "collection"
 
 
 def test_a_metadata_field_of_what_the_releases_report(engine) -> None:

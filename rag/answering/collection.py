@@ -50,6 +50,9 @@ COLLECTION_NOUNS = (
     "publish",
 )
 COLLECTION_SIMILARITY = 0.65
+# A superlative this close to "newest" or "oldest" asks for recency (MiniLM: "latest",
+# "oldest", "most recent" 0.77-0.84; "highest", "largest", "most" 0.27-0.39).
+RECENCY_SIMILARITY = 0.6
 COLLECTION_MODEL = MODELS_DIR / "collection_routes.json"  # `python -m eval.fit_collection`
 MAX_ITEMS = 50
 # Names of the metadata field a question may restrict a mention to ("how many *titles*
@@ -75,7 +78,7 @@ class CollectionQuestions:
         self.annotator = annotator
         self.store = store
         self._anchor: np.ndarray | None = None
-        self._recency: np.ndarray | None = None
+        self._recency_anchor: np.ndarray | None = None
         self._word_sims = LRU(20_000)
         self._attribute_nouns: AttributeNouns | None = None
 
@@ -84,7 +87,9 @@ class CollectionQuestions:
         emb = self.annotator.embedder
         if self._anchor is None:
             self._anchor = emb.encode(list(COLLECTION_NOUNS))
-            self._recency = emb.encode(["newest latest most recent", "oldest earliest first"])
+            self._recency_anchor = emb.encode(
+                ["newest latest most recent", "oldest earliest first"]
+            )
         if not words:
             return np.zeros(0)
         # Every question asks this of its nouns; a noun's similarity is computed once.
@@ -186,6 +191,11 @@ class CollectionQuestions:
             # allows the Council to govern mergers": words a list of releases mentioning the
             # entities would ignore; a question about what the text says, not the collection.
             return None
+        if superlative and terms and self._recency(superlative[0])[1] >= RECENCY_SIMILARITY:
+            # "Which is the oldest of the releases mentioning Norway?": the mentions filter,
+            # the superlative picks (not "the most mentions", a superlative of another kind).
+            op = self._recency_op(superlative[0])
+            return CollectionQuery(op, terms, constraints, surnames, in_title)
         if wh is not None and wh.lower_ == "how":
             # "How many releases mention X": the counted noun must be the releases themselves
             # ("how many participating States ..." asks the releases, not about them).
@@ -217,9 +227,18 @@ class CollectionQuestions:
         close to COLLECTION_NOUNS): the field's values over the releases, each cited."""
         if wh is None or wh.lower_ not in ("which", "what"):
             return None
-        if head is None or head.tag_ not in ("NNS", "NNPS"):
+        if head is None or head.tag_ not in ("NN", "NNS", "NNPS"):
             return None
-        collection = [t for t in tokens if t.tag_ == "NNS" and t.i != head.i]
+        # "What is the *title* of the *release* datelined Astana?" asks one release's field.
+        plural = head.tag_ != "NN"
+        if not plural and (
+            quoted_spans(question) or (head.dep_ in ("nsubj", "dobj") and head.head.lemma_ != "be")
+        ):
+            # A quoted title no release has (parse_titled took those), or the field noun as
+            # a participant of what the text reports ("Which *country* held the
+            # Chairmanship, according to the release ...?"): a question for the reader.
+            return None
+        collection = [t for t in tokens if t.tag_ == ("NNS" if plural else "NN") and t.i != head.i]
         if not collection:
             return None
         assert self._attribute_nouns is not None
@@ -231,6 +250,8 @@ class CollectionQuestions:
         if float(sims.max()) >= COLLECTION_SIMILARITY:
             terms, surnames = self._terms(doc, collection[int(sims.argmax())], constraints)
             return CollectionQuery("values", terms, constraints, surnames, attribute=attribute)
+        if not plural:
+            return None
         events = _reported_events(doc, collection, head, constraints)
         if events is None or not any(
             attribute_value(d, attribute) for d in snap.documents.values()
@@ -241,13 +262,17 @@ class CollectionQuestions:
 
     def _recency_op(self, superlative) -> str:
         """ "newest" or "oldest", by the superlative phrase's similarity to each."""
+        return self._recency(superlative)[0]
+
+    def _recency(self, superlative) -> tuple[str, float]:
+        """("newest" or "oldest", the superlative phrase's similarity to that one)."""
         self._similar([])
         words = [superlative.text]
         if superlative.tag_ == "RBS":  # "most recent": the adjective it grades
             words.append(superlative.head.text)
         vec = self.annotator.embedder.encode([" ".join(words)])[0]
-        newest, oldest = (self._recency @ vec).tolist()
-        return "newest" if newest >= oldest else "oldest"
+        newest, oldest = (self._recency_anchor @ vec).tolist()
+        return ("newest", newest) if newest >= oldest else ("oldest", oldest)
 
     @staticmethod
     def _terms(doc, about, constraints: question_constraints.Constraints) -> tuple[list[str], dict]:
@@ -299,7 +324,7 @@ class CollectionQuestions:
             return terms, surnames
         skip = {about.i}
         return [
-            _with_compounds(t)
+            _with_compounds(t, taken)
             for t in doc
             if t.pos_ in ("NOUN", "PROPN")
             and t.i not in skip
@@ -590,13 +615,17 @@ def _citation(snap: Snapshot, doc: Document, n: int, terms: list[str]) -> Citati
     )
 
 
-def _with_compounds(token) -> str:
+def _with_compounds(token, taken: set[str] = frozenset()) -> str:
     """The noun with the compound words before it: the name a release would print ("the
-    Sarbanes-Oxley Act" is mentioned as "Sarbanes-Oxley Act", not as any "Act")."""
+    Sarbanes-Oxley Act" is mentioned as "Sarbanes-Oxley Act", not as any "Act"); not a place
+    or year the metadata constraints took ("the *Tashkent* workshop": a release from Tashkent
+    that mentions a workshop)."""
     doc, first = token.doc, token.i
     while first > 0 and doc[first - 1].dep_ in ("compound", "punct"):
         before = doc[first - 1]
         if not token.i >= before.head.i >= first or (before.is_punct and before.text != "-"):
+            break
+        if before.lower_ in taken:
             break
         first -= 1
     while doc[first].is_punct:

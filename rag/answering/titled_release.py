@@ -26,6 +26,7 @@ ATTRIBUTE_NOUNS = {
     "date": ("date", "publication date"),
     "place": ("place", "city", "location"),
     "publisher": ("publisher", "source"),
+    "title": ("title", "headline"),
 }
 ATTRIBUTE_SIMILARITY = 0.6
 _QUOTED = re.compile(r"'([^']{3,300})'(?!\w)|\"([^\"]{3,300})\"|‘([^’]{3,300})’|“([^”]{3,300})”")
@@ -49,6 +50,8 @@ def attribute_value(doc: Document, attribute: str) -> str:
         return human_date(doc.date) if doc.date else ""
     if attribute == "place":
         return ", ".join(x for x in (doc.place, doc.country) if x)
+    if attribute == "title":
+        return doc.title
     return doc.publisher
 
 
