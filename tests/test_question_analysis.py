@@ -69,6 +69,8 @@ def test_kind(annotator: Annotator, question: str, kind: str) -> None:
         ("Which European judicial co-operation body was represented?", "noun:body"),
         ("What is the population of Tajikistan?", "noun:population"),
         ("What did the minister say?", "what"),
+        # a hyphenated modifier ends in a participle: the run goes on to its noun
+        ("Which two file-sharing systems will the network combine?", "noun:system"),
     ],
 )
 def test_question_key(annotator: Annotator, question: str, key: str) -> None:

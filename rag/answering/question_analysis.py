@@ -455,10 +455,14 @@ def _noun_run(tokens) -> object | None:
     """The last noun of the run of adjectives/nouns the tokens open with ("judicial co-operation
     *body*"), or None when they open with something else."""
     head = None
-    for t in tokens:
+    for k, t in enumerate(tokens):
         if t.pos_ in ("NOUN", "PROPN"):
             head = t
         elif t.pos_ in ("ADJ", "NUM") or t.tag_ == "HYPH":
+            continue
+        elif t.dep_ == "amod" or (k and tokens[k - 1].tag_ == "HYPH"):
+            # a participle modifying the noun, or the end of a hyphenated word: "which
+            # *file-sharing* systems", "the *proposed* law"
             continue
         elif t.dep_ == "compound" and t.pos_ != "AUX":
             # (an auxiliary is never part of the phrase, however the parse attaches it:
