@@ -231,15 +231,21 @@ class CollectionQuestions:
             return None
         # "What is the *title* of the *release* datelined Astana?" asks one release's field.
         plural = head.tag_ != "NN"
-        if not plural and (
-            quoted_spans(question) or (head.dep_ in ("nsubj", "dobj") and head.head.lemma_ != "be")
-        ):
-            # A quoted title no release has (parse_titled took those), or the field noun as
-            # a participant of what the text reports ("Which *country* held the
-            # Chairmanship, according to the release ...?"): a question for the reader.
-            return None
         collection = [t for t in tokens if t.tag_ == ("NNS" if plural else "NN") and t.i != head.i]
-        if not collection:
+        if not collection or (not plural and quoted_spans(question)):
+            return None  # (a quoted title no release has, parse_titled took those, is the text's)
+        # (the parse may hang the verb from the noun: "countries *paid* for ...", an acl)
+        verbs = [head.head] if head.dep_ in ("nsubj", "dobj") else []
+        verbs += [c for c in head.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"]
+        if any(
+            verb.lemma_ != "be"
+            and not (plural and any(c.dep_ == "dobj" and c in collection for c in verb.children))
+            for verb in verbs
+        ):
+            # The field's noun as a participant of what the text reports ("Which *countries*
+            # paid for the meetings described in the releases?", "Which *country* held the
+            # Chairmanship, according to the release?"), not as where the reported events
+            # took place ("Which cities hosted the meetings?"): a question for the reader.
             return None
         assert self._attribute_nouns is not None
         attribute = self._attribute_nouns.field_of(head.lemma_.lower())
