@@ -156,13 +156,14 @@ def test_a_span_cut_out_of_a_name_widens_to_the_name_but_a_date_keeps_its_part(r
 
 
 @pytest.mark.model
-def test_a_title_keeps_its_capitalised_article_but_not_a_sentences_first_word(real_engine):
+def test_a_title_keeps_its_article_and_an_answer_never_cuts_a_word(real_engine):
     from rag.answering.answer_ranker import SpanCandidate
     from rag.answering.reader import Span
 
     text = (
         "PARIS, 2 May 2005 - The minister praised the 2003 film The Life of David Gale. "
-        "The Producers won three awards, and so did Hairspray."
+        "The Producers won three awards, and so did Hairspray. "
+        "Profit rose to A$458.4m ($357.6m)."
     )
     doc = Document(source="films.txt", title="Films", text=text)
     chunk = Chunk("films.txt#0", "films.txt", 0, 0, len(text), text, text, 30)
@@ -179,6 +180,9 @@ def test_a_title_keeps_its_capitalised_article_but_not_a_sentences_first_word(re
     assert widened("Life of David Gale") == "The Life of David Gale"
     assert widened("Producers") == "Producers"  # the sentence's own first word
     assert widened("minister") == "minister"  # after the dateline: lower case, no title
+    # never part of a word: the tokenizer splits "A$458.4m" at the "$"
+    assert widened("$458.4m") == "A$458.4m"
+    assert widened("$357.6m") == "$357.6m"
 
 
 def test_the_sentence_feature_counts_the_sentence_before_a_pronoun_subject() -> None:

@@ -94,6 +94,9 @@ def test_a_surname_two_people_share_counts_only_with_the_given_name(engine) -> N
 def test_an_appositive_describes_the_name_and_adds_no_condition(engine) -> None:
     answer = engine.ask("How many releases mention Veritas, Robert Kilroy-Silk's party?")
     assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
+    # nor the place in it: no filter by dateline, no further mention
+    answer = engine.ask("How many releases mention Veritas, the new party in London?")
+    assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
 
 
 def test_a_title_before_a_name_adds_no_condition(engine) -> None:

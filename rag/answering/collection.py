@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -171,7 +171,9 @@ class CollectionQuestions:
         imperative = wh is None and tokens[0].tag_ == "VB"
         if wh is None and not imperative:
             return None  # a yes/no question about releases is not a listing
-        constraints = question_constraints.extract(question, snap.documents, filters)
+        constraints = _undescribed(
+            doc, question_constraints.extract(question, snap.documents, filters)
+        )
         terms, surnames = self._terms(doc, about, constraints)
         # "How many *titles* mention X", "Which releases have X *in the title*".
         in_title = any(
@@ -297,13 +299,7 @@ class CollectionQuestions:
         ]
         # An appositive describes the entity it follows ("Veritas, Robert Kilroy-Silk's
         # party"): the entities inside it are no further conditions.
-        ent_tokens = {t.i for e in ents for t in e}
-        described = {
-            t.i
-            for a in doc
-            if a.dep_ == "appos" and a.head.i in ent_tokens and a.i not in ent_tokens
-            for t in a.subtree
-        }
+        described = _appositive_tokens(doc)
         ents = [e for e in ents if not all(t.i in described for t in e)] or ents
         # So does a title before a person's name ("*Labour MP* Stephen Pound", "*Kazakhstan's
         # Interior* Minister Serik ..."): the name is what a release prints every time.
@@ -495,6 +491,30 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
         if m.group(group).strip():
             spans.append((m.start(group), m.end(group)))
     return spans
+
+
+def _appositive_tokens(doc) -> set[int]:
+    """Indices of the tokens of appositives that describe an entity ("Media Labs Europe, *the
+    research lab in Dublin*")."""
+    ent_tokens = {t.i for e in doc.ents for t in e}
+    return {
+        t.i
+        for a in doc
+        if a.dep_ == "appos" and a.head.i in ent_tokens and a.i not in ent_tokens
+        for t in a.subtree
+    }
+
+
+def _undescribed(doc, constraints: question_constraints.Constraints):
+    """The constraints less the places named only inside an appositive description: "the
+    research lab in *Dublin*" says what the lab is, not where the releases are from or what
+    else they mention."""
+    described = _appositive_tokens(doc)
+    if not described or not constraints.places:
+        return constraints
+    free = {t.lower_ for t in doc if t.i not in described}
+    kept = {p for p in constraints.places if set(p.lower().split()) & free}
+    return replace(constraints, places=kept) if kept != constraints.places else constraints
 
 
 def _unexplained(doc, about, root, terms: list[str]) -> list:

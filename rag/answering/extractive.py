@@ -267,7 +267,7 @@ class Answerer:
 
     def widen_to_entity(self, cand: SpanCandidate) -> None:
         """When the span is part of a name spaCy tags as one entity, the answer is the name,
-        with the capitalised article that begins a title."""
+        with the capitalised article that begins a title; never part of a word."""
         s0, s1 = self.sentence_of(cand)
         for e_start, e_end, label in self.annotator.entities(cand.doc.text[s0:s1]):
             start, end = s0 + e_start, s0 + e_end
@@ -277,10 +277,19 @@ class Answerer:
                 if (start, end) != (cand.start, cand.end):
                     cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
                 break
+        text = cand.doc.text
+        # Nor does an answer cut a word: the reader's tokenizer splits "A$458.4m" at the "$"
+        # (Australian dollars read as US ones).
+        start, end = cand.start, cand.end
+        while start > s0 and text[start - 1].isalnum():
+            start -= 1
+        while end < s1 and text[end].isalnum():
+            end += 1
+        if (start, end) != (cand.start, cand.end):
+            cand.start, cand.end, cand.text = start, end, text[start:end]
         # A capitalised "The" inside a sentence is part of the title it begins ("film The
         # Life of David Gale"): readers trained on SQuAD leave it out, its scoring ignores it.
         # (Not the "The" that begins a sentence, a quote or the text after a dateline.)
-        text = cand.doc.text
         before = cand.start - len("The ")
         previous = text[s0:before].rstrip()[-1:] if before > s0 else ""
         if (
