@@ -114,6 +114,9 @@ def test_a_name_in_the_phrase_naming_the_releases_says_which_releases(engine) ->
     """ "How many *Reuters* releases mention X": a publisher the texts need not print."""
     answer = engine.ask("How many Reuters releases mention Veritas?")
     assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
+    # and when what is mentioned is no entity
+    answer = engine.ask("How many of the Reuters releases mention the indoor season?")
+    assert answer.answer.startswith("1 release") and _cited(answer) == {"vault_season.txt"}
 
 
 def test_the_newest_or_oldest_of_the_releases_that_mention_a_name(engine) -> None:

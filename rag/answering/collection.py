@@ -314,7 +314,19 @@ class CollectionQuestions:
         # mention X", "which of the OSCE releases ..."), when something else is to be
         # mentioned: it says which releases, not what they mention.
         collection = {t.i for child in about.lefts for t in child.subtree}
-        ents = [e for e in ents if not all(t.i in collection for t in e)] or ents
+        objects = [  # what the question says is mentioned, entity or not
+            _with_compounds(t, taken)
+            for t in doc
+            if t.pos_ in ("NOUN", "PROPN")
+            and t.i != about.i
+            and t.i not in collection
+            and t.dep_ in ("dobj", "pobj")
+            and t.head.lemma_ in ("mention", "about", "on", "discuss", "cover")
+        ]
+        outside = [e for e in ents if not all(t.i in collection for t in e)]
+        # ("How many of the *OSCE* releases mention the Strategic Police Matters Unit": no
+        # entity but the releases' own, the object the parse gives is what is mentioned)
+        ents = outside or ([] if objects else ents)
         terms, surnames = [], {}
         for e in ents:
             span = e[:-1] if len(e) > 1 and e[-1].tag_ == "POS" else e  # "Kilroy-Silk's"
@@ -324,15 +336,7 @@ class CollectionQuestions:
                 surnames[span.text] = words[-1]
         if terms:
             return terms, surnames
-        skip = {about.i}
-        return [
-            _with_compounds(t, taken)
-            for t in doc
-            if t.pos_ in ("NOUN", "PROPN")
-            and t.i not in skip
-            and t.dep_ in ("dobj", "pobj")
-            and t.head.lemma_ in ("mention", "about", "on", "discuss", "cover")
-        ], {}
+        return objects, {}
 
     # -- answering -----------------------------------------------------------------------------
     def answer(self, query: CollectionQuery, snap: Snapshot, question: str) -> Answer:
