@@ -39,6 +39,7 @@ from dataclasses import replace
 from itertools import zip_longest
 
 from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer, sentence_before
+from rag.answering.descriptors import conflicting_description
 from rag.answering.evidence import Candidate, chunk_sentences
 from rag.answering.extractive import Answerer, same_report
 from rag.answering.focus import (
@@ -72,6 +73,7 @@ from rag.answering.yes_no_confidence import (
     FILLER_PARSED,
     FILLER_READ,
     FOCUS_IN_SLOT,
+    OTHER_DESCRIPTION,
     OTHER_VALUE,
     READER_SPAN,
     ROLES_REVERSED,
@@ -261,6 +263,12 @@ class YesNoAnswerer:
             # the bound the question puts on another figure is not.
             reason = f"the release does not say whether it is {bound}"
             return self._declined(question, resolved, hits, best.prob, reason, timings)
+        if verdict == "Yes" and self._described_otherwise(doc, focus, best):
+            # "When X addressed the conference, was he Kazakhstan's Foreign Minister?" against
+            # "X, the Interior Minister of Kazakhstan": the focus is named, and described
+            # otherwise with the asked noun (rag.answering.descriptors).
+            check = OTHER_DESCRIPTION
+            return self._answer("No", best, question, resolved, hits, timings, check)
         if verdict == "Yes":
             # The question names what the release does not: another event, or another fact
             # of this one ("against England" where it says Scotland). (A "No" stands: the
@@ -278,6 +286,12 @@ class YesNoAnswerer:
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings, check)
+
+    def _described_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
+        s0, s1 = self.answerer.sentence_of(best)
+        sentence = self.answerer.annotator.parse(best.doc.text[s0:s1], entities=False)
+        names = lambda span: _names(span, best.doc.text)  # noqa: E731
+        return conflicting_description(question_doc, focus, sentence, names) is not None
 
     def _in_list_naming(self, focus, cand: SpanCandidate) -> bool:
         found = self.answerer.coordination(cand)

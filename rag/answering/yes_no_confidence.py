@@ -35,6 +35,7 @@ FILLER_READ = "another filler read"
 FILLER_PARSED = "another filler parsed"
 COUNTS = "counts"
 OTHER_VALUE = "another value"
+OTHER_DESCRIPTION = "another description"
 
 
 def route(verdict: str, check: str) -> str:
