@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.quantities import counted, holds, implies, number_value
+from rag.answering.quantities import counted, holds, implies, is_duration, number_value
 from tests.conftest import one_release_engine
 
 
@@ -45,6 +45,24 @@ def test_a_stated_bound_implies_a_looser_one_the_same_way() -> None:
     assert implies(">=", 50, ">=", 50) and not implies(">=", 50, ">", 50)
     assert not implies(">", 40, ">", 50) and not implies(">", 50, "<", 60)
     assert implies("<", 30, "<", 40) and not implies("<=", 40, "<", 40)
+
+
+@pytest.mark.parametrize(
+    ("text", "duration"),
+    [
+        ("two days", True),
+        ("the last three years", True),
+        ("two-day", True),
+        ("8 July 2010", False),
+        ("today", False),
+        ("last year", False),
+        ("1990", False),
+    ],
+)
+def test_a_stretch_of_time_is_told_from_a_point_in_it(text: str, duration: bool) -> None:
+    from rag.answering.question_analysis import Annotator
+
+    assert is_duration(Annotator().parse(text, entities=False)) is duration
 
 
 SUMMIT = (
@@ -125,3 +143,20 @@ def test_a_yes_needs_a_stated_figure_of_the_bounded_kind(tmp_path) -> None:
         "Was the Oslo wind summit, which cost under 50,000 euros, funded by Norway?"
     )
     assert costed.abstained and "under 50,000" in costed.answer, costed.answer
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("end", [" among the 56 States.", "."])
+def test_a_length_asked_is_not_contradicted_by_a_day(tmp_path, end: str) -> None:
+    """ "Did it run over two days?" against a release whose first sentence says "today": a
+    point in time is no other length, nor is "two-day" another one."""
+    text = (
+        "VIENNA, 8 July 2010 - Fighting drug trafficking is an essential part of the fight "
+        "against terrorism, Ana Ruiz, the Interior Minister of Spain, said today at an OSCE "
+        "conference. The two-day conference aims to raise awareness of the drug threat" + end
+    )
+    engine = one_release_engine(tmp_path, "drugs.txt", "Drugs conference", text)
+    answer = engine.ask(
+        "Did the OSCE conference on drugs that opened in Vienna on 8 July 2010 run over two days?"
+    )
+    assert answer.answer.startswith("Yes.") and "two-day" in answer.citations[0].quote

@@ -142,3 +142,17 @@ def counted(doc) -> list[tuple[object, str, float, str]]:
         if value is not None and op is not None:
             found.append((t, t.head.lemma_.lower(), value, op))
     return found
+
+
+def is_duration(span) -> bool:
+    """Whether a parsed date expression measures a stretch of time ("two days", "the last
+    three years", "two-day") rather than naming a point in it ("8 July 2010", "today", "last
+    year"): a number counting a common noun, as spaCy parses both under the one label DATE. A
+    year ("1990") counts nothing."""
+    return any(
+        t.dep_ == "nummod" and t.like_num and t.head.pos_ == "NOUN" and not _YEAR.fullmatch(t.text)
+        for t in span
+    )
+
+
+_YEAR = re.compile(r"1\d{3}|20\d{2}")

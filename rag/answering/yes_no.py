@@ -57,6 +57,7 @@ from rag.answering.quantities import (
     counted,
     holds,
     implies,
+    is_duration,
     number_value,
 )
 from rag.answering.roles import (
@@ -226,6 +227,7 @@ class YesNoAnswerer:
             and focus.label_
             and same_kind(focus, self._filler_label(best))
             and not names_focus(focus, self._quote(best).text)
+            and not self._other_measure(focus, best)
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place). A filler of another kind says nothing about the focus: a release that
@@ -286,6 +288,18 @@ class YesNoAnswerer:
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
         return self._answer(verdict, best, question, resolved, hits, timings, check)
+
+    def _other_measure(self, focus, best: SpanCandidate) -> bool:
+        """Whether a date span is no other filler of a date focus: one is a stretch of time
+        and the other a point in it ("Did it run over two days?" against "today"), or both
+        the same stretch ("two-day" for "two days", which the counts then confirm)."""
+        if focus.label_ != "DATE" or self._filler_label(best) != "DATE":
+            return False
+        filler = self.answerer.annotator.parse(best.text, entities=False)
+        if is_duration(focus) != is_duration(filler):
+            return True
+        lengths = {(noun, value) for _, noun, value, _ in counted(focus)}
+        return bool(lengths & {(noun, value) for _, noun, value, _ in counted(filler)})
 
     def _described_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(best)
