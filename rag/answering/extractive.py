@@ -296,7 +296,6 @@ class Answerer:
             text[before : cand.start] == "The "
             and cand.text[:1].isupper()
             and (previous.isalnum() or previous in (",", ";", ":", "("))
-            and previous
         ):
             cand.start, cand.text = before, text[before : cand.end]
 

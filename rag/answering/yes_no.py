@@ -304,7 +304,12 @@ class YesNoAnswerer:
     def _described_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(best)
         sentence = self.answerer.annotator.parse(best.doc.text[s0:s1], entities=False)
-        names = lambda span: _names(span, best.doc.text)  # noqa: E731
+        # (how the release may name the one described: the focus, or the person a pronoun
+        # stands for)
+
+        def names(span) -> list[str]:
+            return _names(span, best.doc.text)
+
         return conflicting_description(question_doc, focus, sentence, names) is not None
 
     def _in_list_naming(self, focus, cand: SpanCandidate) -> bool:
