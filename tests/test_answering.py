@@ -131,48 +131,41 @@ def test_search_finds_the_vienna_funding_passage_first_among_passages(real_engin
     assert any(funding in h.chunk.text for h in hits[:2])
 
 
-@pytest.mark.model
-def test_a_span_cut_out_of_a_name_widens_to_the_name_but_a_date_keeps_its_part(real_engine):
+def _span_in(text: str, part: str):
+    """A reader's span over `part` of a one-passage release holding `text`."""
     from rag.answering.answer_ranker import SpanCandidate
     from rag.answering.reader import Span
 
-    text = "LONDON, 3 May 2005 - The International Olympic Committee visited in November 2004."
-    doc = Document(source="ioc.txt", title="Visit", text=text)
-    chunk = Chunk("ioc.txt#0", "ioc.txt", 0, 0, len(text), text, text, 30)
+    doc = Document(source="one.txt", title="One", text=text)
+    chunk = Chunk("one.txt#0", "one.txt", 0, 0, len(text), text, text, 30)
     hit = Hit(chunk=chunk, document=doc, score=1.0)
+    start = text.index(part)
+    span = Span(0, start, start + len(part), part, 1.0, 0.0)
+    return SpanCandidate(hit, 0, start, start + len(part), part, span)
 
-    def candidate(part: str) -> SpanCandidate:
-        start = text.index(part)
-        span = Span(0, start, start + len(part), part, 1.0, 0.0)
-        return SpanCandidate(hit, 0, start, start + len(part), part, span)
 
-    name = candidate("Olympic Committee")
+@pytest.mark.model
+def test_a_span_cut_out_of_a_name_widens_to_the_name_but_a_date_keeps_its_part(real_engine):
+    text = "LONDON, 3 May 2005 - The International Olympic Committee visited in November 2004."
+    name = _span_in(text, "Olympic Committee")
     real_engine.answerer.widen_to_entity(name)
     assert name.text == "International Olympic Committee"
     assert text[name.start : name.end] == name.text
-    year = candidate("2004")
+    year = _span_in(text, "2004")
     real_engine.answerer.widen_to_entity(year)
     assert year.text == "2004"
 
 
 @pytest.mark.model
 def test_a_title_keeps_its_article_and_an_answer_never_cuts_a_word(real_engine):
-    from rag.answering.answer_ranker import SpanCandidate
-    from rag.answering.reader import Span
-
     text = (
         "PARIS, 2 May 2005 - The minister praised the 2003 film The Life of David Gale. "
         "The Producers won three awards, and so did Hairspray. "
         "Profit rose to A$458.4m ($357.6m)."
     )
-    doc = Document(source="films.txt", title="Films", text=text)
-    chunk = Chunk("films.txt#0", "films.txt", 0, 0, len(text), text, text, 30)
-    hit = Hit(chunk=chunk, document=doc, score=1.0)
 
     def widened(part: str) -> str:
-        start = text.index(part)
-        span = Span(0, start, start + len(part), part, 1.0, 0.0)
-        cand = SpanCandidate(hit, 0, start, start + len(part), part, span)
+        cand = _span_in(text, part)
         real_engine.answerer.widen_to_entity(cand)
         assert text[cand.start : cand.end] == cand.text
         return cand.text
