@@ -170,8 +170,11 @@ WORD_CHARS = re.compile(r"\w+")
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """`phrase` as whole words, any case ("U.S." too: no word character may touch it)."""
-    return re.compile(rf"(?<!\w){re.escape(phrase.strip())}(?!\w)", re.I)
+    """`phrase` as whole words, any case ("U.S." too: no word character may touch it), its
+    words apart by spaces or hyphens alike ("Sarbanes-Oxley", "Sarbanes Oxley")."""
+    words = [w for w in re.split(r"[\s-]+", phrase.strip()) if w]
+    body = r"[\s-]+".join(map(re.escape, words)) if words else re.escape(phrase.strip())
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.I)
 
 
 def holds_phrase(text: str, phrase: str) -> bool:

@@ -40,6 +40,15 @@ RELEASES = {
         "Poll of smaller parties",
         "A poll put Veritas behind the Greens. Its leader declined to comment.",
     ),
+    "bid_offer.txt": (
+        "Board rejects new offer",
+        "The board rejected an offer from the tycoon Howard Kessler. Mr Kessler will return.",
+    ),
+    "bid_talks.txt": (
+        "Kessler makes new approach",
+        "Mr Kessler met the board on Monday with his lawyer, Ricardo Solas.",
+    ),
+    "tour.txt": ("Band on tour", "The band Sola began its tour, with the Kessler family as hosts."),
 }
 
 
@@ -89,6 +98,22 @@ def test_a_surname_two_people_share_counts_only_with_the_given_name(engine) -> N
     answer = engine.ask("How many releases mention Gordon Brown?")
     assert answer.answer.startswith("1 release")
     assert _cited(answer) == {"budget.txt"}
+
+
+def test_a_courtesy_title_before_a_surname_is_no_other_given_name(engine) -> None:
+    # "Mr Kessler" is the tycoon named in full elsewhere, not another Kessler: the release
+    # that names him only so counts, and the headline that names him by surname; "the Kessler
+    # family" is not him.
+    answer = engine.ask("How many releases mention Howard Kessler?")
+    assert _cited(answer) == {"bid_offer.txt", "bid_talks.txt"}
+    titled = engine.ask("How many release titles mention Howard Kessler?")
+    assert titled.answer.startswith("1 release") and _cited(titled) == {"bid_talks.txt"}
+
+
+def test_a_name_is_matched_whole_not_by_its_stem(engine) -> None:
+    # The store's stemmer makes "Solas" "sola": a name is not inflected.
+    answer = engine.ask("How many releases mention Sola?")
+    assert answer.answer.startswith("1 release") and _cited(answer) == {"tour.txt"}
 
 
 def test_an_appositive_describes_the_name_and_adds_no_condition(engine) -> None:

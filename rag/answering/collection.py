@@ -76,6 +76,8 @@ class CollectionQuery:
 class CollectionQuestions:
     def __init__(self, annotator, store: Store) -> None:
         self.annotator = annotator
+        # (capitalised word, surname) -> whether the word is part of the name it precedes
+        self._name_words = LRU(20_000)
         self.store = store
         self._anchor: np.ndarray | None = None
         self._recency_anchor: np.ndarray | None = None
@@ -361,13 +363,16 @@ class CollectionQuestions:
             mentions=[] if query.in_title else needles,
             title_mentions=needles if query.in_title else [],
         )
+        # The store matches stemmed words ("Abbas" for "Abba"): a name, which news text does
+        # not inflect, is checked as whole words, as is anything asked of a title.
         checks = [
-            (t, query.surnames.get(t)) for t in mentions if query.in_title or t in query.surnames
+            (t, query.surnames.get(t))
+            for t in mentions
+            if query.in_title or t in query.surnames or t != t.lower()
         ]
+        texts = [snap.documents[r[0]].text for r in rows if r[0] in snap.documents]
         for t, surname in checks:
-            if surname and not _surname_is_distinctive(
-                [snap.documents[r[0]].text for r in rows if r[0] in snap.documents], t, surname
-            ):
+            if surname and not self._surname_is_distinctive(texts, t, surname):
                 query.surnames.pop(t)
         checks = [(t, query.surnames.get(t)) for t, _ in checks]
         if checks:
@@ -376,7 +381,7 @@ class CollectionQuestions:
                 for r in rows
                 if r[0] in snap.documents
                 and all(
-                    _mentions(_field(snap.documents[r[0]], query.in_title), t, surname)
+                    self._mentions(_field(snap.documents[r[0]], query.in_title), t, surname)
                     for t, surname in checks
                 )
             ]
@@ -412,6 +417,61 @@ class CollectionQuestions:
         else:
             head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}:"
         return _answer(question, t0, items, citations, head, query.op)
+
+    def _names_before(self, text: str, surname: str):
+        """For each time `surname` (with its capital) occurs: the capitalised word right before
+        it when that word is part of the person's name ("Gordon" in "Gordon Brown"), else None
+        ("Mr Glazer", "President Chavez", "over Glazer"). The entity recogniser decides, on
+        the sentence around, whether the word before belongs to the name."""
+        for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+            before = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            if before is None:
+                yield None
+                continue
+            word = before.group(1)
+            is_name = self._name_words.get((word, surname))
+            if is_name is None:
+                doc, first = self._sentence_around(text, before.start(), m.end())
+                is_name = any(
+                    first + e.end_char == m.end() and e.text.split()[0] == word for e in doc.ents
+                )
+                self._name_words.put((word, surname), is_name)
+            yield word if is_name else None
+
+    def _sentence_around(self, text: str, start: int, end: int):
+        """(the parse of the sentence around text[start:end], at most 120 characters before it
+        and 60 after; where that parse starts in `text`)."""
+        cut = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start))
+        first = max(cut + 1, start - 120)
+        stop = min(x for x in (text.find("\n", end), text.find(". ", end), end + 60) if x >= 0)
+        return self.annotator.parse(text[first:stop]), first
+
+    def _surname_is_distinctive(self, texts: list[str], full: str, surname: str) -> bool:
+        """Whether the bare surname may stand for the person: in the releases that hold it, no
+        other given name ever precedes it ("Wes Brown", "Dan Brown": many Browns)."""
+        given = set(full.split()[:-1])
+        return all(w is None or w in given for t in texts for w in self._names_before(t, surname))
+
+    def _mentions(self, text: str, term: str, surname: str | None) -> bool:
+        """`term` in `text` as whole words (any case), or a person's distinctive surname alone
+        where the parse reads it as a name that stands for someone: a noun with no determiner,
+        not modifying a common noun ("Mr Glazer", "Glazer's bid"; not "Younger
+        viewers", "Pitt the Younger", "the Glazer family")."""
+        if holds_phrase(text, term):
+            return True
+        if not surname:
+            return False
+        for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+            doc, first = self._sentence_around(text, m.start(), m.end())
+            token = next((t for t in doc if first + t.idx + len(t) == m.end()), None)
+            if (
+                token is not None
+                and token.pos_ in ("PROPN", "NOUN")  # a headline's name may parse as a noun
+                and not any(c.dep_ == "det" for c in token.children)
+                and not (token.dep_ == "compound" and token.head.pos_ == "NOUN")
+            ):
+                return True
+        return False
 
     def _values(
         self, attribute: str, sources: list[str], snap: Snapshot, question: str, t0: float
@@ -587,28 +647,6 @@ def _field(doc: Document, title: bool) -> str:
 
 
 _NAME_BEFORE = re.compile(r"([A-Z][\w'-]*)\s+$")  # not "Saturday. ": a sentence's end
-
-
-def _names_before(text: str, surname: str):
-    """For each time `surname` (with its capital) occurs: the capitalised word right before
-    it ("Gordon" in "Gordon Brown"), or None."""
-    for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
-        before = _NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())
-        yield before.group(1) if before else None
-
-
-def _surname_is_distinctive(texts: list[str], full: str, surname: str) -> bool:
-    """Whether the bare surname may stand for the person: in the releases that hold it, no
-    other capitalised word ever precedes it ("Wes Brown", "Dan Brown": many Browns)."""
-    given = set(full.split()[:-1])
-    return all(w is None or w in given for t in texts for w in _names_before(t, surname))
-
-
-def _mentions(text: str, term: str, surname: str | None) -> bool:
-    """`term` in `text` as whole words (any case), or a person's distinctive surname alone."""
-    if holds_phrase(text, term):
-        return True
-    return bool(surname) and any(w is None for w in _names_before(text, surname))
 
 
 def _citation(snap: Snapshot, doc: Document, n: int, terms: list[str]) -> Citation | None:
