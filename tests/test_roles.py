@@ -7,6 +7,7 @@ import pytest
 from rag.answering.question_analysis import Annotator
 from rag.answering.roles import (
     asked_predicate,
+    other_argument,
     predicate_similarity,
     predicate_threshold,
     question_roles,
@@ -219,3 +220,57 @@ def test_yes_when_the_focus_is_the_agent_of_the_asked_verb_itself(tmp_path) -> N
     assert engine.ask("Was the Duchy of Cornwall set up by King Henry VIII?").answer.startswith(
         "No."
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "sentence", "other"),
+    [
+        # the asked verb's object or prepositional argument is another name
+        (
+            "Was Ambassador Ana Ruiz there representing the Council of Europe?",
+            "Ana Ruiz",
+            "Ambassador Ana Ruiz, representing the European Commission, opened the meeting.",
+            "European Commission",
+        ),
+        (
+            "Did Chelsea beat Arsenal in the final?",
+            "Chelsea",
+            "Chelsea beat Liverpool 2-1.",
+            "Liverpool",
+        ),
+        (
+            "Was the workshop held in Tashkent?",
+            "the workshop",
+            "The workshop was held in Almaty on Monday.",
+            "Almaty",
+        ),
+        # the asked name given there, or anywhere in the sentence, or by its initials
+        ("Did Chelsea beat Arsenal?", "Chelsea", "Chelsea beat Arsenal and then Spurs.", None),
+        (
+            "Did the United Nations fund the project?",
+            "the United Nations",
+            "The UN funded the project in Kabul.",
+            None,
+        ),
+        # another participant's verb, or an argument that is no name, decides nothing
+        ("Did Chelsea beat Arsenal?", "Chelsea", "Fulham beat Liverpool as Chelsea drew.", None),
+        ("Was the workshop held in Tashkent?", "the workshop", "It was held in the capital.", None),
+    ],
+)
+def test_another_name_as_the_asked_verbs_argument(annotator, question, focus, sentence, other):
+    found = other_argument(annotator.parse(question), annotator.parse(sentence), focus)
+    assert found == other
+
+
+@pytest.mark.model
+def test_another_argument_answers_no(tmp_path) -> None:
+    text = (
+        "VIENNA, 3 May 2005 - A conference on organised crime opened on Tuesday. Ambassador Ana "
+        "Ruiz, representing the European Commission, welcomed delegates from 30 countries."
+    )
+    engine = one_release_engine(tmp_path, "crime.txt", "Crime conference opens", text)
+    asked = "At the crime conference, was Ambassador Ana Ruiz there representing {}?"
+    answer = engine.ask(asked.format("the Council of Europe"))
+    assert answer.kind == "yes_no" and answer.answer.startswith("No.")
+    assert "European Commission" in answer.citations[0].quote
+    assert engine.ask(asked.format("the European Commission")).answer.startswith("Yes.")

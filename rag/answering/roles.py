@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from rag.text_utils import holds_phrase
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +163,82 @@ def predicate_threshold(embedding_model: str, key: str = "threshold") -> float |
         )
         return None
     return threshold
+
+
+def _arguments(verb) -> dict[str, object]:
+    """A verb's arguments besides its subject, by relation: the direct object (or attribute)
+    and the object of each preposition by the preposition ("in", "by", "for")."""
+    args = {}
+    for child in verb.children:
+        if child.dep_ in ("dobj", "attr", "dative", "oprd"):
+            args["object"] = child
+        elif child.dep_ in ("prep", "agent"):
+            pobj = next((g for g in child.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                args[child.lower_] = pobj
+    return args
+
+
+def _name_of(token) -> tuple[str, str] | None:
+    """(the name an argument's head begins or ends, its entity label or "") when the head is a
+    proper noun: the head with the words before it in its phrase, less a determiner."""
+    if token.pos_ != "PROPN":
+        return None
+    words = [t.text for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "punct")]
+    label = next((e.label_ for e in token.doc.ents if e.start <= token.i < e.end), "")
+    return " ".join(words), label
+
+
+def _subject_of(verb) -> str:
+    """The words of the verb's subject, or of the noun a participle or relative clause
+    describes ("Ana Ruiz, *representing* the Commission"); "" for none."""
+    if verb.dep_ in ("acl", "relcl"):
+        return " ".join(t.text for t in verb.head.subtree if t.i <= verb.head.i)
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return "" if subject is None else " ".join(t.text for t in subject.subtree)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """One name's words within the other's ("the OSCE" in "the OSCE Centre"), or one the
+    initials of the other ("UN", "United Nations")."""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    wa.discard("the"), wb.discard("the")
+
+    def initials(text: str) -> str:
+        return "".join(w[0] for w in re.findall(r"[A-Z]\w*", text)).lower()
+
+    return wa <= wb or wb <= wa or a.lower() == initials(b) or b.lower() == initials(a)
+
+
+def other_argument(question_doc, sentence_doc, focus_text: str) -> str | None:
+    """A name the sentence gives, as an argument of the question's verb about the focus,
+    where the question names another ("representing the OSCE Chairmanship" for "was he there
+    representing the OSCE Secretary General?", "beat Liverpool" for "Did Chelsea beat
+    Arsenal?"); None when the sentence names the asked one anywhere or gives it (or its
+    initials) as that argument, or no other name there."""
+    focus = focus_text.lower()
+    found = None
+    for q_verb in (t for t in question_doc if t.pos_ == "VERB"):
+        # A name the sentence holds anywhere is no conflict (a parse may misplace a list).
+        asked = {
+            rel: name
+            for rel, token in _arguments(q_verb).items()
+            if (name := _name_of(token)) is not None
+            and focus not in name[0].lower()
+            and not holds_phrase(sentence_doc.text, name[0])
+        }
+        if not asked:
+            continue
+        for verb in (t for t in sentence_doc if t.pos_ == "VERB" and t.lemma_ == q_verb.lemma_):
+            if focus not in _subject_of(verb).lower():
+                continue
+            for rel, token in _arguments(verb).items():
+                given = _name_of(token)
+                if rel not in asked or given is None:
+                    continue
+                if _same_name(asked[rel][0], given[0]):
+                    return None  # the asked name holds the argument somewhere: no conflict
+                if asked[rel][1] and given[1] and asked[rel][1] != given[1]:
+                    continue  # names of other kinds
+                found = found or given[0]
+    return found

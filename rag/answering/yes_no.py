@@ -63,6 +63,7 @@ from rag.answering.quantities import (
 from rag.answering.roles import (
     asked_predicate,
     governing_verb,
+    other_argument,
     predicate_similarity,
     predicate_threshold,
     role_of,
@@ -74,6 +75,7 @@ from rag.answering.yes_no_confidence import (
     FILLER_PARSED,
     FILLER_READ,
     FOCUS_IN_SLOT,
+    OTHER_ARGUMENT,
     OTHER_DESCRIPTION,
     OTHER_VALUE,
     READER_SPAN,
@@ -265,6 +267,12 @@ class YesNoAnswerer:
             # the bound the question puts on another figure is not.
             reason = f"the release does not say whether it is {bound}"
             return self._declined(question, resolved, hits, best.prob, reason, timings)
+        if verdict == "Yes" and self._argument_otherwise(doc, focus, best):
+            # "Was X there representing the OSCE Secretary General?" against "X, representing
+            # the OSCE Chairmanship": the focus is named, and the asked verb's other argument
+            # is another name (rag.answering.roles.other_argument).
+            check = OTHER_ARGUMENT
+            return self._answer("No", best, question, resolved, hits, timings, check)
         if verdict == "Yes" and self._described_otherwise(doc, focus, best):
             # "When X addressed the conference, was he Kazakhstan's Foreign Minister?" against
             # "X, the Interior Minister of Kazakhstan": the focus is named, and described
@@ -300,6 +308,11 @@ class YesNoAnswerer:
             return True
         lengths = {(noun, value) for _, noun, value, _ in counted(focus)}
         return bool(lengths & {(noun, value) for _, noun, value, _ in counted(filler)})
+
+    def _argument_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
+        s0, s1 = self.answerer.sentence_of(best)
+        sentence = self.answerer.annotator.parse(best.doc.text[s0:s1])
+        return other_argument(question_doc, sentence, focus.text) is not None
 
     def _described_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(best)

@@ -36,6 +36,7 @@ FILLER_PARSED = "another filler parsed"
 COUNTS = "counts"
 OTHER_VALUE = "another value"
 OTHER_DESCRIPTION = "another description"
+OTHER_ARGUMENT = "another argument"
 
 
 def route(verdict: str, check: str) -> str:
