@@ -130,6 +130,9 @@ def test_a_title_before_a_name_adds_no_condition(engine) -> None:
     assert answer.answer.startswith("1 release") and _cited(answer) == {"budget.txt"}
     answer = engine.ask("How many releases mention the reggae fan Yelena Isinbayeva?")
     assert _cited(answer) == {"vault_record.txt", "vault_season.txt"}
+    # not only before a person's: "British" describes the party, and no release says it
+    answer = engine.ask("Which releases mention the British party Veritas?")
+    assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
     # Two names joined are two conditions.
     answer = engine.ask("How many releases mention Veritas and Robert Kilroy-Silk?")
     assert _cited(answer) == {"party_launch.txt"}

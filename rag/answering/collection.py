@@ -303,10 +303,11 @@ class CollectionQuestions:
         # party"): the entities inside it are no further conditions.
         described = _appositive_tokens(doc)
         ents = [e for e in ents if not all(t.i in described for t in e)] or ents
-        # So does a title before a person's name ("*Labour MP* Stephen Pound", "*Kazakhstan's
-        # Interior* Minister Serik ..."): the name is what a release prints every time.
+        # So does a title before a name ("*Labour MP* Stephen Pound", "*Kazakhstan's
+        # Interior* Minister Serik ...", "the *Ukrainian steel mill* Krivorizhstal"): the name
+        # is what a release prints every time.
         titles = set()
-        for e in (e for e in ents if e.label_ == "PERSON"):
+        for e in ents:
             titles |= {t.i for child in e.root.lefts if child.i < e.start for t in child.subtree}
             title = e.root.head  # "the reggae *singer* Sizzla": a noun the name is attached to
             if title.i == e.start - 1 and title.pos_ in ("NOUN", "PROPN"):
