@@ -274,3 +274,20 @@ def test_another_argument_answers_no(tmp_path) -> None:
     assert answer.kind == "yes_no" and answer.answer.startswith("No.")
     assert "European Commission" in answer.citations[0].quote
     assert engine.ask(asked.format("the European Commission")).answer.startswith("Yes.")
+
+
+@pytest.mark.model
+def test_a_pronoun_subject_of_the_reported_clause_stands_for_the_speaker(tmp_path) -> None:
+    text = (
+        "Runner Maria Keane has indicated that she would like to compete in next month's "
+        "European Indoor Championships in Madrid. Her coach said the decision would come after "
+        "the national trials. Her coach Tom Hale has said that Keane would like to rest in April."
+    )
+    engine = one_release_engine(tmp_path, "keane.txt", "Keane eyes Madrid", text)
+    answer = engine.ask(
+        "Would Maria Keane like to run in the European Indoor Championships in Madrid?"
+    )
+    assert answer.kind == "yes_no" and answer.answer.startswith("Yes.")
+    assert "she would like to compete" in answer.citations[0].quote
+    # a name, not a pronoun, in the reported clause: the speaker is not its subject
+    assert not engine.ask("Would Tom Hale like to rest in April?").answer.startswith("Yes")

@@ -134,6 +134,19 @@ def _names(focus, release_text: str) -> list[str]:
     return [focus.text] if surname is None else [focus.text, surname]
 
 
+def _pronoun_clause(verb):
+    """The clause the verb takes as its complement with a pronoun for its subject, or None."""
+    return next(
+        (
+            c
+            for c in verb.children
+            if c.dep_ == "ccomp"
+            and any(g.dep_ in ("nsubj", "nsubjpass") and g.pos_ == "PRON" for g in c.children)
+        ),
+        None,
+    )
+
+
 class YesNoAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
@@ -589,7 +602,13 @@ class YesNoAnswerer:
                 continue
             if hedged(verb) or slot is None or threshold is None:
                 return True
-            if restatement(self.answerer.annotator.word_vectors, slot.phrase, verb) < threshold:
+            vectors = self.answerer.annotator.word_vectors
+            if restatement(vectors, slot.phrase, verb) >= threshold:
+                continue
+            # "X has indicated that *she* would like to run": a pronoun subject of the clause
+            # the focus's verb takes stands, as it is mostly read, for that verb's subject.
+            clause = _pronoun_clause(verb) if role_of(span.root) == "agent" else None
+            if clause is None or restatement(vectors, slot.phrase, clause) < threshold:
                 return True
         return False
 
