@@ -69,7 +69,7 @@ from rag.answering.roles import (
     role_of,
     roles_reversed,
 )
-from rag.answering.slots import SlotReader, asked_slot, hedged, mentions, restatement
+from rag.answering.slots import SlotReader, asked_slot, hedged, mentions
 from rag.answering.yes_no_confidence import (
     COUNTS,
     FILLER_PARSED,
@@ -134,17 +134,17 @@ def _names(focus, release_text: str) -> list[str]:
     return [focus.text] if surname is None else [focus.text, surname]
 
 
-def _pronoun_clause(verb):
-    """The clause the verb takes as its complement with a pronoun for its subject, or None."""
-    return next(
-        (
-            c
-            for c in verb.children
-            if c.dep_ == "ccomp"
-            and any(g.dep_ in ("nsubj", "nsubjpass") and g.pos_ == "PRON" for g in c.children)
-        ),
-        None,
-    )
+def _reports_another(verb, focus_span) -> bool:
+    """Whether the verb takes a clause whose subject is a noun other than the focus: what the
+    focus says someone else did ("Mr Straw said *the US* had agreed"). A pronoun subject
+    ("she would like to run") is mostly the speaker."""
+    for clause in (c for c in verb.children if c.dep_ == "ccomp"):
+        for subject in (g for g in clause.children if g.dep_ in ("nsubj", "nsubjpass")):
+            if subject.pos_ in ("NOUN", "PROPN") and not (
+                focus_span.start <= subject.i < focus_span.end
+            ):
+                return True
+    return False
 
 
 class YesNoAnswerer:
@@ -222,9 +222,12 @@ class YesNoAnswerer:
         elif asked_slot(focus) is not None:
             # The reader's span names the focus; its passage's parse should agree: a sentence
             # that puts the focus in the asked slot is quoted, and where none does and the
-            # span's own sentence makes the focus an argument of another verb ("claims that
-            # Chelsea could launch a bid" for "Did Chelsea make a bid for Gerrard?"), the
-            # span is no "Yes".
+            # span's own sentence makes the focus an argument of a verb it only says might
+            # happen ("claims that Chelsea could launch a bid" for "Did Chelsea make a bid for
+            # Gerrard?"), or the reporter of what another did, the span is no "Yes". (Any
+            # verb that does not restate the asked one, as the rule was, declined 28 more
+            # right answers of the 792 written after the code than this one, to hold back 9
+            # wrong: a speaker, "said Kevin Carty", most often.)
             confirmed = self._stated_in_slot(doc, focus, stating[0])
             if confirmed:
                 stating = confirmed
@@ -588,27 +591,16 @@ class YesNoAnswerer:
         )
 
     def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
-        """Whether the span's sentence makes the focus an agent or patient of another verb
-        than the asked one (one that does not restate it: _stated_in_slot found the focus in
-        no slot of the asked verb), or of a verb it only says might happen ("claims that
-        Chelsea *could* launch a bid")."""
-        slot = asked_slot(focus)
-        threshold = self._verb_bound("slot_threshold")
+        """Whether the span's sentence makes the focus an agent or patient of a verb it only
+        says might happen ("claims that Chelsea *could* launch a bid"), or the one who reports
+        what someone else did ("Mr Straw said *the US* had agreed")."""
         s0, s1 = self.answerer.sentence_of(cand)
         sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
         for _, span in mentions(sentence, focus.text):
             verb = governing_verb(span.root) if role_of(span.root) else None
             if verb is None:
                 continue
-            if hedged(verb) or slot is None or threshold is None:
-                return True
-            vectors = self.answerer.annotator.word_vectors
-            if restatement(vectors, slot.phrase, verb) >= threshold:
-                continue
-            # "X has indicated that *she* would like to run": a pronoun subject of the clause
-            # the focus's verb takes stands, as it is mostly read, for that verb's subject.
-            clause = _pronoun_clause(verb) if role_of(span.root) == "agent" else None
-            if clause is None or restatement(vectors, slot.phrase, clause) < threshold:
+            if hedged(verb) or (role_of(span.root) == "agent" and _reports_another(verb, span)):
                 return True
         return False
 
