@@ -49,6 +49,8 @@ RELEASES = {
         "Mr Kessler met the board on Monday with his lawyer, Ricardo Solas.",
     ),
     "tour.txt": ("Band on tour", "The band Sola began its tour, with the Kessler family as hosts."),
+    "fraud_case.txt": ("Fraud inquiry", "The Serious Fraud Office opened an inquiry on Monday."),
+    "fraud_chief.txt": ("Chief named", "SFO director Robert Wardle spoke in Exeter on Friday."),
 }
 
 
@@ -71,7 +73,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
                 source=name,
                 title=title,
                 text=text,
-                date=f"2005-03-0{i + 1}",
+                date=f"2005-03-{i + 1:02d}",
                 fields=("sport",) if name.startswith(("vault", "match")) else ("politics",),
                 place=PLACES.get(name, ""),
             )
@@ -108,6 +110,13 @@ def test_a_courtesy_title_before_a_surname_is_no_other_given_name(engine) -> Non
     assert _cited(answer) == {"bid_offer.txt", "bid_talks.txt"}
     titled = engine.ask("How many release titles mention Howard Kessler?")
     assert titled.answer.startswith("1 release") and _cited(titled) == {"bid_talks.txt"}
+
+
+def test_a_name_in_parentheses_is_another_name_of_the_one_before(engine) -> None:
+    answer = engine.ask("How many releases mention the Serious Fraud Office (SFO)?")
+    assert answer.answer.startswith("2 releases")
+    assert _cited(answer) == {"fraud_case.txt", "fraud_chief.txt"}
+    assert "(SFO)" in answer.answer
 
 
 def test_a_name_is_matched_whole_not_by_its_stem(engine) -> None:

@@ -20,6 +20,7 @@ meetings), where the releases have that field.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -71,6 +72,9 @@ class CollectionQuery:
     in_title: bool = False  # the mention must be in the release's title
     titled: TitledQuery | None = None  # op "attribute": a metadata field of a titled release
     attribute: str = ""  # op "values": the metadata field whose values are asked
+    # term -> other names of it the question gives in parentheses ("the UN Office on Drugs
+    # and Crime (UNODC)"): a release that prints any of them mentions it
+    aliases: dict[str, list[str]] = field(default_factory=dict)
 
 
 class CollectionQuestions:
@@ -176,7 +180,7 @@ class CollectionQuestions:
         constraints = _undescribed(
             doc, question_constraints.extract(question, snap.documents, filters)
         )
-        terms, surnames = self._terms(doc, about, constraints)
+        terms, surnames, aliases = self._terms(doc, about, constraints)
         # "How many *titles* mention X", "Which releases have X *in the title*".
         in_title = any(
             t.lemma_.lower() in TITLE_FIELD_NOUNS
@@ -199,7 +203,7 @@ class CollectionQuestions:
             # "Which is the oldest of the releases mentioning Norway?": the mentions filter,
             # the superlative picks (not "the most mentions", a superlative of another kind).
             op = self._recency_op(superlative[0])
-            return CollectionQuery(op, terms, constraints, surnames, in_title)
+            return CollectionQuery(op, terms, constraints, surnames, in_title, aliases=aliases)
         if wh is not None and wh.lower_ == "how":
             # "How many releases mention X": the counted noun must be the releases themselves
             # ("how many participating States ..." asks the releases, not about them).
@@ -212,9 +216,9 @@ class CollectionQuestions:
                 chain.append(chain[-1].head)
             if about.i not in {t.i for t in chain}:
                 return None
-            return CollectionQuery("count", terms, constraints, surnames, in_title)
+            return CollectionQuery("count", terms, constraints, surnames, in_title, aliases=aliases)
         if terms or not constraints.empty():
-            return CollectionQuery("list", terms, constraints, surnames, in_title)
+            return CollectionQuery("list", terms, constraints, surnames, in_title, aliases=aliases)
         if about.pos_ != "VERB" and (
             imperative or any(t.lemma_.lower() in ("all", "every") for t in about.children)
         ):
@@ -258,8 +262,10 @@ class CollectionQuestions:
         constraints = question_constraints.extract(question, snap.documents, filters)
         sims = self._similar([t.lemma_.lower() for t in collection])
         if float(sims.max()) >= COLLECTION_SIMILARITY:
-            terms, surnames = self._terms(doc, collection[int(sims.argmax())], constraints)
-            return CollectionQuery("values", terms, constraints, surnames, attribute=attribute)
+            terms, surnames, aliases = self._terms(doc, collection[int(sims.argmax())], constraints)
+            return CollectionQuery(
+                "values", terms, constraints, surnames, attribute=attribute, aliases=aliases
+            )
         if not plural:
             return None
         events = _reported_events(doc, collection, head, constraints)
@@ -285,13 +291,14 @@ class CollectionQuestions:
         return ("newest", newest) if newest >= oldest else ("oldest", oldest)
 
     @staticmethod
-    def _terms(doc, about, constraints: question_constraints.Constraints) -> tuple[list[str], dict]:
-        """What the releases must mention: the phrases the question quotes ("the word
-        'spyware'": the asker's own words, exactly), else the entities the metadata
-        constraints did not take, and the surname that stands for each person named in full."""
+    def _terms(doc, about, constraints: question_constraints.Constraints):
+        """(what the releases must mention, the surname that stands for each person named in
+        full, the other names of a term): the phrases the question quotes ("the word
+        'spyware'": the asker's own words, exactly), else the entities the metadata constraints
+        did not take."""
         quoted = [doc.text[a:b] for a, b in quoted_spans(doc.text)]
         if quoted:
-            return quoted, {}
+            return quoted, {}, {}
         taken = {p.lower() for p in constraints.places} | {str(y) for y in constraints.years}
         ents = [
             e
@@ -330,16 +337,26 @@ class CollectionQuestions:
         # ("How many of the *OSCE* releases mention the Strategic Police Matters Unit": no
         # entity but the releases' own, the object the parse gives is what is mentioned)
         ents = outside or ([] if objects else ents)
-        terms, surnames = [], {}
+        # A name in parentheses after another is another name of it ("the UN Office on Drugs
+        # and Crime (UNODC)"): no further condition; a release may print either.
+        named_as: dict[int, list[str]] = {}
         for e in ents:
+            named = next((n for n in ents if n.start <= e.root.head.i < n.end), None)
+            if e.start and doc[e.start - 1].text == "(" and e.root.dep_ == "appos" and named:
+                named_as.setdefault(named.start, []).append(e.text)
+        aliased = {a for names in named_as.values() for a in names}
+        terms, surnames, aliases = [], {}, {}
+        for e in (e for e in ents if e.text not in aliased):
             span = e[:-1] if len(e) > 1 and e[-1].tag_ == "POS" else e  # "Kilroy-Silk's"
             terms.append(span.text)
+            if e.start in named_as:
+                aliases[span.text] = named_as[e.start]
             words = span.text.split()
             if e.label_ == "PERSON" and len(words) > 1:
                 surnames[span.text] = words[-1]
         if terms:
-            return terms, surnames
-        return objects, {}
+            return terms, surnames, aliases
+        return objects, {}, {}
 
     # -- answering -----------------------------------------------------------------------------
     def answer(self, query: CollectionQuery, snap: Snapshot, question: str) -> Answer:
@@ -354,16 +371,22 @@ class CollectionQuestions:
         unknown = [p for p in sorted(c.places) if p.lower() not in known]
         mentions = list({t.lower(): t for t in [*unknown, *query.terms]}.values())
         query.terms = mentions
-        # What must appear: a person's surname, else the term itself.
+        # What must appear: a person's surname, else the term itself, or one of its other names.
+        found = {}
+        for names in itertools.product(*([t, *query.aliases.get(t, [])] for t in mentions)):
+            needles = [query.surnames.get(t, t) for t in names]
+            for row in self.store.documents_where(
+                years=sorted(c.years),
+                months=sorted(c.months),
+                places=places,
+                sources=sorted(c.sources) if c.sources else None,
+                mentions=[] if query.in_title else needles,
+                title_mentions=needles if query.in_title else [],
+            ):
+                found[row[0]] = row
+        rows = sorted(found.values(), key=lambda r: (r[1] or "", r[0]))
         needles = [query.surnames.get(t, t) for t in mentions]
-        rows = self.store.documents_where(
-            years=sorted(c.years),
-            months=sorted(c.months),
-            places=places,
-            sources=sorted(c.sources) if c.sources else None,
-            mentions=[] if query.in_title else needles,
-            title_mentions=needles if query.in_title else [],
-        )
+        needles += [a for t in mentions for a in query.aliases.get(t, [])]
         # The store matches stemmed words ("Abbas" for "Abba"): a name, which news text does
         # not inflect, is checked as whole words, as is anything asked of a title.
         checks = [
@@ -383,6 +406,10 @@ class CollectionQuestions:
                 if r[0] in snap.documents
                 and all(
                     self._mentions(_field(snap.documents[r[0]], query.in_title), t, surname)
+                    or any(
+                        self._mentions(_field(snap.documents[r[0]], query.in_title), a, None)
+                        for a in query.aliases.get(t, [])
+                    )
                     for t, surname in checks
                 )
             ]
@@ -403,9 +430,13 @@ class CollectionQuestions:
             items.append(
                 {"text": f"{doc.title} ({when})" if when else doc.title, "citations": [cite.n]}
             )
-        what = f" mentioning {', '.join(query.terms)}" if query.terms else ""
+        shown = ", ".join(
+            t + (f" ({', '.join(query.aliases[t])})" if t in query.aliases else "")
+            for t in query.terms
+        )
+        what = f" mentioning {shown}" if query.terms else ""
         if query.terms and query.in_title:
-            what = f" with {', '.join(query.terms)} in the title"
+            what = f" with {shown} in the title"
         if query.op == "count":
             head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}."
         elif query.op in ("newest", "oldest"):
