@@ -119,6 +119,15 @@ def test_a_name_in_parentheses_is_another_name_of_the_one_before(engine) -> None
     assert "(SFO)" in answer.answer
 
 
+def test_a_category_the_question_names_filters_by_the_releases_fields(engine) -> None:
+    # a category in the phrase naming the releases: "Wes Brown" (sport), not "Gordon Brown"
+    answer = engine.ask("How many sport releases mention Brown?")
+    assert answer.answer.startswith("1 release") and _cited(answer) == {"match.txt"}
+    assert answer.answer.startswith("1 release filed under sport mentioning Brown")
+    listed = engine.ask("Which sport releases mention Isinbayeva?")
+    assert _cited(listed) == {"vault_record.txt", "vault_season.txt"}
+
+
 def test_a_name_is_matched_whole_not_by_its_stem(engine) -> None:
     # The store's stemmer makes "Solas" "sola": a name is not inflected.
     answer = engine.ask("How many releases mention Sola?")

@@ -30,7 +30,13 @@ import numpy as np
 
 from rag.answering import constraints as question_constraints
 from rag.answering.question_analysis import question_key
-from rag.answering.titled_release import AttributeNouns, TitledQuery, attribute_value, parse_titled
+from rag.answering.titled_release import (
+    ATTRIBUTE_NOUNS,
+    AttributeNouns,
+    TitledQuery,
+    attribute_value,
+    parse_titled,
+)
 from rag.answering.yes_no_confidence import MODELS_DIR, confidence, route
 from rag.cache import LRU
 from rag.index.store import Snapshot, Store
@@ -181,6 +187,9 @@ class CollectionQuestions:
             doc, question_constraints.extract(question, snap.documents, filters)
         )
         terms, surnames, aliases = self._terms(doc, about, constraints)
+        terms, fields = _field_terms(about, terms, _field_values(snap))
+        if fields:
+            constraints = replace(constraints, fields=fields)
         # "How many *titles* mention X", "Which releases have X *in the title*".
         in_title = any(
             t.lemma_.lower() in TITLE_FIELD_NOUNS
@@ -323,7 +332,7 @@ class CollectionQuestions:
         # And an entity in the phrase that names the releases ("How many *BBC* articles
         # mention X", "which of the OSCE releases ..."), when something else is to be
         # mentioned: it says which releases, not what they mention.
-        collection = {t.i for child in about.lefts for t in child.subtree}
+        collection = {t.i for child in _phrase_root(about).lefts for t in child.subtree}
         objects = [  # what the question says is mentioned, entity or not
             _with_compounds(t, taken)
             for t in doc
@@ -348,6 +357,8 @@ class CollectionQuestions:
         terms, surnames, aliases = [], {}, {}
         for e in (e for e in ents if e.text not in aliased):
             span = e[:-1] if len(e) > 1 and e[-1].tag_ == "POS" else e  # "Kilroy-Silk's"
+            # "the Davis Cup" is printed "Spain's Davis Cup win" too ("The Hague" keeps its own)
+            span = span[1:] if len(span) > 1 and span[0].text == "the" else span
             terms.append(span.text)
             if e.start in named_as:
                 aliases[span.text] = named_as[e.start]
@@ -382,6 +393,7 @@ class CollectionQuestions:
                 sources=sorted(c.sources) if c.sources else None,
                 mentions=[] if query.in_title else needles,
                 title_mentions=needles if query.in_title else [],
+                fields=sorted(c.fields),
             ):
                 found[row[0]] = row
         rows = sorted(found.values(), key=lambda r: (r[1] or "", r[0]))
@@ -437,6 +449,8 @@ class CollectionQuestions:
         what = f" mentioning {shown}" if query.terms else ""
         if query.terms and query.in_title:
             what = f" with {shown} in the title"
+        if c.fields:
+            what = f" filed under {', '.join(sorted(c.fields))}{what}"
         if query.op == "count":
             head = f"{len(rows)} release{'s' if len(rows) != 1 else ''}{what}."
         elif query.op in ("newest", "oldest"):
@@ -672,6 +686,42 @@ def _answer(
         question=question,
         resolved_question=question,
     )
+
+
+def _phrase_root(token):
+    """The head of the noun phrase the token is a compound in ("BBC sport *article* titles":
+    "titles")."""
+    while token.dep_ == "compound" and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def _field_values(snap: Snapshot) -> dict[str, str]:
+    """The categories the releases are filed under, by their lower-case form."""
+    return {f.lower(): f for d in snap.documents.values() for f in d.fields}
+
+
+# Words that say a term is a category: the store's field, as questions name it.
+_FIELD_WORDS = {w for noun in ATTRIBUTE_NOUNS["fields"] for w in noun.split()} | {"the"}
+
+
+def _field_terms(about, terms: list[str], known: dict[str, str]) -> tuple[list[str], set[str]]:
+    """(the terms less the categories they name, the categories the question restricts the
+    releases to): a category in the phrase naming the releases ("How many BBC *sport*
+    articles ..."), or a term that is one with at most a word for a category ("filed under
+    the *Rule of law* field of work")."""
+    root = _phrase_root(about)
+    phrase = " ".join(t.text for t in root.subtree if t.i <= root.i)
+    fields = {value for key, value in known.items() if holds_phrase(phrase, key)}
+    kept = []
+    for term in terms:
+        value = next((v for k, v in known.items() if holds_phrase(term, k)), None)
+        rest = set(term.lower().replace(value.lower(), " ").split()) if value else {"?"}
+        if rest <= _FIELD_WORDS:
+            fields.add(value)
+        else:
+            kept.append(term)
+    return kept, fields
 
 
 def _field(doc: Document, title: bool) -> str:

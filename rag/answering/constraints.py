@@ -25,9 +25,10 @@ class Constraints:
     months: set[int] = field(default_factory=set)
     places: set[str] = field(default_factory=set)  # lower-case place names the question names
     sources: set[str] | None = None  # explicit filter
+    fields: set[str] = field(default_factory=set)  # categories ("sport"), as the store has them
 
     def empty(self) -> bool:
-        return not (self.years or self.months or self.places or self.sources)
+        return not (self.years or self.months or self.places or self.sources or self.fields)
 
 
 @dataclass

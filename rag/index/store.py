@@ -585,8 +585,11 @@ class Store:
         sources: list[str] | None = None,
         mentions: list[str] | None = None,
         title_mentions: list[str] | None = None,
+        fields: list[str] | None = None,
     ) -> list[tuple[str, str]]:
         """(source, date) of the documents matching every given condition, oldest first.
+
+        `fields`: categories each document must be filed under (as stored, any of its fields).
 
         `mentions`: phrases each document must contain (FTS5 phrase queries over its chunks);
         `title_mentions`: phrases its title must contain (any case, as substrings).
@@ -616,6 +619,9 @@ class Store:
         for phrase in title_mentions or []:
             where.append("instr(lower(d.title), ?) > 0")
             args.append(phrase.lower())
+        for value in fields or []:
+            where.append("instr(d.fields, ?) > 0")  # the JSON list holds the quoted value
+            args.append(json.dumps(value))
         sql = "SELECT d.source, d.date FROM documents d"
         if where:
             sql += " WHERE " + " AND ".join(where)
