@@ -163,8 +163,10 @@ def mentions_country(text: str) -> bool:
 
 
 def load_gazetteer() -> int:
-    """Load the gazetteer and country names (about 0.3 s) now; return the gazetteer's size."""
+    """Load the gazetteer, country names and cities' countries now, not on the first question
+    that needs them; return the gazetteer's size."""
     countries()
+    _city_countries()
     return len(gazetteer())
 
 
