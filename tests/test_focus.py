@@ -8,6 +8,7 @@ from rag.answering.focus import (
     names_focus,
     question_focus,
     same_kind,
+    shares_a_name,
     unnamed_entities,
     wh_question,
 )
@@ -82,6 +83,9 @@ def test_a_modifier_of_the_phrase_naming_the_event_is_no_focus(annotator) -> Non
         ("Did the RFU fund the audit?", "RFU", "funded by the Rugby Union.", False),
         ("Did the UNODC help?", "UNODC", "the UN Office on Drugs and Crime helped", False),
         ("Did the UNODC help?", "UNODC", "the United Nations Office on Drugs and Crime", True),
+        # the parser's entity may leave out the characters written onto the figure
+        ("Will insurance cover $155m of it?", "155", "$155m of which insurance covers", True),
+        ("Will insurance cover $155m of it?", "155", "$155bn of which insurance covers", False),
     ],
 )
 def test_a_text_names_the_focus(annotator, question, focus, text, named) -> None:
@@ -220,3 +224,20 @@ def test_the_wh_question_drops_all_of_a_name_that_runs_past_its_noun_chunk(annot
 )
 def test_a_subject_parsed_as_the_attribute_of_be_is_the_subject(annotator, question, focus):
     assert _focus(annotator, question, {"geneva"}, taken_arguments=True).text == focus
+
+
+def test_a_filler_sharing_the_focus_name_is_no_other_filler(annotator) -> None:
+    """A short form of the focus, or one of the names asked with it, is not another filler
+    of its slot; a name that shares only a generic later word, or a date, is."""
+    company = _focus(annotator, "Did Pernod Ricard lose out to LVMH?")
+    assert company.text == "Pernod Ricard"
+    assert shares_a_name(company, "Pernod")
+    assert not shares_a_name(company, "Diageo")
+    listed = _focus(annotator, "Will sailors from France, Jordan and Nigeria get the cards first?")
+    assert listed.text == "France"
+    assert shares_a_name(listed, "Jordanian") and shares_a_name(listed, "Nigerian nationals")
+    assert not shares_a_name(listed, "Indonesian")
+    lab = _focus(annotator, "Is the computer being built for Los Alamos National Laboratory?")
+    assert not shares_a_name(lab, "Lawrence Livermore National Laboratory")
+    date = _focus(annotator, "Did the council decide it in November 2006?")
+    assert date.label_ == "DATE" and not shares_a_name(date, "November 2007")

@@ -56,7 +56,7 @@ def names_focus(focus, text: str) -> bool:
     out ("150" for "more than 150"; not "2014" for "November 2014", which is more precise)."""
     # spaCy's span of an organisation may open with its article ("the UNODC").
     name = focus[1:] if len(focus) > 1 and focus[0].pos_ == "DET" else focus
-    target, found = _words(name.text), _words(text)
+    target, found = _words(_written(name)), _words(text)
     if _holds(found, target) or _spelled_out(name.text, text):
         return True
     if focus.label_ == "NORP" and _country_of(name.text, text):
@@ -69,6 +69,40 @@ def names_focus(focus, text: str) -> bool:
         return False
     extra = [t for t in name if t.lower_ not in found.split()]
     return not any(t.like_num or t.text[:1].isupper() for t in extra)
+
+
+def _written(name) -> str:
+    """The span's text with the characters written onto it: spaCy's entity for "$155m" may
+    be "155" alone, which as a whole word names no "$155m" of a release."""
+    doc, start, end = name.doc, name.start, name.end
+    while start > 0 and not doc[start - 1].whitespace_ and _attachable(doc[start - 1]):
+        start -= 1
+    while end < len(doc) and not doc[end - 1].whitespace_ and _attachable(doc[end]):
+        end += 1
+    return doc[start:end].text
+
+
+def _attachable(token) -> bool:
+    return token.is_alpha or token.like_num or token.is_currency
+
+
+def shares_a_name(focus, text: str) -> bool:
+    """Whether `text` holds a capitalised word with the first four letters of the first
+    capitalised word of the focus's name or of a name coordinated with it: "Pernod" of
+    "Pernod Ricard", "Jordanian" of "France, *Jordan* and Nigeria". Such a text is no other
+    filler of the focus's slot: it names the focus, or one the question asks about with it,
+    another way. (Not a later word: "*National Laboratory*" is in many names; nor a value:
+    "November 2007" is another date than "November 2006".)"""
+    if focus.label_ in VALUE_LABELS:
+        return False
+    stems = set()
+    for name in (focus, *(c.subtree for c in focus.root.conjuncts)):
+        first = next((t.text for t in name if t.text[:1].isupper() and len(t.text) >= 4), None)
+        if first is not None:
+            stems.add(first[:4].lower())
+    return any(
+        w[:1].isupper() and len(w) >= 4 and w[:4].lower() in stems for w in WORD_CHARS.findall(text)
+    )
 
 
 def _country_of(demonym: str, text: str) -> bool:

@@ -48,6 +48,7 @@ from rag.answering.focus import (
     names_focus,
     question_focus,
     same_kind,
+    shares_a_name,
     unnamed_entities,
     wh_question,
 )
@@ -245,6 +246,7 @@ class YesNoAnswerer:
             and focus.label_
             and same_kind(focus, self._filler_label(best))
             and not names_focus(focus, self._quote(best).text)
+            and not shares_a_name(focus, best.text)
             and not self._other_measure(focus, best)
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
