@@ -22,6 +22,7 @@ from rag.answering.question_analysis import Annotator, pipeline_id, spacy_pool
 from rag.answering.question_kinds import KindsAnswerer
 from rag.answering.reader import SpanReader
 from rag.answering.retrieval import RetrievalParams, Retriever
+from rag.answering.speakers import SpeakerAnswerer
 from rag.config import Settings
 from rag.embedders.base import Embedder, make_embedder
 from rag.errors import IndexMissing, NotFound, VectorBackendUnavailable
@@ -154,6 +155,7 @@ class Engine:
         self.answerer = Answerer(self.retriever, self.reader, self.annotator, scorer=self.scorer)
         self.collection = CollectionQuestions(self.annotator, self.store)
         self.kinds = KindsAnswerer(self.answerer)
+        self.speakers = SpeakerAnswerer(self.answerer)
         # Optional LLM answers (RAG_LLM_BASE_URL), cited with the extractive path's citations.
         self.generator: Generator | None = (
             Generator(settings, self.answerer.verified_citations) if settings.llm_base_url else None
@@ -504,30 +506,20 @@ class Engine:
             about_collection = None if history else self.collection.parse(question, snap, filters)
             kind = self.annotator.analyse(question).kind if about_collection is None else ""
             answer = None
+            k = top_k or self.settings.top_k
+            asked = {"filters": filters, "mode": mode}
             if about_collection is not None:
                 answer = self.collection.answer(about_collection, snap, question)
             elif kind == "yes_no":
-                answer = self.kinds.yes_no(
-                    snap,
-                    question,
-                    top_k or self.settings.top_k,
-                    filters=filters,
-                    history=history,
-                    mode=mode,
-                )
-            elif kind == "list":
-                answer = self.kinds.listing(
-                    snap, question, filters=filters, history=history, mode=mode
-                )
+                answer = self.kinds.yes_no(snap, question, k, history=history, **asked)
+            elif kind in ("fact", "list") and not history:
+                # "Who spoke at ...?": the speakers quoted anywhere in the release
+                answer = self.speakers.answer(snap, question, k, retrieved=retrieved, **asked)
+            if answer is None and kind == "list":
+                answer = self.kinds.listing(snap, question, history=history, **asked)
             if answer is None:
                 answer = self.answerer.ask(
-                    snap,
-                    question,
-                    top_k or self.settings.top_k,
-                    filters=filters,
-                    history=history,
-                    mode=mode,
-                    retrieved=retrieved,
+                    snap, question, k, history=history, retrieved=retrieved, **asked
                 )
         if generate and self.generator is not None and self.generator.applies(answer):
             answer = self.generator.answer(answer)

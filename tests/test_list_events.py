@@ -4,7 +4,7 @@ release that leaves out one of the question's names or numbers answers about ano
 from __future__ import annotations
 
 from rag.answering.question_analysis import Annotator
-from rag.answering.question_kinds import _about_another_event
+from rag.answering.question_kinds import about_another_event
 from rag.values import Chunk, Document, Hit
 
 HARBOUR = Document(
@@ -33,5 +33,5 @@ def _hit(doc: Document) -> Hit:
 
 def test_a_release_without_the_questions_event_is_about_another() -> None:
     question = Annotator().parse(QUESTION)
-    assert _about_another_event(question, _hit(MEADOW))  # no "Harbour Jazz Festival"
-    assert not _about_another_event(question, _hit(HARBOUR))
+    assert about_another_event(question, _hit(MEADOW))  # no "Harbour Jazz Festival"
+    assert not about_another_event(question, _hit(HARBOUR))

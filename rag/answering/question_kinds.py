@@ -291,7 +291,7 @@ class KindsAnswerer:
                 if stated is not None:
                     found.append(stated)
                 continue
-            if _about_another_event(question_doc, hit):
+            if about_another_event(question_doc, hit):
                 continue
             cands = a.candidates(resolved, [hit])
             if cands and cands[0].prob >= a.threshold:
@@ -363,7 +363,7 @@ def _merged(parsed: Coordination | None, listed: Coordination | None) -> Coordin
     return (min(parsed[0][0], listed[0][0]), max(parsed[0][1], listed[0][1])), items
 
 
-def _about_another_event(question_doc, hit: Hit) -> bool:
+def about_another_event(question_doc, hit: Hit) -> bool:
     """Whether the release leaves out a name or number the question gives ("the 2005 *V
     Festival*", "the *BBC World Service* poll"): its best span answers the question about
     some other event, and is no item of the list."""
