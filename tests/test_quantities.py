@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.quantities import counted, holds, implies, is_duration, number_value
+from rag.answering.quantities import (
+    counted,
+    counted_noun,
+    holds,
+    implies,
+    is_duration,
+    number_value,
+)
 from tests.conftest import one_release_engine
 
 
@@ -160,3 +167,42 @@ def test_a_length_asked_is_not_contradicted_by_a_day(tmp_path, end: str) -> None
         "Did the OSCE conference on drugs that opened in Vienna on 8 July 2010 run over two days?"
     )
     assert answer.answer.startswith("Yes.") and "two-day" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "counted"),
+    [
+        ("More than 150 law enforcement and judicial experts came.", "150", "enforcement"),
+        ("Officials will meet in Almaty on 4 and 5 December to talk.", "5", "December"),
+        ("The forum drew 56 participating States.", "56", "States"),
+        ("Eight super-casinos are proposed.", "Eight", "super"),
+        ("At least 30 died in the fire.", "30", None),
+    ],
+)
+def test_the_noun_a_figure_counts(sentence: str, figure: str, counted) -> None:
+    from rag.answering.question_analysis import Annotator
+
+    doc = Annotator().parse(sentence, entities=False)
+    number = next(t for t in doc if t.text == figure)
+    noun = counted_noun(number)
+    assert (noun.text if noun is not None else None) == counted
+
+
+FORUM = (
+    "BERGEN, 2 May 2025 - Fishery officials met in Bergen on 14 and 15 May for a forum on "
+    "quotas. Catches rose 12% last year, and the forum cost NOK 2 million. More than 40 "
+    "scientists presented surveys of cod stocks."
+)
+
+
+@pytest.mark.model
+def test_how_many_is_not_answered_by_a_date_a_share_or_a_sum(tmp_path) -> None:
+    """A date, a percentage or a sum counts no participants: the releases don't say how many
+    officials came. The scientists are counted."""
+    engine = one_release_engine(tmp_path, "forum.txt", "Fishery forum in Bergen", FORUM)
+    officials = engine.ask("How many fishery officials attended the Bergen forum?")
+    assert officials.abstained, officials.answer
+    scientists = engine.ask("How many scientists presented surveys at the Bergen forum?")
+    assert not scientists.abstained and "40" in scientists.answer
+    days = engine.ask("How many days did the Bergen forum last?")
+    assert not days.answer.startswith(("12", "NOK"))

@@ -144,6 +144,18 @@ def counted(doc) -> list[tuple[object, str, float, str]]:
     return found
 
 
+def counted_noun(number):
+    """The noun a number token counts in its sentence's parse ("more than *50* officials",
+    "*4* and 5 December", "*70*%"), or None for a figure that counts no noun it is
+    attached to ("at least 30 died")."""
+    t = number
+    while t.dep_ in ("conj", "cc", "quantmod", "compound") and t.head.i != t.i and t.head.like_num:
+        t = t.head  # "4 and 5", "1.5 million"
+    if t.dep_ in ("nummod", "compound", "amod") and t.head.pos_ in ("NOUN", "PROPN"):
+        return t.head
+    return None
+
+
 def is_duration(span) -> bool:
     """Whether a parsed date expression measures a stretch of time ("two days", "the last
     three years", "two-day") rather than naming a point in it ("8 July 2010", "today", "last
