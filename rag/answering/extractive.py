@@ -27,13 +27,14 @@ from rag.answering.constraints import ASKED_PLACE_KIND, place_kind
 from rag.answering.descriptions import described_name, descriptions
 from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
 from rag.answering.followup import resolve_followup
-from rag.answering.quantities import counted_noun
+from rag.answering.quantities import counted_noun, is_duration
 from rag.answering.question_analysis import Annotator, question_key
 from rag.answering.reader import SpanReader
 from rag.answering.retrieval import Retriever
 from rag.answering.roles import predicate_threshold
 from rag.index.store import Snapshot
 from rag.ingestion.chunking import is_abbreviation
+from rag.ingestion.release_text import DATELINE_RE
 from rag.text_utils import WORD_CHARS, human_date, stem
 from rag.values import Answer, Citation, Hit
 
@@ -286,8 +287,31 @@ class Answerer:
             # participating States", "4 and 5 December", "70%") is no answer, nor a span
             # without one.
             cands = [c for c in cands if self._counts(c, counted)]
+        # A release's dateline says when it was issued; a sentence that states another date
+        # for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5
+        # December") answers "when" with that date, not the dateline's.
+        cands = [c for c in cands if not self._superseded_dateline(c)]
         cands.sort(key=lambda c: -c.rank_score)
         return _located_first(cands)
+
+    def _superseded_dateline(self, cand: SpanCandidate) -> bool:
+        """Whether the span is the date of the dateline that opens its sentence, and the
+        sentence after the dateline names another point in time ("on 4 and 5 December"; not
+        "today", the dateline's own date, nor a stretch of time, "a two-day conference")."""
+        s0, s1 = self.sentence_of(cand)
+        text = cand.doc.text[s0:s1]
+        dateline = DATELINE_RE.match(text)
+        if dateline is None:
+            return False
+        if not (s0 + dateline.start("date") <= cand.start < s0 + dateline.end("date")):
+            return False
+        return any(
+            label == "DATE"
+            and start >= dateline.end()
+            and text[start:end].lower() not in _DEICTIC_DAYS
+            and not is_duration(self.annotator.parse(text[start:end], entities=False))
+            for start, end, label in self.annotator.entities(text)
+        )
 
     def _asked_count(self, question: str) -> str | None:
         """The lemma of the noun a "how many" question counts; None for other questions (or
