@@ -20,21 +20,22 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
 from rag.answering.constraints import ASKED_PLACE_KIND, place_kind
 from rag.answering.descriptions import described_name, descriptions
 from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
 from rag.answering.followup import resolve_followup
-from rag.answering.quantities import counted_noun, is_duration
-from rag.answering.question_analysis import Annotator, question_key
+from rag.answering.question_analysis import Annotator
 from rag.answering.reader import SpanReader
 from rag.answering.retrieval import Retriever
-from rag.answering.roles import predicate_threshold
+from rag.answering.span_checks import (
+    DEICTIC_DAYS,
+    asked_count,
+    counts,
+    superseded_dateline,
+)
 from rag.index.store import Snapshot
 from rag.ingestion.chunking import is_abbreviation
-from rag.ingestion.release_text import DATELINE_RE
 from rag.text_utils import WORD_CHARS, human_date, stem
 from rag.values import Answer, Citation, Hit
 
@@ -60,12 +61,6 @@ class AnswerParams:
     # Abstain below this confidence; None = the threshold stored with the trained ranker.
     threshold: float | None = None
     support_ratio: float = 0.9  # other releases stating the same answer are cited too
-
-
-# Deictic day words, resolved against the release's own date (as temporal taggers anchor them to
-# the document creation time): a release dated 20 November 2008 that says a workshop "opened
-# today" says it opened on 20 November 2008.
-_DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 
 def other_reports(hits: list[Hit], seen: set[str], holds, score: float) -> list[Candidate]:
@@ -103,20 +98,6 @@ def same_report(answer: str, quotes: list[Candidate], hits: list[Hit]) -> list[C
         return 2 * len(quoted & content(text)) > len(quoted)
 
     return other_reports(hits, {q.doc.source for q in quotes}, same, quotes[0].score)
-
-
-# Entity labels of figures that measure something other than a count of things.
-_NOT_COUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY"})
-
-
-def _noun_phrase_nouns(noun) -> list:
-    """The noun a figure counts, as the parse may split it: with the nouns coordinated with it
-    ("150 law enforcement and judicial *experts*"), their compounds ("133m *text* messages"),
-    and the noun it modifies ("eight super-*casinos*", parsed as "super" counted)."""
-    heads = [noun, *noun.conjuncts]
-    if noun.dep_ in ("amod", "compound") and noun.head.pos_ in ("NOUN", "PROPN"):
-        heads.append(noun.head)
-    return heads + [c for h in heads for c in h.children if c.dep_ == "compound"]
 
 
 def _located_first(cands: list[SpanCandidate]) -> list[SpanCandidate]:
@@ -176,7 +157,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 def anchored_date(cand: SpanCandidate) -> str:
     """The answer text, with "today"/"yesterday"/"tomorrow" read as a date of the release."""
     text = cand.text.strip()
-    offset = _DEICTIC_DAYS.get(text.strip(".,;: ").lower())
+    offset = DEICTIC_DAYS.get(text.strip(".,;: ").lower())
     if offset is None or not cand.doc.date:
         return text
     try:
@@ -281,76 +262,20 @@ class Answerer:
             # "In which city ...?": a place the gazetteer knows as a country is no answer
             # (nor a city for "which country"), however the reader scores it.
             cands = [c for c in cands if place_kind(c.text) in (None, asked_kind)]
-        counted = self._asked_count(resolved)
+        counted = asked_count(self.annotator, resolved)
         if counted is not None:
             # "How many participants attended?": a figure that counts something else ("56
             # participating States", "4 and 5 December", "70%") is no answer, nor a span
             # without one.
-            cands = [c for c in cands if self._counts(c, counted)]
+            cands = [c for c in cands if counts(self.annotator, c, self.sentence_of(c), counted)]
         # A release's dateline says when it was issued; a sentence that states another date
         # for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5
         # December") answers "when" with that date, not the dateline's.
-        cands = [c for c in cands if not self._superseded_dateline(c)]
+        cands = [
+            c for c in cands if not superseded_dateline(self.annotator, c, self.sentence_of(c))
+        ]
         cands.sort(key=lambda c: -c.rank_score)
         return _located_first(cands)
-
-    def _superseded_dateline(self, cand: SpanCandidate) -> bool:
-        """Whether the span is the date of the dateline that opens its sentence, and the
-        sentence after the dateline names another point in time ("on 4 and 5 December"; not
-        "today", the dateline's own date, nor a stretch of time, "a two-day conference")."""
-        s0, s1 = self.sentence_of(cand)
-        text = cand.doc.text[s0:s1]
-        dateline = DATELINE_RE.match(text)
-        if dateline is None:
-            return False
-        if not (s0 + dateline.start("date") <= cand.start < s0 + dateline.end("date")):
-            return False
-        return any(
-            label == "DATE"
-            and start >= dateline.end()
-            and text[start:end].lower() not in _DEICTIC_DAYS
-            and not is_duration(self.annotator.parse(text[start:end], entities=False))
-            for start, end, label in self.annotator.entities(text)
-        )
-
-    def _asked_count(self, question: str) -> str | None:
-        """The lemma of the noun a "how many" question counts; None for other questions (or
-        without the embedder that compares nouns)."""
-        if self.annotator.embedder is None:
-            return None
-        key, head, _ = question_key(self.annotator.parse(question.strip()))
-        return head.lemma_.lower() if key == "how many" and head is not None else None
-
-    def _counts(self, cand: SpanCandidate, noun: str) -> bool:
-        """Whether the span may count `noun`: it holds a figure, and unless the noun the parse
-        attaches the figure to restates the asked one (the same lemma, or as similar as a
-        slot's verb must be to the asked one: `slot_threshold`), the span is no date, time,
-        percentage or sum ("4 and 5 December", "70%", "£10,000", "2009" count no participants). A
-        figure that counts another common noun may still be the answer ("19.9 million
-        units" for consoles): word similarity is too loose a judge of that."""
-        s0, s1 = self.sentence_of(cand)
-        sentence = self.annotator.parse(cand.doc.text[s0:s1], entities=False)
-        numbers = [t for t in sentence if cand.start <= s0 + t.idx < cand.end and t.like_num]
-        if not numbers:
-            return False
-        if cand.label not in _NOT_COUNTS:
-            return True
-        nouns = {
-            x.lemma_.lower()
-            for t in numbers
-            if (n := counted_noun(t)) is not None
-            for x in _noun_phrase_nouns(n)
-        }
-        if noun in nouns:
-            return True
-        if not nouns:
-            return False  # a bare year, sum or share counts nothing
-        embedder = self.annotator.embedder
-        bound = predicate_threshold(getattr(embedder, "base_name", embedder.name), "slot_threshold")
-        if bound is None:
-            return True
-        vectors = self.annotator.word_vectors([noun, *sorted(nouns)])
-        return float(np.max(vectors[1:] @ vectors[0])) >= bound
 
     def widen_to_entity(self, cand: SpanCandidate) -> None:
         """When the span is part of a name spaCy tags as one entity, the answer is the name,

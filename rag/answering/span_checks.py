@@ -1,0 +1,100 @@
+"""Checks a span must pass to answer a question, read off the parse (no word lists).
+
+- "How many ...?": a span with no figure is no answer, nor a date, share or sum whose figure
+  counts another noun than the asked one ("4 and 5 December", "70%", "£10,000" count no
+  participants).
+- A release's dateline says when it was issued: a sentence that states another point in time
+  for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5 December")
+  answers "when" with that date, not the dateline's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.answering.answer_ranker import SpanCandidate
+from rag.answering.quantities import counted_noun, is_duration
+from rag.answering.question_analysis import Annotator, question_key
+from rag.answering.roles import predicate_threshold
+from rag.ingestion.release_text import DATELINE_RE
+
+# Deictic day words, resolved against the release's own date (as temporal taggers anchor them to
+# the document creation time): a release dated 20 November 2008 that says a workshop "opened
+# today" says it opened on 20 November 2008.
+DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+# Entity labels of figures that measure something other than a count of things.
+_NOT_COUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY"})
+
+
+def _noun_phrase_nouns(noun) -> list:
+    """The noun a figure counts, as the parse may split it: with the nouns coordinated with it
+    ("150 law enforcement and judicial *experts*"), their compounds ("133m *text* messages"),
+    and the noun it modifies ("eight super-*casinos*", parsed as "super" counted)."""
+    heads = [noun, *noun.conjuncts]
+    if noun.dep_ in ("amod", "compound") and noun.head.pos_ in ("NOUN", "PROPN"):
+        heads.append(noun.head)
+    return heads + [c for h in heads for c in h.children if c.dep_ == "compound"]
+
+
+def superseded_dateline(
+    annotator: Annotator, cand: SpanCandidate, sentence: tuple[int, int]
+) -> bool:
+    """Whether the span is the date of the dateline that opens its sentence, and the
+    sentence after the dateline names another point in time ("on 4 and 5 December"; not
+    "today", the dateline's own date, nor a stretch of time, "a two-day conference")."""
+    s0, s1 = sentence
+    text = cand.doc.text[s0:s1]
+    dateline = DATELINE_RE.match(text)
+    if dateline is None:
+        return False
+    if not (s0 + dateline.start("date") <= cand.start < s0 + dateline.end("date")):
+        return False
+    return any(
+        label == "DATE"
+        and start >= dateline.end()
+        and text[start:end].lower() not in DEICTIC_DAYS
+        and not is_duration(annotator.parse(text[start:end], entities=False))
+        for start, end, label in annotator.entities(text)
+    )
+
+
+def asked_count(annotator: Annotator, question: str) -> str | None:
+    """The lemma of the noun a "how many" question counts; None for other questions (or
+    without the embedder that compares nouns)."""
+    if annotator.embedder is None:
+        return None
+    key, head, _ = question_key(annotator.parse(question.strip()))
+    return head.lemma_.lower() if key == "how many" and head is not None else None
+
+
+def counts(annotator: Annotator, cand: SpanCandidate, sentence: tuple[int, int], noun: str) -> bool:
+    """Whether the span may count `noun`: it holds a figure, and unless the noun the parse
+    attaches the figure to restates the asked one (the same lemma, or as similar as a
+    slot's verb must be to the asked one: `slot_threshold`), the span is no date, time,
+    percentage or sum ("4 and 5 December", "70%", "£10,000", "2009" count no participants). A
+    figure that counts another common noun may still be the answer ("19.9 million
+    units" for consoles): word similarity is too loose a judge of that."""
+    s0, s1 = sentence
+    parsed = annotator.parse(cand.doc.text[s0:s1], entities=False)
+    numbers = [t for t in parsed if cand.start <= s0 + t.idx < cand.end and t.like_num]
+    if not numbers:
+        return False
+    if cand.label not in _NOT_COUNTS:
+        return True
+    nouns = {
+        x.lemma_.lower()
+        for t in numbers
+        if (n := counted_noun(t)) is not None
+        for x in _noun_phrase_nouns(n)
+    }
+    if noun in nouns:
+        return True
+    if not nouns:
+        return False  # a bare year, sum or share counts nothing
+    embedder = annotator.embedder
+    bound = predicate_threshold(getattr(embedder, "base_name", embedder.name), "slot_threshold")
+    if bound is None:
+        return True
+    vectors = annotator.word_vectors([noun, *sorted(nouns)])
+    return float(np.max(vectors[1:] @ vectors[0])) >= bound
