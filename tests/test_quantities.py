@@ -206,3 +206,21 @@ def test_how_many_is_not_answered_by_a_date_a_share_or_a_sum(tmp_path) -> None:
     assert not scientists.abstained and "40" in scientists.answer
     days = engine.ask("How many days did the Bergen forum last?")
     assert not days.answer.startswith(("12", "NOK"))
+
+
+MILL = (
+    "KIEV, 5 July 2004 - The Dnipro steel mill was sold in June 2004 for $800m, well below "
+    "other offers. A rival group of investors had offered $1.2bn for the mill."
+)
+
+
+@pytest.mark.model
+def test_a_sum_named_elsewhere_in_the_release_is_not_the_stated_one(tmp_path) -> None:
+    """The release names $1.2bn, as another group's offer; the sentence that states the sale
+    says $800m: "No", quoting it."""
+    engine = one_release_engine(tmp_path, "mill.txt", "Steel mill sold", MILL)
+    other = engine.ask("Was the Dnipro steel mill sold for $1.2bn in June 2004?")
+    assert other.kind == "yes_no" and other.answer.startswith("No."), other.answer
+    assert "$800m" in other.citations[0].quote
+    same = engine.ask("Was the Dnipro steel mill sold for $800m in June 2004?")
+    assert same.answer.startswith("Yes."), same.answer

@@ -89,6 +89,10 @@ from rag.values import Answer, Hit
 
 log = logging.getLogger(__name__)
 
+# Values whose difference from what a sentence states makes it another fact (a date or a count
+# may be one of several stages or parts of what is asked).
+_MEASURES = ("MONEY", "PERCENT", "QUANTITY")
+
 _VERBS = ("VERB", "AUX")
 YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
 _LOOK_BACK = 1000  # characters before a passage searched for the sentence before its first
@@ -313,6 +317,19 @@ class YesNoAnswerer:
                     return self._answer("No", best, question, resolved, hits, timings, check)
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings)
+            # A sum or share the release names elsewhere is still not this sentence's: "sold
+            # in June 2004 for $800m" answers "Was it sold for $3bn?" with No, whatever other
+            # offers the release reports.
+            s0, s1 = self.answerer.sentence_of(best)
+            stated = best.doc.text[sentence_before(best, s0) : s1]
+            unstated = [
+                e.text
+                for e in doc.ents
+                if e.label_ in _MEASURES and e.text in unnamed_entities(doc, focus, stated)
+            ]
+            if unstated and self._other_value(doc, unstated, best) is not None:
+                check = OTHER_VALUE
+                return self._answer("No", best, question, resolved, hits, timings, check)
         return self._answer(verdict, best, question, resolved, hits, timings, check)
 
     def _other_measure(self, focus, best: SpanCandidate) -> bool:
