@@ -257,7 +257,7 @@ class Annotator:
             kind = "yes_no"
         elif (
             head is not None
-            and head.tag_ in ("NNS", "NNPS")
+            and is_plural(head)
             and (wh in ("which", "what") or (not wh and first.tag_ == "VB"))
         ):
             kind = "list"  # "which meetings ...", "List the releases ..."
@@ -383,6 +383,10 @@ def question_key(doc) -> tuple[str, object | None, str]:
         if after and after[0].lower_ == "of":  # partitive: "which of the meetings"
             after = [t for t in after[1:] if t.pos_ != "DET"]
         head = _noun_run(after)
+        if head is None and wh == "which" and _plural_read_as_verb(after):
+            # "Which *acts* were named ...?", "Which *drinks* brands ...": the small tagger
+            # reads the plural noun as a verb; "which" before a verb never asks for a noun.
+            head = _noun_run(after[1:]) or after[0]
         if head is None and wh == "what" and after and after[0].lemma_ == "be":
             # "What is the population of X?": the noun phrase after "be".
             head = _noun_run([t for t in after[1:] if t.pos_ != "DET"])
@@ -449,6 +453,19 @@ def _asks_who_are_the_plural(doc) -> bool:
         rest = rest[1:]
     head = _noun_run(rest)
     return head is not None and head.tag_ in ("NNS", "NNPS")
+
+
+def _plural_read_as_verb(tokens) -> bool:
+    """Whether the tokens after "which" open with a word tagged as a verb in its -s form,
+    followed by a noun or an auxiliary: a plural noun the tagger misread ("acts were")."""
+    return (
+        len(tokens) > 1 and tokens[0].tag_ == "VBZ" and tokens[1].pos_ in ("NOUN", "PROPN", "AUX")
+    )
+
+
+def is_plural(head) -> bool:
+    """Whether the wh-phrase's head noun is plural (so is a misread "-s" verb)."""
+    return head.tag_ in ("NNS", "NNPS", "VBZ")
 
 
 def _noun_run(tokens) -> object | None:
