@@ -229,6 +229,9 @@ def test_the_values_of_a_metadata_field_over_the_releases(engine, monkeypatch) -
     # The place noun as a participant of the reported events, not where they were held.
     paid = engine.ask("Which cities paid for the events described in these releases?")
     assert paid.kind != "collection"
+    # ... also as the subject of a passive ("are named as having funded")
+    named = engine.ask("Which cities are named as having funded the events in these releases?")
+    assert named.kind != "collection"
     # A plural place noun in a question that does not name the releases is about their text.
     assert engine.ask("In which cities did Isinbayeva compete?").kind != "collection"
 

@@ -252,7 +252,7 @@ class CollectionQuestions:
         if not collection or (not plural and quoted_spans(question)):
             return None  # (a quoted title no release has, parse_titled took those, is the text's)
         # (the parse may hang the verb from the noun: "countries *paid* for ...", an acl)
-        verbs = [head.head] if head.dep_ in ("nsubj", "dobj") else []
+        verbs = [head.head] if head.dep_ in ("nsubj", "nsubjpass", "dobj") else []
         verbs += [c for c in head.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"]
         if any(
             verb.lemma_ != "be"
