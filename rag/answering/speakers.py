@@ -105,6 +105,15 @@ class SpeakerReader:
             ]
             if not inside:
                 continue
+            # The entity tags first (kept from ingest, where pretagged): a sentence with no
+            # person outside the quotation marks costs no parse.
+            people = [
+                s.start + a
+                for a, _, label in self.annotator.entities(text[s.start : s.end])
+                if label == "PERSON"
+            ]
+            if not any(not any(x <= p < y for x, y in inside) for p in people):
+                continue
             parsed = self.annotator.parse(text[s.start : s.end])
 
             def outside(token, inside=inside, start=s.start) -> bool:
