@@ -291,3 +291,23 @@ def test_a_collection_answer_is_as_sure_as_its_operation_was_on_others_questions
     assert answer.kind == "collection" and answer.decided_by == "collection: count"
     assert answer.confidence == routes["collection: count"]["probability"] < 1.0
     assert all(key.startswith("collection: ") for key in routes)
+
+
+def test_a_name_modifying_the_mentioned_noun_is_counted_with_it(tmp_path) -> None:
+    """ "mention the Mac mini": the name modifies the noun that is mentioned, and a release
+    that names the Mac alone does not mention the Mac mini."""
+    from rag.config import Settings
+    from rag.engine import Engine
+    from rag.values import Document
+
+    docs = [
+        Document(source="mini.txt", title="Small desktop", text="Apple showed the Mac mini."),
+        Document(source="mac.txt", title="Laptop sales", text="Sales of the Mac rose again."),
+        Document(source="pc.txt", title="PC sales", text="Sales of desktop PCs fell."),
+    ]
+    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
+    engine.add_documents(docs)
+    engine.open()
+    answer = engine.ask("How many articles mention the Mac mini?")
+    assert answer.kind == "collection", answer.answer
+    assert answer.answer.startswith("1 ") and _cited(answer) == {"mini.txt"}

@@ -342,6 +342,11 @@ class CollectionQuestions:
             and t.dep_ in ("dobj", "pobj")
             and t.head.lemma_ in ("mention", "about", "on", "discuss", "cover")
         ]
+        object_heads = {
+            t.i
+            for t in doc
+            if t.dep_ in ("dobj", "pobj") and t.head.lemma_ in ("mention", "about", "on")
+        }
         outside = [e for e in ents if not all(t.i in collection for t in e)]
         # ("How many of the *OSCE* releases mention the Strategic Police Matters Unit": no
         # entity but the releases' own, the object the parse gives is what is mentioned)
@@ -359,6 +364,11 @@ class CollectionQuestions:
             span = e[:-1] if len(e) > 1 and e[-1].tag_ == "POS" else e  # "Kilroy-Silk's"
             # "the Davis Cup" is printed "Spain's Davis Cup win" too ("The Hague" keeps its own)
             span = span[1:] if len(span) > 1 and span[0].text == "the" else span
+            head = e.root.head
+            if e.root.dep_ == "compound" and head.i == e.end and head.i in object_heads:
+                # The name modifies the noun the question says is mentioned ("the *Mac*
+                # mini"): the mention is of the whole phrase.
+                span = doc[span.start : head.i + 1]
             terms.append(span.text)
             if e.start in named_as:
                 aliases[span.text] = named_as[e.start]
