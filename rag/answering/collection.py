@@ -57,6 +57,9 @@ COLLECTION_NOUNS = (
     "publish",
 )
 COLLECTION_SIMILARITY = 0.65
+# The words by which a question says what a release holds ("releases that *mention* X",
+# "articles *about* X"): the collection's own vocabulary, as COLLECTION_NOUNS.
+MENTION_WORDS = ("mention", "about", "on", "discuss", "cover")
 # A superlative this close to "newest" or "oldest" asks for recency (MiniLM: "latest",
 # "oldest", "most recent" 0.77-0.84; "highest", "largest", "most" 0.27-0.39).
 RECENCY_SIMILARITY = 0.6
@@ -332,7 +335,15 @@ class CollectionQuestions:
         # And an entity in the phrase that names the releases ("How many *BBC* articles
         # mention X", "which of the OSCE releases ..."), when something else is to be
         # mentioned: it says which releases, not what they mention.
-        collection = {t.i for child in _phrase_root(about).lefts for t in child.subtree}
+        # (with a phrase after it that says where the releases are: "articles *in the BBC
+        # technology category*"; not "articles *about* X", which says what they mention)
+        phrase = _phrase_root(about)
+        collection = {t.i for child in phrase.lefts for t in child.subtree} | {
+            t.i
+            for child in phrase.rights
+            if child.dep_ == "prep" and child.lemma_.lower() not in MENTION_WORDS
+            for t in child.subtree
+        }
         objects = [  # what the question says is mentioned, entity or not
             _with_compounds(t, taken)
             for t in doc
@@ -340,14 +351,21 @@ class CollectionQuestions:
             and t.i != about.i
             and t.i not in collection
             and t.dep_ in ("dobj", "pobj")
-            and t.head.lemma_ in ("mention", "about", "on", "discuss", "cover")
+            and t.head.lemma_ in MENTION_WORDS
         ]
-        object_heads = {
+        object_heads = {  # what is mentioned ("is the Mac mini mentioned": a passive)
             t.i
             for t in doc
-            if t.dep_ in ("dobj", "pobj") and t.head.lemma_ in ("mention", "about", "on")
+            if t.dep_ in ("dobj", "pobj", "nsubj", "nsubjpass")
+            and t.head.lemma_ in MENTION_WORDS
+            and t.i != about.i
         }
         outside = [e for e in ents if not all(t.i in collection for t in e)]
+        # Whose the mentioned thing is describes it ("Apple's Mac mini"): the phrase after the
+        # possessor is what a release prints.
+        outside = [
+            e for e in outside if not (e.root.dep_ == "poss" and e.root.head.i in object_heads)
+        ]
         # ("How many of the *OSCE* releases mention the Strategic Police Matters Unit": no
         # entity but the releases' own, the object the parse gives is what is mentioned)
         ents = outside or ([] if objects else ents)
@@ -662,6 +680,11 @@ def _unexplained(doc, about, root, terms: list[str]) -> list:
         if ent.root.dep_ in ("appos", "compound") and head.pos_ in ("NOUN", "PROPN"):
             covered |= {t.i for t in head.subtree} - {root.i}
     said = {w.lower() for term in terms for w in term.split()}
+    for t in doc:
+        # the verb of mentioning, where the parse does not make it the root ("In how many of
+        # the releases is X *mentioned*?", "releases that quote or *mention* X")
+        if t.lemma_.lower() in MENTION_WORDS and t.pos_ == "VERB":
+            covered.add(t.i)
     for t in doc:
         if t.tag_ in ("JJS", "RBS"):
             covered |= {t.i, t.head.i}
