@@ -34,6 +34,7 @@ The deciding sentence is quoted and cited.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import replace
 from itertools import zip_longest
@@ -92,6 +93,7 @@ log = logging.getLogger(__name__)
 # Values whose difference from what a sentence states makes it another fact (a date or a count
 # may be one of several stages or parts of what is asked).
 _MEASURES = ("MONEY", "PERCENT", "QUANTITY")
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 _VERBS = ("VERB", "AUX")
 YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
@@ -131,6 +133,15 @@ def _by_surname(focus, cand: SpanCandidate) -> bool:
     """Whether the span is the focus's last name alone in a release that names it in full."""
     surname = _surname(focus, cand.doc.text)
     return surname is not None and normalise_answer(cand.text) == surname.lower()
+
+
+def _with_year(cand: SpanCandidate) -> str:
+    """The span's text, a date without a year given the release's ("4 and 5 December" in a
+    release dated 3 December 2014 is in December 2014), as a reader of the release takes it."""
+    text = cand.text
+    if cand.label == "DATE" and cand.doc.date[:4].isdigit() and not _YEAR.search(text):
+        return f"{text} {cand.doc.date[:4]}"
+    return text
 
 
 def _names(focus, release_text: str) -> list[str]:
@@ -205,7 +216,9 @@ class YesNoAnswerer:
         believed = [
             c for c in cands if c.doc.source == best.doc.source and c.prob >= 0.5 * best.prob
         ]
-        stating = [c for c in believed if names_focus(focus, c.text) or _by_surname(focus, c)]
+        stating = [
+            c for c in believed if names_focus(focus, _with_year(c)) or _by_surname(focus, c)
+        ]
         # The focus's own words before a looser naming ("China" for "Chinese").
         stating.sort(key=lambda c: normalise_answer(focus.text) not in normalise_answer(c.text))
         if not stating:
