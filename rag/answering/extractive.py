@@ -264,9 +264,8 @@ class Answerer:
             cands = [c for c in cands if place_kind(c.text) in (None, asked_kind)]
         counted = asked_count(self.annotator, resolved)
         if counted is not None:
-            # "How many participants attended?": a figure that counts something else ("56
-            # participating States", "4 and 5 December", "70%") is no answer, nor a span
-            # without one.
+            # "How many participants attended?": a date, share or sum that counts something
+            # else ("4 and 5 December", "70%") is no answer, nor a span without a figure.
             cands = [c for c in cands if counts(self.annotator, c, self.sentence_of(c), counted)]
         # A release's dateline says when it was issued; a sentence that states another date
         # for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5
