@@ -184,6 +184,18 @@ def test_the_newest_or_oldest_of_the_releases_that_mention_a_name(engine) -> Non
     assert _cited(answer) == {"vault_record.txt", "vault_season.txt"}
 
 
+def test_the_collection_and_the_fields_a_listing_shows_ask_nothing_more(engine) -> None:
+    answer = engine.ask("Which is the oldest of the releases in the collection?")
+    assert answer.kind == "collection"
+    assert _cited(answer) == {"vault_record.txt"}
+    answer = engine.ask("Which releases mention Veritas, and on what dates?")
+    assert answer.kind == "collection"
+    assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
+    # a word the listing does not show is still asked of the text
+    answer = engine.ask("Which releases mention Veritas, and at what price?")
+    assert answer.kind != "collection"
+
+
 def test_a_mention_in_the_title(engine) -> None:
     answer = engine.ask("How many release titles mention Veritas?")
     assert answer.kind == "collection"

@@ -68,6 +68,10 @@ MAX_ITEMS = 50
 # Names of the metadata field a question may restrict a mention to ("how many *titles*
 # mention X"): the store's schema, not words of any question.
 TITLE_FIELD_NOUNS = ("title", "headline")
+# The product's names for the whole of what it holds: "in the collection" restricts nothing.
+CORPUS_NOUNS = ("collection", "corpus")
+# The metadata fields (rag.answering.titled_release.ATTRIBUTE_NOUNS) every listed release shows.
+SHOWN_FIELDS = ("title", "date", "place")
 
 
 @dataclass
@@ -206,7 +210,7 @@ class CollectionQuestions:
         )
         if superlative and not terms:
             return CollectionQuery(self._recency_op(superlative[0]), [], constraints)
-        if _unexplained(doc, about, root, terms):
+        if [t for t in _unexplained(doc, about, root, terms) if not self._shown(t)]:
             # "Which article of the Treaty states that Commissioners ...", "Which article
             # allows the Council to govern mergers": words a list of releases mentioning the
             # entities would ignore; a question about what the text says, not the collection.
@@ -287,6 +291,15 @@ class CollectionQuestions:
             return None
         # "In which cities were these meetings held?": the releases that mention meetings.
         return CollectionQuery("values", [events.text], constraints, attribute=attribute)
+
+    def _shown(self, token) -> bool:
+        """Whether a noun names the collection itself ("releases *in the collection*") or a
+        field each listed release shows (its title, date, place): "Which is the most recent
+        release, and what is its *date*?" asks nothing the listing leaves out."""
+        if token.pos_ != "NOUN":
+            return False
+        lemma = token.lemma_.lower()
+        return lemma in CORPUS_NOUNS or self._attribute_nouns.field_of(lemma) in SHOWN_FIELDS
 
     def _recency_op(self, superlative) -> str:
         """ "newest" or "oldest", by the superlative phrase's similarity to each."""
