@@ -196,6 +196,19 @@ def test_the_collection_and_the_fields_a_listing_shows_ask_nothing_more(engine) 
     assert answer.kind != "collection"
 
 
+def test_the_noun_phrase_a_name_modifies_describes_it(engine) -> None:
+    # "the Veritas party group": the phrase is what Veritas is, no other condition
+    answer = engine.ask("Which releases are about the Veritas party group?")
+    assert answer.kind == "collection"
+    assert _cited(answer) == {"party_launch.txt", "party_poll.txt"}
+    # a superlative of another kind than recency asks about the text: "who" is a person
+    answer = engine.ask(
+        "Who is the Sola magazine news editor who called the tour the bravest move the band "
+        "had made?"
+    )
+    assert answer.kind != "collection"
+
+
 def test_a_mention_in_the_title(engine) -> None:
     answer = engine.ask("How many release titles mention Veritas?")
     assert answer.kind == "collection"

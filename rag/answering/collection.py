@@ -175,8 +175,11 @@ class CollectionQuestions:
         if superlative:
             focus += nouns[:2]
         focus = [t for t in dict.fromkeys(focus) if t.pos_ in ("NOUN", "VERB", "PROPN")]
-        if wh is not None and wh.lower_ not in ("which", "what", "how") and not superlative:
-            return None  # who/when/where/why ask for a person, a time, a place, a reason
+        recency = bool(superlative) and self._recency(superlative[0])[1] >= RECENCY_SIMILARITY
+        if wh is not None and wh.lower_ not in ("which", "what", "how") and not recency:
+            # who/when/where/why ask for a person, a time, a place, a reason ("Who called
+            # it the *bravest* move?"); not "When was the *latest* release issued?"
+            return None
         if not nouns and superlative and wh is not None:
             # "Which is the oldest?": nothing but the collection to be oldest in.
             constraints = question_constraints.extract(question, snap.documents, filters)
@@ -689,7 +692,8 @@ def _unexplained(doc, about, root, terms: list[str]) -> list:
         covered |= {t.i for t in about.subtree}
     for ent in doc.ents:  # an entity, with what describes it ("the pole vaulter Y. I.")
         covered |= {t.i for t in ent.root.subtree}
-        head = ent.root.head
+        # (the whole phrase it modifies: "the Argonaut *games group*")
+        head = _phrase_root(ent.root.head)
         if ent.root.dep_ in ("appos", "compound") and head.pos_ in ("NOUN", "PROPN"):
             covered |= {t.i for t in head.subtree} - {root.i}
     said = {w.lower() for term in terms for w in term.split()}
