@@ -56,6 +56,14 @@ def annotator() -> Annotator:
         ("Did the council vote before it knew where the road would go?", "yes_no"),
         ("Did shares rise on the news that rates would fall?", "yes_no"),
         ("Do you know when the bridge opened?", "fact"),
+        # a wh-word in a clause that is a preposition's object, past the opening
+        ("Did the mill agree to a rise in what it pays for coal?", "yes_no"),
+        ("Was the report on how broadband changes people's habits written by Demos?", "yes_no"),
+        ("In what year was the bridge opened?", "fact"),
+        # a subordinate clause before the comma, or a list in the fronted phrase
+        ("After the judge postponed the hearing, is the trial due to start in June?", "yes_no"),
+        ("At the festival headlined by Blur, Oasis and Pulp, is Pulp playing first?", "yes_no"),
+        ("After the judge postponed the hearing, when will the trial start?", "fact"),
     ],
 )
 def test_kind(annotator: Annotator, question: str, kind: str) -> None:

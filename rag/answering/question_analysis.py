@@ -359,7 +359,9 @@ def question_key(doc) -> tuple[str, object | None, str]:
     def subordinate(t) -> bool:
         deps = {a.dep_ for a in (t, *t.ancestors)}
         opening = all(x.pos_ == "ADP" for x in tokens[: tokens.index(t)])
-        return bool(deps & {"relcl", "acl"}) or (not opening and "advcl" in deps)
+        # (past the opening, a clause that is a preposition's object is a free relative: "a
+        # rise in *what* it pays", "the report on *how* broadband changes habits")
+        return bool(deps & {"relcl", "acl"}) or (not opening and bool(deps & {"advcl", "pcomp"}))
 
     wh_tok = next(
         (t for t in tokens if t.tag_ in WH_TAGS and t.lower_ != "that" and not subordinate(t)),
@@ -407,11 +409,12 @@ def _inverted(doc) -> bool:
     """Whether the main clause puts its finite auxiliary (or copula) before its subject: in
     the parse, or (the small parser misreads some) right after a fronted phrase without a
     finite verb of its own ("According to the minister, *was* the bridge ...")."""
-    comma = next((t for t in doc if t.text == ","), None)
-    if comma is not None and comma.i + 1 < len(doc):
+    for comma in (t for t in doc if t.text == "," and t.i + 1 < len(doc)):
+        # (any comma: the fronted phrase may hold a list, "headlined by X, Y and Z, is ...")
         fronted, after = doc[: comma.i], doc[comma.i + 1]
-        finite = any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in fronted)
-        if not finite and (after.tag_ == "MD" or after.lemma_.lower() in PRIMARY_AUXILIARIES):
+        if any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in fronted):
+            break
+        if after.tag_ == "MD" or after.lemma_.lower() in PRIMARY_AUXILIARIES:
             return True
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None:
@@ -424,11 +427,12 @@ def _inverted(doc) -> bool:
 
 
 def _subordinate_wh(doc) -> bool:
-    """Whether the question opens with a wh-adverb's clause and then asks a yes/no question:
-    "*When* the minister spoke in Vienna, *was* Kazakhstan chairing the OSCE?", "*When*
-    launching the manifesto, *did* he say ...?" (a clause with a verb of its own up to the
-    first comma, an auxiliary or modal right after it)."""
-    if not len(doc) or doc[0].tag_ != "WRB":
+    """Whether the question opens with a wh-adverb's or a subordinating conjunction's clause
+    and then asks a yes/no question: "*When* the minister spoke in Vienna, *was* Kazakhstan
+    chairing the OSCE?", "*When* launching the manifesto, *did* he say ...?", "*After* the
+    judge postponed the hearing, *is* the trial expected ...?" (a clause with a verb of its
+    own up to the first comma, an auxiliary or modal right after it)."""
+    if not len(doc) or doc[0].tag_ not in ("WRB", "IN"):
         return False
     comma = next((t for t in doc if t.text == ","), None)
     if comma is None or comma.i + 1 >= len(doc):
