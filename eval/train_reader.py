@@ -11,7 +11,9 @@ paragraph of the same article labelled "no answer" ([CLS]), so the reader learns
 passage does not answer: what retrieval over many releases needs. With --answerless, every
 other question is also trained on its own paragraph with the sentence holding the answer taken
 out, labelled "no answer" (unless the answer is still in what remains): a passage on the very
-subject of the question that lacks the asked fact (tried, not shipped: READER_CARD.md).
+subject of the question that lacks the asked fact (tried, not shipped: READER_CARD.md). With
+--news-repeat N, the project's own BBC fact questions (eval.news_qa) join the SQuAD ones, each
+read N times an epoch (tried, not shipped either).
 """
 
 from __future__ import annotations
@@ -228,6 +230,17 @@ def train(args: argparse.Namespace) -> dict:
     feats = build_features(
         tokenizer, train_articles, rng, answerless=args.answerless, negatives=negatives
     )
+    news_questions = 0
+    if args.news_repeat:
+        # The project's own BBC questions (eval.news_qa), each read `news_repeat` times an
+        # epoch: a few hundred beside thousands of SQuAD's, and the only ones in news style.
+        from eval.news_qa import news_articles
+
+        news = news_articles()
+        news_questions = sum(len(a.questions) for a in news)
+        for _ in range(args.news_repeat):
+            feats += build_features(tokenizer, news, rng)
+        log.info("%d BBC questions from %d articles", news_questions, len(news))
     # Phase 1 (optional): one pass over cloze questions made from news (eval.synthetic_qa);
     # phase 2: the SQuAD train articles, `epochs` times. One learning-rate schedule over both.
     phases = []
@@ -295,6 +308,8 @@ def train(args: argparse.Namespace) -> dict:
         "windows": len(feats),
         "synthetic_windows": len(phases[0]) if args.synthetic_articles else 0,
         "train_questions": sum(len(a.questions) for a in train_articles),
+        "news_questions": news_questions,
+        "news_repeat": args.news_repeat,
         "steps": steps,
         "train_seconds": round(seconds, 1),
         "bytes": out.stat().st_size,
@@ -361,6 +376,13 @@ def main() -> None:
         action="store_true",
         help="'no answer' paragraphs from the product's retrieval over the train articles "
         "(the best-ranked one that is not the question's own) instead of random ones",
+    )
+    ap.add_argument(
+        "--news-repeat",
+        type=int,
+        default=0,
+        help="also train on the project's own BBC fact questions (eval.news_qa), each this "
+        "many times an epoch (tried, not shipped: READER_CARD.md); 0: SQuAD only",
     )
     ap.add_argument("--eval-limit", type=int, default=0, help="score only N questions")
     ap.add_argument(
