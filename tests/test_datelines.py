@@ -1,5 +1,6 @@
 """A release's dateline says when it was issued: a sentence that states another date for what
-it reports answers "when" with that date (rag.answering.extractive), with the real models."""
+it reports answers "when" with that date, and no date answers "how long"
+(rag.answering.extractive), with the real models."""
 
 from __future__ import annotations
 
@@ -32,3 +33,11 @@ def test_the_dateline_date_answers_when_the_sentence_says_today(tmp_path) -> Non
     # "one-day" is a stretch of time, not another date
     answer = engine.ask("When did the Arctic shipping workshop open in Reykjavik?")
     assert "4 May 2026" in answer.answer, answer.answer
+
+
+def test_how_long_is_never_answered_with_a_date(tmp_path) -> None:
+    engine = one_release_engine(tmp_path / "c", "reykjavik.txt", "Workshop opens", SAME_DAY)
+    answer = engine.ask("How long did the Arctic shipping workshop in Reykjavik last?")
+    # "4 May 2026" says when; the answer is the stretch, or nothing
+    assert "4 May" not in answer.answer, answer.answer
+    assert answer.abstained or "one-day" in answer.answer, answer.answer

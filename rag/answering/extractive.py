@@ -31,7 +31,9 @@ from rag.answering.retrieval import Retriever
 from rag.answering.span_checks import (
     DEICTIC_DAYS,
     asked_count,
+    asks_how_long,
     counts,
+    names_a_point_in_time,
     superseded_dateline,
 )
 from rag.index.store import Snapshot
@@ -267,6 +269,9 @@ class Answerer:
             # "How many participants attended?": a date, share or sum that counts something
             # else ("4 and 5 December", "70%") is no answer, nor a span without a figure.
             cands = [c for c in cands if counts(self.annotator, c, self.sentence_of(c), counted)]
+        if asks_how_long(self.annotator, resolved):
+            # "How long did the meeting last?": "20 November" names when, not how long.
+            cands = [c for c in cands if not names_a_point_in_time(self.annotator, c)]
         # A release's dateline says when it was issued; a sentence that states another date
         # for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5
         # December") answers "when" with that date, not the dateline's.

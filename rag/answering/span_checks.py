@@ -68,6 +68,22 @@ def asked_count(annotator: Annotator, question: str) -> str | None:
     return head.lemma_.lower() if key == "how many" and head is not None else None
 
 
+def asks_how_long(annotator: Annotator, question: str) -> bool:
+    """Whether the question asks "how long": a stretch of time, not a point in it."""
+    key, _, _ = question_key(annotator.parse(question.strip()))
+    return key == "how long"
+
+
+def names_a_point_in_time(annotator: Annotator, cand: SpanCandidate) -> bool:
+    """Whether the span is a date or time whose figure counts no unit of time ("20 November",
+    "1 July 2009", "2008"): no answer to "how long". A stretch ("two-day", "three hours") or
+    one without a figure ("a week") may be."""
+    if cand.label not in ("DATE", "TIME"):
+        return False
+    parsed = annotator.parse(cand.text, entities=False)
+    return any(t.like_num for t in parsed) and not is_duration(parsed)
+
+
 def counts(annotator: Annotator, cand: SpanCandidate, sentence: tuple[int, int], noun: str) -> bool:
     """Whether the span may count `noun`: it holds a figure, and unless the noun the parse
     attaches the figure to restates the asked one (the same lemma, or as similar as a
