@@ -62,15 +62,21 @@ class AttributeNouns:
         self.embedder = embedder
         self._names: list[str] = []
         self._vectors: np.ndarray | None = None
+        self._fields: dict[str, str | None] = {}  # noun -> field: each noun is embedded once
 
     def field_of(self, noun: str) -> str | None:
+        if noun in self._fields:
+            return self._fields[noun]
         if self._vectors is None:
             pairs = [(a, n) for a, nouns in ATTRIBUTE_NOUNS.items() for n in nouns]
             self._names = [a for a, _ in pairs]
             self._vectors = self.embedder.encode([n for _, n in pairs])
         sims = self._vectors @ self.embedder.encode([noun])[0]
         best = int(np.argmax(sims))
-        return self._names[best] if float(sims[best]) >= ATTRIBUTE_SIMILARITY else None
+        field = self._names[best] if float(sims[best]) >= ATTRIBUTE_SIMILARITY else None
+        if len(self._fields) < 10_000:  # bounded: nouns come from users' questions
+            self._fields[noun] = field
+        return field
 
 
 def parse_titled(doc, question: str, nouns: AttributeNouns, has_title) -> TitledQuery | None:
