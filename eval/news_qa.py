@@ -18,26 +18,13 @@ from collections import defaultdict
 from pathlib import Path
 
 from eval.squad_data import Article, Question
+from eval.synthetic_qa import paragraph_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS_QUESTIONS = ROOT / "eval" / "facts_unseen.jsonl"
 BBC_ARTICLES = ROOT.parent / "shared" / "data" / "bbc" / "bbc_articles.jsonl"
 TRAIN_BATCHES_UP_TO = 20  # batches 21 onwards measure the reader trained on the others
 PARAGRAPH_WORDS = 120
-
-
-def _paragraph_runs(text: str) -> list[str]:
-    runs, current = [], []
-    for part in (p.strip() for p in text.split("\n\n")):
-        if not part:
-            continue
-        current.append(part)
-        if sum(len(p.split()) for p in current) >= PARAGRAPH_WORDS:
-            runs.append("\n\n".join(current))
-            current = []
-    if current:
-        runs.append("\n\n".join(current))
-    return runs
 
 
 def _located(runs: list[str], sentence: str, answers: list[str]) -> tuple[int, int, str] | None:
@@ -83,7 +70,7 @@ def news_articles(
     articles = []
     for number, (source, asked) in enumerate(sorted(by_source.items())):
         title, text = texts[source]
-        runs = _paragraph_runs(text)
+        runs = paragraph_runs(text, PARAGRAPH_WORDS)
         found = []
         for r in asked:
             where = _located(runs, r["sentence"], r["answers"])

@@ -41,14 +41,15 @@ WORD_DROPOUT = 0.1
 SHUFFLE_WINDOW = 3
 
 
-def _contexts(text: str) -> list[str]:
-    """The article's paragraphs, joined into passages of about CONTEXT_WORDS words."""
+def paragraph_runs(text: str, words: int = CONTEXT_WORDS) -> list[str]:
+    """The article's paragraphs, joined into passages of at least `words` words (the last may
+    be shorter)."""
     out, current = [], []
     for para in (p.strip() for p in text.split("\n\n")):
         if not para:
             continue
         current.append(para)
-        if sum(len(p.split()) for p in current) >= CONTEXT_WORDS:
+        if sum(len(p.split()) for p in current) >= words:
             out.append("\n\n".join(current))
             current = []
     if current:
@@ -113,7 +114,7 @@ def cloze_articles(
     nlp = Annotator().nlp
     out = []
     for row in rows[:n_articles]:
-        paragraphs = _contexts(row["text"])
+        paragraphs = paragraph_runs(row["text"])
         questions = []
         for p_i, doc in enumerate(nlp.pipe(paragraphs)):
             ents = [
