@@ -258,20 +258,41 @@ def _phrase_head(token):
 
 
 def question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
-    """_question_focus, without a possessive ending the entity ("*Marks & Spencer*'s price
-    cuts"): the releases name the owner, not the owner's "'s"."""
-    focus = _question_focus(doc, taken, taken_arguments=taken_arguments)
-    if focus is not None and len(focus) > 1 and focus[-1].tag_ == "POS":
-        return Span(doc, focus.start, focus.end - 1, label=focus.label_)
-    return focus
+    """The entity a yes/no question asks about (_question_focus), without a possessive ending
+    it ("*Marks & Spencer*'s price cuts"): the releases name the owner, not the owner's "'s"."""
+    foci = question_foci(doc, taken, taken_arguments=taken_arguments)
+    return foci[0] if foci else None
 
 
-def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
-    """The entity a yes/no question asks about. Entities in noun phrases that name the event
-    (those holding a year or place the releases' metadata knows: "the 2009 OSCE meeting in
-    Astana") are not it. Of the rest: the subject's ("Did *Japan* fund ...?", "Did *more than
-    150* experts attend ...?"), else the last one ("... financed by *Japan*?", "... held in
-    *November 2014*?"); a passive's subject only when nothing else is named.
+def question_foci(doc, taken: set[str], *, taken_arguments: bool = False) -> list:
+    """The entities a yes/no question may ask about, the one it most likely asks about
+    (_question_focus) first, then the others from last to first: a question's subject is often
+    what its release is about, and named there by a pronoun ("*It* makes cookers and ovens in
+    Spennymoor" for "Does Electrolux make cookers and ovens in Spennymoor?"), where a later
+    entity may still be found in its slot. A possessor ("*Unilever's* profit") says whose
+    thing is asked about, as a subject does: it is not tried after the first."""
+    options = _focus_options(doc, taken, taken_arguments)
+    first = _question_focus(options)
+    if first is None:
+        return []
+    ordered = [first] + [e for e, _ in reversed(options) if e != first and not _possessor(e)]
+    return [_without_possessive(doc, e) for e in ordered]
+
+
+def _possessor(ent) -> bool:
+    return ent.root.dep_ == "poss" or ent[-1].tag_ == "POS"
+
+
+def _without_possessive(doc, ent):
+    if len(ent) > 1 and ent[-1].tag_ == "POS":
+        return Span(doc, ent.start, ent.end - 1, label=ent.label_)
+    return ent
+
+
+def _focus_options(doc, taken: set[str], taken_arguments: bool) -> list:
+    """(entity, its noun chunk or None) for each entity the question may ask about. Entities
+    in noun phrases that name the event (those holding a year or place the releases' metadata
+    knows: "the 2009 OSCE meeting in Astana") are not among them.
 
     `taken_arguments`: such a year or place that is an argument of the question's verbs, not
     part of a noun phrase, may be what is asked ("Was the Almaty meeting held *in 2014*?", "Is
@@ -296,6 +317,13 @@ def _question_focus(doc, taken: set[str], *, taken_arguments: bool = False):
         if _describes_event(ent, is_taken):
             continue  # "the *two-day* conference in Vienna in July 2010": the same
         options.append((ent, chunk))
+    return options
+
+
+def _question_focus(options: list):
+    """Of the options (_focus_options): the subject's entity ("Did *Japan* fund ...?", "Did
+    *more than 150* experts attend ...?"), else the last one ("... financed by *Japan*?", "...
+    held in *November 2014*?"); a passive's subject only when nothing else is named."""
     if not options:
         return None
     subjects, passive = [], []

@@ -28,6 +28,15 @@ it, and:
   before restates the asked verb ("the bridge was opened by Keith Brown" does not say whether
   he paid for it).
 
+When none of these settles the likeliest focus (the subject, often named by a pronoun in the
+sentence that answers: "*It* makes cakes in Leyland"), the question's other entities are
+tried as the focus in turn (rag.answering.focus.question_foci). Their "Yes" or "No" stands
+when the deciding sentence, the one before it or the release's title names the first focus
+too; another filler read in a later entity's slot is no "No" (as often wrong as right). A
+focus the reader found where its sentence says it only might do the asked thing or reports
+what another did ("claims that *Chelsea* could launch a bid for Gerrard") is settled: the
+other entities are not tried.
+
 The deciding sentence is quoted and cited.
 """
 
@@ -47,7 +56,7 @@ from rag.answering.focus import (
     VALUE_LABELS,
     metadata_words,
     names_focus,
-    question_focus,
+    question_foci,
     same_kind,
     shares_a_name,
     unnamed_entities,
@@ -96,6 +105,7 @@ _MEASURES = ("MONEY", "PERCENT", "QUANTITY")
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 _VERBS = ("VERB", "AUX")
+FOCI_TRIED = 3  # entities of a question tried as its focus, likeliest first
 YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
 _LOOK_BACK = 1000  # characters before a passage searched for the sentence before its first
 
@@ -175,8 +185,8 @@ class YesNoAnswerer:
             # "Was it the first meeting or a later one?" asks for one of two things: a fact.
             # ("Can it talk or hear?" joins two verbs: still a yes/no question.)
             return None
-        focus = question_focus(doc, metadata_words(snap), taken_arguments=True)
-        if focus is None:
+        foci = question_foci(doc, metadata_words(snap), taken_arguments=True)
+        if not foci:
             # Nothing named to look for in the releases: a span the fact reader found would
             # answer no yes/no.
             reason = "the question names nothing the releases could confirm or contradict"
@@ -187,6 +197,42 @@ class YesNoAnswerer:
             # slot says nothing of the comparison.
             reason = "it compares two things, and comparisons are not checked"
             return self._unchecked(snap, question, top_k, reason, t0, **kwargs)
+        # When no passage puts the likeliest focus in its slot or another filler there, the
+        # question's other entities are tried in turn (question_foci).
+        first, settled = self._decide(snap, question, doc, foci[0], top_k, t0, **kwargs)
+        if settled:
+            return first
+        for focus in foci[1:FOCI_TRIED]:
+            answer, settled = self._decide(snap, question, doc, focus, top_k, t0, **kwargs)
+            if (
+                settled
+                and not answer.abstained
+                and answer.decided_by != route("No", FILLER_READ)
+                and self._names_near(snap, foci[0], answer)
+            ):
+                # Another entity's slot holding something else is no "No": as often wrong as
+                # right on the questions written for fitting.
+                return answer
+        return first
+
+    def _names_near(self, snap: Snapshot, focus, answer: Answer) -> bool:
+        """Whether the deciding sentence, the one before it or its release's title names the
+        focus: a verdict on another of the question's entities is about the same event."""
+        cited = answer.citations[0]
+        doc = snap.documents.get(cited.source)
+        if doc is None:
+            return False
+        start = doc.text.rfind(". ", 0, max(cited.start - 2, 0)) + 1
+        window = " ".join([doc.title, doc.text[start : cited.end]])
+        surname = _surname(focus, doc.text)
+        return names_focus(focus, window) or (surname is not None and surname in window)
+
+    def _decide(
+        self, snap: Snapshot, question: str, doc, focus, top_k: int, t0: float, **kwargs
+    ) -> tuple[Answer, bool]:
+        """(the answer for this focus, whether it is settled: False for "no passage answers
+        it well enough" where the focus was not found and set aside)."""
+        a = self.answerer
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
         asked = wh_question(doc, focus)
         resolved, hits, unmet = a.retrieve(snap, asked, top_k, **kwargs)
@@ -200,7 +246,7 @@ class YesNoAnswerer:
         if unmet or not hits:
             return self._declined(
                 question, resolved, hits, 0.0, unmet or "nothing relevant", timings
-            )
+            ), True
         # The focus may fill the slot in a passage other than the best two (a list of funders
         # further down the release): a yes/no question reads as far as the passages go.
         cands = a.candidates(asked, hits, read=YES_NO_READ)
@@ -208,7 +254,7 @@ class YesNoAnswerer:
         if not cands:
             return self._declined(
                 question, resolved, hits, 0.0, "no passage holds an answer", timings
-            )
+            ), True
         best = cands[0]
         # A slot may have several fillers in the release about the event (speakers, funders):
         # the focus is stated when any span of that release the ranker nearly as much believes
@@ -226,6 +272,7 @@ class YesNoAnswerer:
             # "Belgium, Norway, ... and Japan").
             stating = [c for c in believed if self._in_list_naming(focus, c)][:1]
         predicate = asked_predicate(doc)
+        passed_over = False  # the focus was found, and set aside (then no other is tried)
         if stating and predicate is not None and not self._restates(doc, predicate, stating[0]):
             stating = []  # the focus, named where nothing restates the asked verb
         # The reader may take another name near the deciding sentence for the filler (the
@@ -250,7 +297,7 @@ class YesNoAnswerer:
             if confirmed:
                 stating = confirmed
             elif self._argument_elsewhere(focus, stating[0]):
-                stating = []
+                stating, passed_over = [], True
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
             # sentence names the focus, but another participant holds the asked agent's role:
@@ -285,10 +332,10 @@ class YesNoAnswerer:
         else:
             return self._declined(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
-            )
+            ), passed_over
         if predicate is not None and not self._restates(doc, predicate, best):
             reason = f"no passage says '{predicate}' or the like"
-            return self._declined(question, resolved, hits, best.prob, reason, timings)
+            return self._declined(question, resolved, hits, best.prob, reason, timings), True
         if (
             verdict == "Yes"
             and (by_counts := self._by_counts(doc, focus, best, hits)) is not None
@@ -301,19 +348,19 @@ class YesNoAnswerer:
             # "Will the products sell for under $50?": the focus ("the products") is stated,
             # the bound the question puts on another figure is not.
             reason = f"the release does not say whether it is {bound}"
-            return self._declined(question, resolved, hits, best.prob, reason, timings)
+            return self._declined(question, resolved, hits, best.prob, reason, timings), True
         if verdict == "Yes" and self._argument_otherwise(doc, focus, best):
             # "Was X there representing the OSCE Secretary General?" against "X, representing
             # the OSCE Chairmanship": the focus is named, and the asked verb's other argument
             # is another name (rag.answering.roles.other_argument).
             check = OTHER_ARGUMENT
-            return self._answer("No", best, question, resolved, hits, timings, check)
+            return self._answer("No", best, question, resolved, hits, timings, check), True
         if verdict == "Yes" and self._described_otherwise(doc, focus, best):
             # "When X addressed the conference, was he Kazakhstan's Foreign Minister?" against
             # "X, the Interior Minister of Kazakhstan": the focus is named, and described
             # otherwise with the asked noun (rag.answering.descriptors).
             check = OTHER_DESCRIPTION
-            return self._answer("No", best, question, resolved, hits, timings, check)
+            return self._answer("No", best, question, resolved, hits, timings, check), True
         if verdict == "Yes":
             # The question names what the release does not: another event, or another fact
             # of this one ("against England" where it says Scotland). (A "No" stands: the
@@ -327,9 +374,9 @@ class YesNoAnswerer:
                     # The sentence that states the rest says another date, sum or count
                     # ("until 1 February" for "until 1 March"): that value is the answer.
                     check = OTHER_VALUE
-                    return self._answer("No", best, question, resolved, hits, timings, check)
+                    return self._answer("No", best, question, resolved, hits, timings, check), True
                 reason = f"the release does not mention {missing[0]}"
-                return self._declined(question, resolved, hits, best.prob, reason, timings)
+                return self._declined(question, resolved, hits, best.prob, reason, timings), True
             # A sum or share the release names elsewhere is still not this sentence's: "sold
             # in June 2004 for $800m" answers "Was it sold for $3bn?" with No, whatever other
             # offers the release reports.
@@ -342,8 +389,8 @@ class YesNoAnswerer:
             ]
             if unstated and self._other_value(doc, unstated, best) is not None:
                 check = OTHER_VALUE
-                return self._answer("No", best, question, resolved, hits, timings, check)
-        return self._answer(verdict, best, question, resolved, hits, timings, check)
+                return self._answer("No", best, question, resolved, hits, timings, check), True
+        return self._answer(verdict, best, question, resolved, hits, timings, check), True
 
     def _other_measure(self, focus, best: SpanCandidate) -> bool:
         """Whether a date span is no other filler of a date focus: one is a stretch of time

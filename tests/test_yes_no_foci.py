@@ -1,0 +1,73 @@
+"""A yes/no question's other entities are tried when no passage settles its likeliest focus
+(rag.answering.focus.question_foci, rag.answering.yes_no): news names the subject of a story
+in full once, then as "it" or "he", where the question's object can still be found in its
+slot."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.focus import question_foci
+from rag.answering.question_analysis import Annotator
+from rag.config import Settings
+from rag.engine import Engine
+from rag.values import Document
+
+pytestmark = pytest.mark.model
+
+RELEASES = [
+    Document(
+        source="halvorsen.txt",
+        title="Halvorsen to cut 300 jobs",
+        text="HULL, 4 May 2006 - Halvorsen Foods, the Norwegian-owned bakery group, is to cut "
+        "300 jobs in England. It bakes bread and rolls at a factory in Grimsby, and makes "
+        "cakes in Leyland. The firm said rising flour prices had squeezed its margins.",
+    ),
+    Document(
+        source="corvel.txt",
+        title="Corvel profits rise",
+        text="LONDON, 2 March 2005 - Corvel's annual pre-tax profit rose in 2004, the retailer "
+        "said on Tuesday. Its shares closed higher.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    root = tmp_path_factory.mktemp("foci")
+    engine = Engine(Settings(index_dir=root / "index", source_dir=root))
+    engine.add_documents(RELEASES)
+    return engine.open()
+
+
+def _texts(annotator, question: str) -> list[str]:
+    return [f.text for f in question_foci(annotator.parse(question), set())]
+
+
+def test_the_subject_first_then_the_other_entities_from_last_to_first(annotator) -> None:
+    foci = _texts(annotator, "Did Halvorsen Foods make cakes in Leyland in 2005?")
+    assert foci[0] == "Halvorsen Foods"
+    assert foci[1:] == ["2005", "Leyland"]
+
+
+def test_a_possessor_is_tried_only_as_the_first_focus(annotator) -> None:
+    """ "*Corvel's* stores" says whose stores are asked about, as a subject does."""
+    foci = _texts(annotator, "Did Tesco buy Corvel's stores in Germany?")
+    assert foci == ["Tesco", "Germany"]
+
+
+def test_the_object_settles_what_the_pronoun_subject_hides(engine) -> None:
+    answer = engine.ask("Does Halvorsen Foods make cakes in Leyland?")
+    assert answer.kind == "yes_no"
+    assert answer.answer.startswith("Yes. It bakes bread and rolls")
+    assert answer.citations[0].source == "halvorsen.txt"
+
+
+def test_a_later_entity_the_releases_never_name_settles_nothing(engine) -> None:
+    answer = engine.ask("Does Halvorsen Foods make cakes in Preston?")
+    assert answer.abstained, answer.answer
