@@ -92,3 +92,23 @@ def test_what_a_named_person_did_is_a_list_in_one_sentence(tmp_path) -> None:
     answer = engine.ask("Which films did Tom Lane go on to after starting out in Night Games 2?")
     assert answer.kind == "list", answer.answer
     assert {"Harbour Lights", "Bluewater", "Glass Towers"} <= {i["text"] for i in answer.items}
+
+
+@pytest.mark.model
+def test_a_list_of_long_phrases_is_a_list(tmp_path) -> None:
+    """Each item of a list question's answer may be a phrase of its own ("cutting waiting
+    times for ..."), together longer than a fact answer is ever widened to."""
+    text = (
+        "CARDIFF, 12 January 2005 - The Welsh health minister has ordered a review of hospital "
+        "services. The review will be split into three parts looking at: cutting waiting times "
+        "for routine hospital operations, recruiting more nurses and midwives for rural clinics "
+        "and improving the care of elderly patients in their own homes. It is due to report in "
+        "the autumn."
+    )
+    engine = one_release_engine(tmp_path, "review.txt", "Health review announced", text)
+    answer = engine.ask("What are the three parts of the Welsh hospital services review?")
+    assert answer.kind == "list", answer.answer
+    assert {i["text"] for i in answer.items} >= {
+        "cutting waiting times for routine hospital operations",
+        "improving the care of elderly patients in their own homes",
+    }

@@ -336,10 +336,13 @@ class Answerer:
             cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
 
     def coordination(
-        self, cand: SpanCandidate
+        self, cand: SpanCandidate, per_item: bool = False
     ) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
         """The document offsets of the coordination the span is an item of, and of each item,
-        read off spaCy's parse of the sentence; None when the span is in no coordination."""
+        read off spaCy's parse of the sentence; None when the span is in no coordination, or
+        one longer than MAX_WIDENED_WORDS (`per_item`: an item longer than that; a list
+        question may ask for phrases: "countering illicit trafficking in Afghan opiates,
+        combating ... and improving ...")."""
         s0, s1 = self.sentence_of(cand)
         doc = self.annotator.parse(cand.doc.text[s0:s1], entities=False)
         inside = [t for t in doc if cand.start <= s0 + t.idx < cand.end]
@@ -357,7 +360,10 @@ class Answerer:
             # Coordinated modifiers name kinds of their noun: "senior and middle *management*".
             right = max(right, root.head.idx + len(root.head))
         start, end = s0 + min(left, cand.start - s0), s0 + max(right, cand.end - s0)
-        if len(cand.doc.text[start:end].split()) > MAX_WIDENED_WORDS:
+        lengths = [len(cand.doc.text[s0 + a : s0 + b].split()) for a, b in spans]
+        if (max(lengths) if per_item else len(cand.doc.text[start:end].split())) > (
+            MAX_WIDENED_WORDS
+        ):
             return None
         return (start, end), [(s0 + a, s0 + b) for a, b in spans]
 

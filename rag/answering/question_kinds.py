@@ -168,13 +168,14 @@ class KindsAnswerer:
         """The coordination the span is an item of, from the parse and the entities
         (_merged), or None."""
         a = self.answerer
-        parsed, listed = a.coordination(cand), a.entity_list(cand)
+        parsed, listed = a.coordination(cand, per_item=True), a.entity_list(cand)
         if parsed is None and listed is not None:
             # The parse may link the entities' last item to one the NER does not tag
             # ("Caroline Langrishe and Polly Adams").
             start, end = listed[1][-1]
             parsed = a.coordination(
-                replace(cand, start=start, end=end, text=cand.doc.text[start:end])
+                replace(cand, start=start, end=end, text=cand.doc.text[start:end]),
+                per_item=True,
             )
         return _merged(parsed, listed)
 
