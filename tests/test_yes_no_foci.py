@@ -24,6 +24,13 @@ RELEASES = [
         "cakes in Leyland. The firm said rising flour prices had squeezed its margins.",
     ),
     Document(
+        source="larsen.txt",
+        title="Larsen out for season",
+        text="LONDON, 9 October 2004 - Midfielder Nils Larsen will miss the rest of the season. "
+        "The 29-year-old Denmark international was operated on in Germany in March to repair "
+        "the joint.",
+    ),
+    Document(
         source="corvel.txt",
         title="Corvel profits rise",
         text="LONDON, 2 March 2005 - Corvel's annual pre-tax profit rose in 2004, the retailer "
@@ -71,3 +78,10 @@ def test_the_object_settles_what_the_pronoun_subject_hides(engine) -> None:
 def test_a_later_entity_the_releases_never_name_settles_nothing(engine) -> None:
     answer = engine.ask("Does Halvorsen Foods make cakes in Preston?")
     assert answer.abstained, answer.answer
+
+
+def test_a_name_that_only_describes_another_noun_is_no_filler(engine) -> None:
+    """ "the *Denmark* international was operated on in Germany": Denmark describes the
+    player; the place of the operation is Germany, another place, so "No"."""
+    answer = engine.ask("Was the Danish midfielder operated on in Denmark?")
+    assert answer.answer.startswith("No. The 29-year-old Denmark international"), answer.answer

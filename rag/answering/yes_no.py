@@ -160,6 +160,16 @@ def _names(focus, release_text: str) -> list[str]:
     return [focus.text] if surname is None else [focus.text, surname]
 
 
+def _describes_another(span) -> bool:
+    """Whether the span modifies a noun outside it ("*Norway* international")."""
+    root = span.root
+    return (
+        root.dep_ in ("compound", "amod", "nmod")
+        and root.head.pos_ in ("NOUN", "PROPN")
+        and not span.start <= root.head.i < span.end
+    )
+
+
 def _reports_another(verb, focus_span) -> bool:
     """Whether the verb takes a clause whose subject is a noun other than the focus: what the
     focus says someone else did ("Mr Straw said *the US* had agreed"). A pronoun subject
@@ -309,7 +319,7 @@ class YesNoAnswerer:
             best.prob >= a.threshold
             and focus.label_
             and same_kind(focus, self._filler_label(best))
-            and not names_focus(focus, self._quote(best).text)
+            and not self._names_focus_as_participant(focus, self._quote(best).text)
             and not shares_a_name(focus, best.text)
             and not self._other_measure(focus, best)
         ):
@@ -391,6 +401,16 @@ class YesNoAnswerer:
                 check = OTHER_VALUE
                 return self._answer("No", best, question, resolved, hits, timings, check), True
         return self._answer(verdict, best, question, resolved, hits, timings, check), True
+
+    def _names_focus_as_participant(self, focus, text: str) -> bool:
+        """Whether the sentence names the focus, other than only as a word describing another
+        noun ("the 31-year-old *Norway* international had surgery in Sweden" names no other
+        place of surgery than Sweden)."""
+        if not names_focus(focus, text):
+            return False
+        sentence = self.answerer.annotator.parse(text, entities=False)
+        found = [span for _, span in mentions(sentence, focus.text)]
+        return not found or any(not _describes_another(span) for span in found)
 
     def _other_measure(self, focus, best: SpanCandidate) -> bool:
         """Whether a date span is no other filler of a date focus: one is a stretch of time
