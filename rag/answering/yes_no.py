@@ -105,7 +105,7 @@ _MEASURES = ("MONEY", "PERCENT", "QUANTITY")
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 _VERBS = ("VERB", "AUX")
-FOCI_TRIED = 3  # entities of a question tried as its focus, likeliest first
+FOCI_TRIED = 2  # entities of a question tried as its focus, likeliest first
 YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
 _LOOK_BACK = 1000  # characters before a passage searched for the sentence before its first
 
