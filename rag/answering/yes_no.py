@@ -228,10 +228,13 @@ class YesNoAnswerer:
     def _names_near(self, snap: Snapshot, focus, answer: Answer) -> bool:
         """Whether the deciding sentence, the one before it or its release's title names the
         focus: a verdict on another of the question's entities is about the same event."""
+        if not answer.citations:
+            return False
         cited = answer.citations[0]
         doc = snap.documents.get(cited.source)
         if doc is None:
             return False
+        # back to the sentence end before the one before the quote (the release's start if none)
         start = doc.text.rfind(". ", 0, max(cited.start - 2, 0)) + 1
         window = " ".join([doc.title, doc.text[start : cited.end]])
         surname = _surname(focus, doc.text)
