@@ -489,10 +489,26 @@ def _first_item(token):
     return token
 
 
+def _wh_for_value(focus) -> str | None:
+    """The wh-phrase that asks for a span of time rather than a point in it: an age ("27
+    years old": "how old") or a counted unit of time ("three months": "how long"); None
+    for anything else."""
+    if focus.label_ not in ("DATE", "TIME"):
+        return None
+    root = focus.root
+    if root.pos_ == "ADJ" and any(c.dep_ == "npadvmod" for c in root.children):
+        return f"how {root.lower_}"
+    if root.tag_ == "NNS" and any(c.dep_ == "nummod" for c in root.children):
+        return "how long"
+    return None
+
+
 def wh_question(doc, focus) -> str:
     """ "Did Japan fund the Astana meeting?" -> "Who did fund the Astana meeting?";
     "Did more than 150 experts attend?" -> "How many experts did attend?" """
-    wh = "who" if asks_who(focus) else WH_FOR_LABEL.get(focus.label_, "what")
+    wh = (
+        "who" if asks_who(focus) else _wh_for_value(focus) or WH_FOR_LABEL.get(focus.label_, "what")
+    )
     chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
     if focus.root.dep_ == "poss":
         wh = "whose"  # "Did Afghanistan's minister attend?" -> "Whose minister did attend?"

@@ -183,6 +183,17 @@ def _reports_another(verb, focus_span) -> bool:
     return False
 
 
+def _asserted(span) -> bool:
+    """Whether the span is part of what the question asks about, not of a clause that only
+    identifies something it names ("the conference *held in July 2010*", "when he was ...")."""
+    token = span.root
+    while token.dep_ != "ROOT":
+        if token.dep_ in ("relcl", "acl", "advcl"):
+            return False
+        token = token.head
+    return True
+
+
 class YesNoAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
@@ -241,10 +252,20 @@ class YesNoAnswerer:
         return names_focus(focus, window) or (surname is not None and surname in window)
 
     def _decide(
-        self, snap: Snapshot, question: str, doc, focus, top_k: int, t0: float, **kwargs
+        self,
+        snap: Snapshot,
+        question: str,
+        doc,
+        focus,
+        top_k: int,
+        t0: float,
+        *,
+        value_read: bool = True,
+        **kwargs,
     ) -> tuple[Answer, bool]:
         """(the answer for this focus, whether it is settled: False for "no passage answers
-        it well enough" where the focus was not found and set aside)."""
+        it well enough" where the focus was not found and set aside). `value_read`: a value
+        the question names and the release does not may be read as the focus in turn."""
         a = self.answerer
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
         asked = wh_question(doc, focus)
@@ -388,6 +409,26 @@ class YesNoAnswerer:
                     # ("until 1 February" for "until 1 March"): that value is the answer.
                     check = OTHER_VALUE
                     return self._answer("No", best, question, resolved, hits, timings, check), True
+                value = next(
+                    (
+                        e
+                        for e in doc.ents
+                        if e.text in missing
+                        and e.label_ in VALUE_LABELS
+                        and any(t.like_num or t.pos_ == "PROPN" for t in e)  # not "the end of"
+                        and _asserted(e)
+                    ),
+                    None,
+                )
+                if value is not None and value_read:
+                    # "Was Ian Curtis 27 when he died?": the sentence that holds another
+                    # value of the slot ("committed suicide in 1980 aged 23") need not be
+                    # the one naming the focus; the value's own wh-question finds it.
+                    by_value, _ = self._decide(
+                        snap, question, doc, value, top_k, t0, value_read=False, **kwargs
+                    )
+                    if not by_value.abstained and by_value.answer.startswith("No"):
+                        return by_value, True
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings), True
             # A sum or share the release names elsewhere is still not this sentence's: "sold

@@ -1,0 +1,70 @@
+"""A yes/no question that names a value the release does not ("three months" where it says
+four weeks) reads that value's own wh-question: the sentence holding another value of the slot
+need not be the one that names the question's subject (rag.answering.yes_no)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.focus import wh_question
+from rag.answering.question_analysis import Annotator
+from rag.answering.yes_no import _asserted
+from rag.config import Settings
+from rag.engine import Engine
+from rag.values import Document
+
+pytestmark = pytest.mark.model
+
+RELEASES = [
+    Document(
+        source="rinaldi.txt",
+        title="Rinaldi records in English",
+        text="MILAN, 3 June 2005 - Italian singer Marco Rinaldi is to release his first "
+        "English-language album in September, his label said. Rinaldi spent four weeks "
+        "recording it in Dublin with the producer Sean Walsh. His three earlier records sold "
+        "well in Italy and Spain.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    root = tmp_path_factory.mktemp("values")
+    engine = Engine(Settings(index_dir=root / "index", source_dir=root))
+    engine.add_documents(RELEASES)
+    return engine.open()
+
+
+def _value(doc, text: str):
+    return next(e for e in doc.ents if e.text == text)
+
+
+def test_a_span_of_time_is_asked_how_long_and_an_age_how_old(annotator) -> None:
+    doc = annotator.parse("Did Marco Rinaldi spend three months recording the album?")
+    assert wh_question(doc, _value(doc, "three months")).startswith("How long did")
+    doc = annotator.parse("Was the singer Marco Rinaldi 27 years old when he recorded it?")
+    assert wh_question(doc, _value(doc, "27 years old")).startswith("How old was")
+
+
+def test_a_value_in_a_clause_that_identifies_the_event_is_not_what_is_asked(annotator) -> None:
+    doc = annotator.parse("Did Japan fund the conference held in Vienna in July 2010?")
+    assert not _asserted(_value(doc, "July 2010"))
+    doc = annotator.parse("Did Marco Rinaldi spend three months recording the album?")
+    assert _asserted(_value(doc, "three months"))
+
+
+def test_another_span_of_time_in_the_release_answers_no(engine) -> None:
+    a = engine.ask("Did Marco Rinaldi spend three months recording his English-language album?")
+    assert a.answer.startswith("No"), a.answer
+    assert "four weeks" in a.citations[0].quote
+
+
+def test_the_stated_span_of_time_answers_yes(engine) -> None:
+    a = engine.ask("Did Marco Rinaldi spend four weeks recording his English-language album?")
+    assert a.answer.startswith("Yes"), a.answer
+    assert "four weeks" in a.citations[0].quote
