@@ -112,3 +112,24 @@ def test_a_list_of_long_phrases_is_a_list(tmp_path) -> None:
         "cutting waiting times for routine hospital operations",
         "improving the care of elderly patients in their own homes",
     }
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # parsed: Light [appos Miller's [conj Jack Dawson's [conj Silverton [conj Krona]]]]
+        "The group's main brands include Harbour Light, Miller's, Jack Dawson's, Silverton "
+        "and Krona.",
+        # parsed: Gold [appos Barker's] [conj Tom Hardy's [conj Redcastle [conj Millbrook]]]
+        "The group's main brands include Tyne Gold, Barker's, Tom Hardy's, Redcastle and "
+        "Millbrook.",
+    ],
+)
+def test_list_items_the_parser_reads_as_appositions(tmp_path, sentence) -> None:
+    text = f"NEWCASTLE, 3 March 2005 - A regional brewer has been sold to a rival. {sentence}"
+    engine = one_release_engine(tmp_path, "brewer.txt", "Brewer sold", text)
+    answer = engine.ask("Which brands are the group's main brands?")
+    assert answer.kind == "list", answer.answer
+    names = {i["text"] for i in answer.items}
+    assert len(names) == 5, names

@@ -181,6 +181,13 @@ def _item_extent(token) -> tuple[int, int]:
         first = first.nbor(-1)
     while last.i < token.right_edge.i and last.i + 1 not in skip:
         last = last.nbor(1)
+    if token.pos_ == "PROPN":
+        # A name's item is the name: the words that say what the names are come before the
+        # whole list, and the parse hangs them on the first ("British actors | Michael
+        # Maloney, Caroline Langrishe and Polly Adams").
+        lead = [t for t in token.doc[first.i : token.i] if t.pos_ != "PROPN"]
+        if any(t.pos_ == "NOUN" for t in lead):  # ("the Russian Federation" stays whole)
+            first = lead[-1].nbor(1)
     return first.idx, last.idx + len(last)
 
 
@@ -349,9 +356,11 @@ class Answerer:
         if not inside:
             return None
         root = min(inside, key=lambda t: len(list(t.ancestors)))
-        while root.dep_ == "conj" and root.head.i != root.i:
+        while root.dep_ in ("conj", "appos") and root.head.i != root.i:
+            if root.dep_ == "appos" and not _listed_appositions(root.head):
+                break
             root = root.head
-        items = sorted([root, *root.conjuncts], key=lambda t: t.i)
+        items = sorted({root, *root.conjuncts, *_listed_appositions(root)}, key=lambda t: t.i)
         if len(items) < 2:
             return None
         spans = [_item_extent(t) for t in items]
@@ -561,3 +570,18 @@ class Answerer:
             resolved_question=resolved,
             passages=hits,
         )
+
+
+def _listed_appositions(token) -> list:
+    """The middle items of a list the small parser reads as appositions of its first item,
+    the last ones as their conjuncts ("Newcastle Brown Ale, [appos Foster's], [appos John
+    Smith's [conj Strongbow] [conj and Kronenbourg]]"): the appositions and their conjuncts
+    when one of them has any, or names between the token's own conjuncts ("Tyne Gold,
+    [appos Barker's], [conj Tom Hardy's] ..."); else nothing (a plain apposition describes its
+    head: "Tyne Gold, the brewery's best seller"), and names only."""
+    appositions = [c for c in token.children if c.dep_ == "appos"]
+    if not appositions or not all(c.pos_ == "PROPN" for c in appositions):
+        return []  # "Bill Gates, Microsoft *chairman* and chief software architect"
+    if not (token.conjuncts or any(c.conjuncts for c in appositions)):
+        return []
+    return [t for c in appositions for t in (c, *c.conjuncts)]
