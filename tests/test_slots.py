@@ -148,3 +148,18 @@ def test_a_relative_clause_of_the_role_noun_is_the_asked_verb(annotator, reader)
     assert reader.focus_in(slot, focus.text, financed) is not None
     criticised = annotator.parse("Nike criticised the London Olympic bid.")
     assert reader.focus_in(slot, focus.text, criticised) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        ("The survey was paid for by the Government of Sweden.", True),
+        ("The survey was paid for by the Swedish Government.", False),  # not named "Sweden"
+        ("The survey, about the people of Sweden, was paid for by Denmark.", False),
+    ],
+)
+def test_an_institution_of_the_focus_acts_for_it(annotator, reader, sentence, stated) -> None:
+    slot, focus = _slot(annotator, "Did Sweden pay for the 2011 fisheries survey?", "Sweden")
+    before = _lemmas(annotator, "A fisheries survey was carried out in 2011.")
+    found = reader.focus_in(slot, focus.text, annotator.parse(sentence), before)
+    assert (found is not None) is stated, sentence

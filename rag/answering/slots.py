@@ -178,6 +178,15 @@ def mentions(sentence, name: str):
         at = text.find(name, at + 1)
 
 
+def _institution_of(token):
+    """The common noun a name is the "of" object of, which acts for it ("the *Government* of
+    Norway" funds where Norway would), else None."""
+    if token.pos_ != "PROPN" or token.dep_ != "pobj" or token.head.lower_ != "of":
+        return None
+    noun = token.head.head  # (tagged a proper noun too when capitalised: "Government")
+    return noun if noun.pos_ in ("NOUN", "PROPN") else None
+
+
 class SlotReader:
     """Reads slots off parsed sentences; `word_vectors(words)` gives unit word embeddings and
     `threshold` is the verb bound (rag.answering.roles.predicate_threshold)."""
@@ -190,7 +199,10 @@ class SlotReader:
         """(start, end) character offsets of the focus where the sentence puts it in the slot,
         else None. `before`: the lemmas of the sentence before."""
         for at, span in mentions(sentence, focus_text):
-            if self.fills(slot, span.root, before):
+            institution = _institution_of(span.root)
+            if self.fills(slot, span.root, before) or (
+                institution is not None and self.fills(slot, institution, before)
+            ):
                 return at, at + len(focus_text)
         return None
 
