@@ -291,3 +291,16 @@ def test_a_pronoun_subject_of_the_reported_clause_stands_for_the_speaker(tmp_pat
     assert "she would like to compete" in answer.citations[0].quote
     # a name, not a pronoun, in the reported clause: the speaker is not its subject
     assert not engine.ask("Would Tom Hale like to rest in April?").answer.startswith("Yes")
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        # the tokenizer ends a sentence at the name's dot: "Does the Mydoom." | "A virus ..."
+        ("Did the Mydoom.A virus spread through file-sharing networks?", "spread"),
+        ("Does the Sober.C worm send itself to addresses in the address book?", "send"),
+        ("Did the firm do the work itself?", "do"),  # "do" as the main verb stays
+    ],
+)
+def test_the_asked_verb_past_a_sentence_break_inside_a_name(annotator, question, verb) -> None:
+    assert asked_predicate(annotator.parse(question)) == verb

@@ -44,11 +44,13 @@ def _value(doc, text: str):
     return next(e for e in doc.ents if e.text == text)
 
 
-def test_a_span_of_time_is_asked_how_long_and_an_age_how_old(annotator) -> None:
+def test_a_span_of_time_is_asked_how_long_an_age_how_old_a_rate_how_often(annotator) -> None:
     doc = annotator.parse("Did Marco Rinaldi spend three months recording the album?")
     assert wh_question(doc, _value(doc, "three months")).startswith("How long did")
     doc = annotator.parse("Was the singer Marco Rinaldi 27 years old when he recorded it?")
     assert wh_question(doc, _value(doc, "27 years old")).startswith("How old was")
+    doc = annotator.parse("Does the company say a customer joins every 20 minutes?")
+    assert wh_question(doc, _value(doc, "every 20 minutes")).startswith("How often does")
 
 
 def test_a_value_in_a_clause_that_identifies_the_event_is_not_what_is_asked(annotator) -> None:

@@ -491,15 +491,16 @@ def _first_item(token):
 
 def _wh_for_value(focus) -> str | None:
     """The wh-phrase that asks for a span of time rather than a point in it: an age ("27
-    years old": "how old") or a counted unit of time ("three months": "how long"); None
-    for anything else."""
+    years old": "how old"), a counted unit of time ("three months": "how long") or a rate
+    ("every 10 seconds": "how often"); None for anything else."""
     if focus.label_ not in ("DATE", "TIME"):
         return None
     root = focus.root
     if root.pos_ == "ADJ" and any(c.dep_ == "npadvmod" for c in root.children):
         return f"how {root.lower_}"
     if root.tag_ == "NNS" and any(c.dep_ == "nummod" for c in root.children):
-        return "how long"
+        # "every 10 seconds" is a rate: "how often"
+        return "how often" if any(c.lower_ == "every" for c in root.children) else "how long"
     return None
 
 

@@ -104,9 +104,15 @@ def predicate_token(question_doc):
     adviser?"). The small parser may read an inverted passive's "Was" as the root, its
     participle as a clause of the subject ("*Was* the conference *financed* by Japan?"): the
     participle is the verb then."""
-    root = next((t for t in question_doc if t.dep_ == "ROOT"), None)
-    if root is None:
+    roots = [t for t in question_doc if t.dep_ == "ROOT"]
+    if not roots:
         return None
+    root = roots[0]
+    if root.lemma_ == "do" and not any(c.dep_ == "dobj" for c in root.children):
+        # The tokenizer may end a sentence at a dot inside a name ("Does the Zafi. | D
+        # virus translate ...?"): "do" is then the first sentence's root, the main verb the
+        # next one's.
+        root = next((t for t in roots[1:] if t.pos_ == "VERB"), root)
     if root.pos_ == "VERB":
         return root
     if root.lemma_ == "be":
