@@ -24,6 +24,12 @@ RELEASES = [
         "recording it in Dublin with the producer Sean Walsh. His three earlier records sold "
         "well in Italy and Spain.",
     ),
+    Document(
+        source="halden.txt",
+        title="Halden profits fall",
+        text="OSLO, 2 February 2005 - Profits at Norwegian food group Halden fell 20% in the "
+        "three months to December, as sales of frozen fish slowed.",
+    ),
 ]
 
 
@@ -70,3 +76,9 @@ def test_the_stated_span_of_time_answers_yes(engine) -> None:
     a = engine.ask("Did Marco Rinaldi spend four weeks recording his English-language album?")
     assert a.answer.startswith("Yes"), a.answer
     assert "four weeks" in a.citations[0].quote
+
+
+def test_a_value_without_a_figure_is_not_read_for_another(engine) -> None:
+    # "the quarter to December" is "the three months to December" in other words: no "No".
+    a = engine.ask("Did Halden's profits fall 20% in the quarter to December?")
+    assert not a.answer.startswith("No"), a.answer

@@ -183,6 +183,15 @@ def _reports_another(verb, focus_span) -> bool:
     return False
 
 
+def _exact_value(span) -> bool:
+    """Whether a value is a figure ("27", "$3bn") or a name ("March"), which a release states
+    the same way; not a phrase around a common noun ("the end of", "the quarter to
+    December"), which it may say in other words ("the three months to December")."""
+    return span.root.pos_ == "PROPN" or any(
+        t.like_num or any(ch.isdigit() for ch in t.text) for t in span
+    )
+
+
 def _asserted(span) -> bool:
     """Whether the span is part of what the question asks about, not of a clause that only
     identifies something it names ("the conference *held in July 2010*", "when he was ...")."""
@@ -415,7 +424,7 @@ class YesNoAnswerer:
                         for e in doc.ents
                         if e.text in missing
                         and e.label_ in VALUE_LABELS
-                        and any(t.like_num or t.pos_ == "PROPN" for t in e)  # not "the end of"
+                        and _exact_value(e)
                         and _asserted(e)
                     ),
                     None,
@@ -492,7 +501,9 @@ class YesNoAnswerer:
         """A value (date, sum, count ...) of the deciding sentence with the entity label of a
         value the question names and the release does not; None when there is none."""
         labels = {
-            e.label_ for e in question_doc.ents if e.text in missing and e.label_ in VALUE_LABELS
+            e.label_
+            for e in question_doc.ents
+            if e.text in missing and e.label_ in VALUE_LABELS and _exact_value(e)
         }
         if not labels:
             return None
