@@ -430,9 +430,9 @@ class YesNoAnswerer:
                     None,
                 )
                 if value is not None and value_read:
-                    # "Was Ian Curtis 27 when he died?": the sentence that holds another
-                    # value of the slot ("committed suicide in 1980 aged 23") need not be
-                    # the one naming the focus; the value's own wh-question finds it.
+                    # "Did she spend three months learning Hindi?": the sentence that holds
+                    # another value of the slot ("She spent three weeks learning Hindi") need
+                    # not be the one naming the focus; the value's own wh-question finds it.
                     by_value, _ = self._decide(
                         snap, question, doc, value, top_k, t0, value_read=False, **kwargs
                     )
