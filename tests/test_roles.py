@@ -58,6 +58,19 @@ def test_no_when_the_release_has_the_roles_reversed(tmp_path) -> None:
     )
 
 
+@pytest.mark.model
+def test_roles_reversed_only_in_the_asked_action(real_engine) -> None:
+    """A patient of the question's verb ("Is Japan *listed*") that the release makes the agent
+    of another verb ("It was *financed* by Belgium, ... and Japan") is no reversal: the
+    sentence names Japan among the funders, so no "No"."""
+    answer = real_engine.ask(
+        "Is Japan listed among the countries that financed the OSCE's July 2008 Vienna expert "
+        "conference on drug trafficking?"
+    )
+    assert answer.answer.startswith("Yes"), answer.answer
+    assert "financed by Belgium" in answer.citations[0].quote
+
+
 BRIDGE = (
     "DUNDEE, 4 June 2012 - A new road bridge over the river Tay was opened on Monday by the "
     "transport minister, Keith Brown. The bridge cost 120 million pounds and took three years "

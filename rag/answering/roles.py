@@ -61,7 +61,8 @@ def question_roles(doc) -> tuple[list[str], list[str]]:
     return agents, patients
 
 
-def _agents_in(sentence_doc, names: list[str]) -> list[str]:
+def agents_in(sentence_doc, names: list[str]) -> list[str]:
+    """The names that the sentence makes the agent of a "by" phrase."""
     text = sentence_doc.text.lower()
     found = []
     for name in names:
@@ -80,7 +81,7 @@ def roles_reversed(question_doc, sentence_doc) -> bool:
     agents, patients = question_roles(question_doc)
     if not patients:
         return False
-    return bool(_agents_in(sentence_doc, patients)) and not _agents_in(sentence_doc, agents)
+    return bool(agents_in(sentence_doc, patients)) and not agents_in(sentence_doc, agents)
 
 
 def role_of(token) -> str:

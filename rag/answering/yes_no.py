@@ -48,6 +48,8 @@ import time
 from dataclasses import replace
 from itertools import zip_longest
 
+import numpy as np
+
 from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer, sentence_before
 from rag.answering.descriptors import conflicting_description
 from rag.answering.evidence import Candidate, chunk_sentences
@@ -72,6 +74,7 @@ from rag.answering.quantities import (
     number_value,
 )
 from rag.answering.roles import (
+    agents_in,
     asked_predicate,
     governing_verb,
     other_argument,
@@ -759,9 +762,36 @@ class YesNoAnswerer:
         return False
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
+        """Whether the span's sentence holds the question's participants the other way round
+        (rag.answering.roles.roles_reversed) in the asked action: the word its "by" phrase
+        hangs from restates the verb of the question's patient ("a *defeat* by Melzer" for
+        "Did Agassi *beat* Melzer?"; not "*financed* by ... Japan" for "Is Japan *listed*
+        among the countries that financed it?")."""
         s0, s1 = self.answerer.sentence_of(cand)
-        sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
-        return roles_reversed(question_doc, sentence)
+        annotator = self.answerer.annotator
+        sentence = annotator.parse(cand.doc.text[s0:s1], entities=False)
+        if not roles_reversed(question_doc, sentence):
+            return False
+        threshold = self._verb_bound()
+        if threshold is None:
+            return True
+        patients = [e for e in question_doc.ents if role_of(e.root) == "patient"]
+        turned = set(agents_in(sentence, [e.text for e in patients]))
+        asked = {
+            v.lemma_.lower()
+            for e in patients
+            if e.text in turned and (v := governing_verb(e.root)) is not None
+        }
+        by_heads = {
+            t.head.head.lemma_.lower()
+            for t in sentence
+            if t.dep_ == "pobj" and t.head.lower_ == "by"
+        }
+        if not asked or not by_heads:
+            return True
+        asked_v, heads = sorted(asked), sorted(by_heads)
+        vectors = annotator.word_vectors([*asked_v, *heads])
+        return bool(np.max(vectors[: len(asked_v)] @ vectors[len(asked_v) :].T) >= threshold)
 
     def _declined(self, *args) -> Answer:
         answer = self.answerer._abstain(*args)
