@@ -29,15 +29,21 @@ def span_in_one_chunk(source: str, text: str, span: str):
     return SpanCandidate(hit, 0, start, start + len(span), span, None)
 
 
-def one_release_engine(folder: Path, source: str, title: str, text: str):
-    """A real-model engine, opened, over an index of one new release in `folder`."""
+def releases_engine(folder: Path, releases: list):
+    """A real-model engine, opened, over an index of the given new releases in `folder`."""
     from rag.config import Settings
     from rag.engine import Engine
-    from rag.values import Document
 
     engine = Engine(Settings(index_dir=folder / "index", source_dir=folder))
-    engine.add_documents([Document(source=source, title=title, text=text)])
+    engine.add_documents(releases)
     return engine.open()
+
+
+def one_release_engine(folder: Path, source: str, title: str, text: str):
+    """A real-model engine, opened, over an index of one new release in `folder`."""
+    from rag.values import Document
+
+    return releases_engine(folder, [Document(source=source, title=title, text=text)])
 
 
 @pytest.fixture

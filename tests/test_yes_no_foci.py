@@ -9,9 +9,9 @@ import pytest
 
 from rag.answering.focus import question_foci
 from rag.answering.question_analysis import Annotator
-from rag.config import Settings
 from rag.engine import Engine
 from rag.values import Document
+from tests.conftest import releases_engine
 
 pytestmark = pytest.mark.model
 
@@ -46,10 +46,7 @@ def annotator() -> Annotator:
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> Engine:
-    root = tmp_path_factory.mktemp("foci")
-    engine = Engine(Settings(index_dir=root / "index", source_dir=root))
-    engine.add_documents(RELEASES)
-    return engine.open()
+    return releases_engine(tmp_path_factory.mktemp("foci"), RELEASES)
 
 
 def _texts(annotator, question: str) -> list[str]:
