@@ -358,6 +358,7 @@ class YesNoAnswerer:
             and not self._names_focus_as_participant(focus, self._quote(best).text)
             and not shares_a_name(focus, best.text)
             and not self._other_measure(focus, best)
+            and not self._names_unmentioned(doc, focus, best)
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place). A filler of another kind says nothing about the focus: a release that
@@ -370,7 +371,9 @@ class YesNoAnswerer:
             # "Was the conference split into four sessions?": a sentence about it counts the
             # sessions otherwise ("divided in three sessions"), or as the question does.
             (verdict, best), check = by_counts, COUNTS
-        elif (other := self._filled_otherwise(focus, best, hits)) is not None:
+        elif (
+            other := self._filled_otherwise(focus, best, hits)
+        ) is not None and not self._names_unmentioned(doc, focus, other):
             # "Did Japan fund the Astana meeting?": the reader's span was no funder, but the
             # parse of a sentence of its release about the meeting puts others of Japan's
             # kind in the slot ("Norway and Belgium provided financial support").
@@ -457,6 +460,28 @@ class YesNoAnswerer:
                 check = OTHER_VALUE
                 return self._answer("No", best, question, resolved, hits, timings, check), True
         return self._answer(verdict, best, question, resolved, hits, timings, check), True
+
+    @staticmethod
+    def _names_unmentioned(question_doc, focus, best: SpanCandidate) -> bool:
+        """Whether the question names things (not dates or figures) and the release of `best`
+        mentions none of them, the focus included: another filler of the slot there fills it
+        for another event ("China's airline makes its debut in London" for "Did NTPC make its
+        debut on the Bombay Stock Exchange?"). Where the release names the focus or another of
+        them, the missing one may be the conflicting value itself ("Did WorldCom change its
+        name to *Verizon*?")."""
+        others = [
+            e.text
+            for e in question_doc.ents
+            if e.label_ not in VALUE_LABELS and (e.end <= focus.start or focus.end <= e.start)
+        ]
+        if not others:
+            return False
+        release = best.doc
+        text = " ".join([release.title, release.context_line(), release.text])
+        if names_focus(focus, text):
+            return False
+        missing = unnamed_entities(question_doc, focus, text)
+        return all(name in missing for name in others)
 
     def _names_focus_as_participant(self, focus, text: str) -> bool:
         """Whether the sentence names the focus, other than only as a word describing another
