@@ -68,6 +68,7 @@ from rag.answering.quantities import (
     bound_phrase,
     comparison,
     counted,
+    counted_noun,
     holds,
     implies,
     is_duration,
@@ -351,6 +352,10 @@ class YesNoAnswerer:
             verdict, best, check = "No", stating[0], ROLES_REVERSED
         elif stating:
             verdict, best = "Yes", stating[0]
+        elif best.prob >= a.threshold and self._count_implied(focus, best):
+            # "Did more than 50 experts attend?" against "more than 80 experts": the figure
+            # the release states satisfies the question's bound.
+            verdict, check = "Yes", COUNTS
         elif (
             best.prob >= a.threshold
             and focus.label_
@@ -494,9 +499,13 @@ class YesNoAnswerer:
         return not found or any(not _describes_another(span) for span in found)
 
     def _other_measure(self, focus, best: SpanCandidate) -> bool:
-        """Whether a date span is no other filler of a date focus: one is a stretch of time
-        and the other a point in it ("Did it run over two days?" against "today"), or both
-        the same stretch ("two-day" for "two days", which the counts then confirm)."""
+        """Whether the span is no other filler of the focus's slot: a number counting another
+        noun than the focus does ("the 56 participating States" for "more than 100
+        delegates"), or, for dates, one a stretch of time and the other a point in it ("Did it
+        run over two days?" against "today"), or both the same stretch ("two-day" for "two
+        days", which the counts then confirm)."""
+        if focus.label_ == "CARDINAL" and self._filler_label(best) == "CARDINAL":
+            return self._counts_another_noun(focus, best)
         if focus.label_ != "DATE" or self._filler_label(best) != "DATE":
             return False
         filler = self.answerer.annotator.parse(best.text, entities=False)
@@ -504,6 +513,54 @@ class YesNoAnswerer:
             return True
         lengths = {(noun, value) for _, noun, value, _ in counted(focus)}
         return bool(lengths & {(noun, value) for _, noun, value, _ in counted(filler)})
+
+    @staticmethod
+    def _focus_count(focus):
+        """(the focus's last number token, the noun it counts) or None ("more than 100
+        *delegates*")."""
+        numbers = [t for t in focus if t.like_num]
+        noun = counted_noun(numbers[-1]) if numbers else None
+        return None if noun is None else (numbers[-1], noun.lemma_.lower())
+
+    def _span_count(self, best: SpanCandidate):
+        """(the span's number token in its sentence's parse, the lemmas of the nouns it may
+        count) or None. The parse may hang the number on the first of coordinated nouns ("150
+        law enforcement and judicial experts"): any of them may be what it counts."""
+        s0, s1 = self.answerer.sentence_of(best)
+        sentence = self.answerer.annotator.parse(best.doc.text[s0:s1], entities=False)
+        at = best.start - s0
+        number = next((t for t in sentence if t.idx <= at < t.idx + len(t) and t.like_num), None)
+        noun = counted_noun(number) if number is not None else None
+        if noun is None:
+            return None
+        return number, sorted({t.lemma_.lower() for t in (noun, *noun.conjuncts)})
+
+    def _counts_another_noun(self, focus, best: SpanCandidate) -> bool:
+        """Whether the focus and the span each count a noun and the nouns differ, neither the
+        same lemma nor as close as a restated verb."""
+        asked, stated = self._focus_count(focus), self._span_count(best)
+        if asked is None or stated is None or asked[1] in stated[1]:
+            return False
+        threshold = self._verb_bound()
+        if threshold is None:
+            return False
+        vectors = self.answerer.annotator.word_vectors([asked[1], *stated[1]])
+        return float(np.max(vectors[1:] @ vectors[0])) < threshold
+
+    def _count_implied(self, focus, best: SpanCandidate) -> bool:
+        """Whether the span counts the focus's noun with a figure that satisfies the focus's
+        bound ("more than 80 experts" for "more than 50 experts")."""
+        if focus.label_ != "CARDINAL" or self._filler_label(best) != "CARDINAL":
+            return False
+        asked, stated = self._focus_count(focus), self._span_count(best)
+        if asked is None or stated is None or asked[1] not in stated[1]:
+            return False
+        (q_number, _), (number, _) = asked, stated
+        q_value, q_op = number_value(q_number.text), comparison(q_number)
+        value, op = number_value(number.text), comparison(number)
+        if None in (q_value, q_op, value, op):
+            return False
+        return implies(op, value, q_op, q_value)
 
     def _argument_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(best)
