@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering.question_analysis import Annotator
+from rag.answering.yes_no import _compares_participants
 from rag.engine import Engine
 from rag.values import Document
 from tests.conftest import releases_engine
@@ -50,3 +52,18 @@ def test_a_figure_of_the_same_noun_below_the_bound_says_no(engine) -> None:
         "Did fewer than 50 experts attend the Baltic Council forum on piracy in Riga?"
     )
     assert answer.answer.startswith("No"), answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "compares"),
+    [
+        ("Did the film win more prizes than The Producers?", True),
+        ("Had prices become higher than they were a year earlier?", True),
+        ("Did the firm warn that profit would be £10m lower than expected?", False),
+        ("Did the number of camera phones more than double to 7.5 million?", False),
+        ("Did more than 50 experts attend the forum?", False),
+    ],
+)
+def test_only_a_than_with_something_of_its_own_compares(question: str, compares: bool) -> None:
+    doc = Annotator().parse(question)
+    assert any(_compares_participants(t) for t in doc) is compares

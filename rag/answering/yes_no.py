@@ -207,6 +207,18 @@ def _asserted(span) -> bool:
     return True
 
 
+def _compares_participants(token) -> bool:
+    """Whether the token is a "than" with something of its own to compare: a phrase ("than
+    *The Producers*", "than *in Argentina*", "than ever before") or a clause with its subject
+    ("than *it was* a year earlier"). Not a bound on a number ("more than 50", a quantmod of
+    it), "than expected", "more than double", nor a word of a name ("More Than A Woman")."""
+    if token.lower_ != "than" or token.dep_ == "quantmod" or token.ent_type_:
+        return False
+    if token.dep_ == "mark":
+        return any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in token.head.children)
+    return any(True for _ in token.children)
+
+
 class YesNoAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
@@ -225,10 +237,9 @@ class YesNoAnswerer:
             # answer no yes/no.
             reason = "the question names nothing the releases could confirm or contradict"
             return self._unchecked(snap, question, top_k, reason, t0, **kwargs)
-        if any(t.lower_ == "than" and t.dep_ != "quantmod" for t in doc):
-            # "Did Mary Poppins win more prizes than The Producers?" compares two participants
-            # (a bound, "more than 50", is a quantmod of its number): finding the focus in the
-            # slot says nothing of the comparison.
+        if any(_compares_participants(t) for t in doc):
+            # "Did Mary Poppins win more prizes than The Producers?" compares two participants:
+            # finding the focus in the slot says nothing of the comparison.
             reason = "it compares two things, and comparisons are not checked"
             return self._unchecked(snap, question, top_k, reason, t0, **kwargs)
         # When no passage puts the likeliest focus in its slot or another filler there, the
