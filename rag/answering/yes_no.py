@@ -81,6 +81,7 @@ from rag.answering.roles import (
     other_argument,
     predicate_similarity,
     predicate_threshold,
+    predicate_token,
     role_of,
     roles_reversed,
 )
@@ -185,6 +186,16 @@ def _reports_another(verb, focus_span) -> bool:
             ):
                 return True
     return False
+
+
+def _reporting_asked(question_doc) -> str | None:
+    """The lemma of the question's verb when the act itself is asked ("Did X *speak* at the
+    opening?"), None when the verb takes a clause: then what was said is asked ("Did X say a
+    single country could beat it?"), which a sentence's other clause need not state."""
+    token = predicate_token(question_doc)
+    if token is None or any(c.dep_ in ("ccomp", "xcomp") for c in token.children):
+        return None
+    return token.lemma_.lower()
 
 
 def _exact_value(span) -> bool:
@@ -354,7 +365,7 @@ class YesNoAnswerer:
             confirmed = self._stated_in_slot(doc, focus, stating[0])
             if confirmed:
                 stating = confirmed
-            elif self._argument_elsewhere(focus, stating[0]):
+            elif self._argument_elsewhere(focus, stating[0], _reporting_asked(doc)):
                 stating, passed_over = [], True
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
@@ -840,19 +851,35 @@ class YesNoAnswerer:
             t.lemma_.lower() for t in self.answerer.annotator.parse(text, entities=False)
         )
 
-    def _argument_elsewhere(self, focus, cand: SpanCandidate) -> bool:
+    def _argument_elsewhere(self, focus, cand: SpanCandidate, predicate: str | None) -> bool:
         """Whether the span's sentence makes the focus an agent or patient of a verb it only
         says might happen ("claims that Chelsea *could* launch a bid"), or the one who reports
-        what someone else did ("Mr Straw said *the US* had agreed")."""
+        what someone else did ("Mr Straw said *the US* had agreed"), unless reporting is what
+        is asked ("Did Korotenko speak at the opening?" against "Korotenko stated that ...")."""
         s0, s1 = self.answerer.sentence_of(cand)
         sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
         for _, span in mentions(sentence, focus.text):
             verb = governing_verb(span.root) if role_of(span.root) else None
             if verb is None:
                 continue
-            if hedged(verb) or (role_of(span.root) == "agent" and _reports_another(verb, span)):
+            if hedged(verb):
+                return True
+            if (
+                role_of(span.root) == "agent"
+                and _reports_another(verb, span)
+                and not self._verb_restates(predicate, verb)
+            ):
                 return True
         return False
+
+    def _verb_restates(self, predicate: str | None, verb) -> bool:
+        """Whether the sentence's verb restates the asked one as closely as answering
+        sentences mostly do (the fitted word bound)."""
+        threshold = self._verb_bound()
+        if predicate is None or threshold is None:
+            return False
+        vectors = self.answerer.annotator.word_vectors([predicate, verb.lemma_.lower()])
+        return float(vectors[0] @ vectors[1]) >= threshold
 
     def _roles_reversed(self, question_doc, cand: SpanCandidate) -> bool:
         """Whether the span's sentence holds the question's participants the other way round
