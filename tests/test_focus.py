@@ -127,6 +127,19 @@ def test_names_and_numbers_the_release_does_not_mention(annotator) -> None:
     assert unnamed_entities(ages, eyre, said) == ["ten"]
 
 
+def test_a_name_the_recogniser_left_out_must_still_be_named(annotator) -> None:
+    doc = annotator.parse("Is Ericsson raising the dividend it pays shareholders for 2004?")
+    assert "Ericsson" not in {e.text for e in doc.ents}  # the case this is about
+    focus = question_focus(doc, set())
+    assert focus.text == "2004"
+    lufthansa = "The board of Lufthansa has recommended paying a 2004 dividend of 30 cents."
+    assert unnamed_entities(doc, focus, lufthansa) == ["Ericsson"]
+    assert unnamed_entities(doc, focus, lufthansa.replace("Lufthansa", "Ericsson")) == []
+    # The "m" the tokenizer splits off "£500m" is no name.
+    plan = annotator.parse("Did Tony Blair launch a £500m school sport plan in 2004?")
+    assert unnamed_entities(plan, question_focus(plan, set()), "Blair's £500m plan (2004)") == []
+
+
 def test_one_of_a_group_is_no_number_the_release_must_state(annotator) -> None:
     doc = annotator.parse("Was Nike one of the firms that sponsored the London Olympic bid?")
     focus = question_focus(doc, set())

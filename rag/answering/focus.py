@@ -200,8 +200,19 @@ def unnamed_entities(question_doc, focus, release: str) -> list[str]:
     numbers = [
         question_doc[t.i : t.i + 1] for t in question_doc if t.like_num and t.i not in in_entity
     ]
+    # So do capitalised proper nouns it left out ("Is *Ericsson* raising its dividend?"; the
+    # first word is capitalised whatever it is, and the "m" of "£500m" is no name).
+    names = [
+        question_doc[t.i : t.i + 1]
+        for t in question_doc
+        if t.pos_ == "PROPN"
+        and t.is_alpha
+        and t.text[0].isupper()
+        and t.i > 0
+        and t.i not in in_entity
+    ]
     missing = []
-    for item in [*question_doc.ents, *numbers]:
+    for item in [*question_doc.ents, *numbers, *names]:
         if item.start < focus.end and focus.start < item.end:
             continue
         if _partitive(item):
