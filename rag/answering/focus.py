@@ -225,6 +225,13 @@ def unnamed_entities(question_doc, focus, release: str) -> list[str]:
     return missing
 
 
+def unmentioned_nouns(question_doc, nouns, release: str) -> list[str]:
+    """The common nouns of the question (tokens) the release does not name, by the same
+    measure as names (a word with its first four letters)."""
+    vocabulary = _vocabulary(release)
+    return [t.text for t in nouns if not _named(question_doc, t.lower_, vocabulary)]
+
+
 def _vocabulary(text: str) -> tuple[set[str], set[str], set[str]]:
     """(words, four-letter prefixes, numbers with their unit stripped) of a text."""
     words = set(WORD_CHARS.findall(text.lower()))

@@ -61,6 +61,7 @@ from rag.answering.focus import (
     question_foci,
     same_kind,
     shares_a_name,
+    unmentioned_nouns,
     unnamed_entities,
     wh_question,
 )
@@ -196,6 +197,12 @@ def _reporting_asked(question_doc) -> str | None:
     if token is None or any(c.dep_ in ("ccomp", "xcomp") for c in token.children):
         return None
     return token.lemma_.lower()
+
+
+def _unit_of_figure(token) -> bool:
+    """Whether the token is a unit the tokenizer split off a figure (the "m" of "£7.2m")."""
+    before = token.nbor(-1) if token.i > 0 else None
+    return before is not None and before.like_num and not before.whitespace_
 
 
 def _exact_value(span) -> bool:
@@ -437,6 +444,11 @@ class YesNoAnswerer:
             # otherwise with the asked noun (rag.answering.descriptors).
             check = OTHER_DESCRIPTION
             return self._answer("No", best, question, resolved, hits, timings, check), True
+        if verdict == "Yes" and (noun := self._core_noun_unmentioned(doc, focus, best)):
+            # "Was a joint *declaration* signed at the meeting?": the sentence names the
+            # focus ("Central Asian"), the release never the thing the question says was done.
+            reason = f"the release does not mention {noun}"
+            return self._declined(question, resolved, hits, best.prob, reason, timings), True
         if verdict == "Yes":
             # The question names what the release does not: another event, or another fact
             # of this one ("against England" where it says Scotland). (A "No" stands: the
@@ -509,6 +521,31 @@ class YesNoAnswerer:
             return False
         missing = unnamed_entities(question_doc, focus, text)
         return all(name in missing for name in others)
+
+    @staticmethod
+    def _core_noun_unmentioned(question_doc, focus, best: SpanCandidate) -> str | None:
+        """A common noun heading the asked verb's subject or object ("a joint *declaration*
+        signed") that the release of `best` never mentions, or None. Words of a figure or date
+        ("three *months*") are values, checked as such."""
+        verb = predicate_token(question_doc)
+        if verb is None:
+            return None
+        nouns = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")]
+        if verb.dep_ == "acl":
+            nouns.append(verb.head)  # "Was *a declaration* signed ...?" read as a clause of it
+        nouns = [
+            t
+            for t in nouns
+            if t.pos_ == "NOUN"
+            and t.is_alpha
+            and not t.ent_type_
+            and not _unit_of_figure(t)
+            and not focus.start <= t.i < focus.end
+        ]
+        release = best.doc
+        text = " ".join([release.title, release.context_line(), release.text])
+        missing = unmentioned_nouns(question_doc, nouns, text)
+        return missing[0] if missing else None
 
     def _names_focus_as_participant(self, focus, text: str) -> bool:
         """Whether the sentence names the focus, other than only as a word describing another
