@@ -1,6 +1,6 @@
 """A "Yes" needs the release to mention the thing the question says was done or did it: the
 common noun heading the asked verb's subject or object ("Was a joint *declaration* signed?")
-(rag.answering.yes_no.YesNoAnswerer._core_noun_unmentioned)."""
+(rag.answering.yes_no_parse.core_noun_unmentioned)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.question_analysis import Annotator
-from rag.answering.yes_no import _compares_participants
+from rag.answering.yes_no_parse import compares_participants
 from rag.engine import Engine
 from rag.values import Document
 from tests.conftest import releases_engine
@@ -66,4 +66,4 @@ def test_a_figure_of_the_same_noun_below_the_bound_says_no(engine) -> None:
 )
 def test_only_a_than_with_something_of_its_own_compares(question: str, compares: bool) -> None:
     doc = Annotator().parse(question)
-    assert any(_compares_participants(t) for t in doc) is compares
+    assert any(compares_participants(t) for t in doc) is compares

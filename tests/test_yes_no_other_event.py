@@ -1,6 +1,6 @@
 """A "No" from another filler of the asked slot must come from a release about the asked event:
 one that mentions at least one of the question's names besides the focus
-(rag.answering.yes_no.YesNoAnswerer._names_unmentioned)."""
+(rag.answering.yes_no_parse.names_unmentioned)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import pytest
 
 from rag.answering.focus import wh_question
 from rag.answering.question_analysis import Annotator
-from rag.answering.yes_no import _asserted
+from rag.answering.yes_no_parse import asserted
 from rag.engine import Engine
 from rag.values import Document
 from tests.conftest import releases_engine
@@ -58,9 +58,9 @@ def test_a_span_of_time_is_asked_how_long_an_age_how_old_a_rate_how_often(annota
 
 def test_a_value_in_a_clause_that_identifies_the_event_is_not_what_is_asked(annotator) -> None:
     doc = annotator.parse("Did Japan fund the conference held in Vienna in July 2010?")
-    assert not _asserted(_value(doc, "July 2010"))
+    assert not asserted(_value(doc, "July 2010"))
     doc = annotator.parse("Did Marco Rinaldi spend three months recording the album?")
-    assert _asserted(_value(doc, "three months"))
+    assert asserted(_value(doc, "three months"))
 
 
 def test_another_span_of_time_in_the_release_answers_no(engine) -> None:

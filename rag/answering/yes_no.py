@@ -61,7 +61,6 @@ from rag.answering.focus import (
     question_foci,
     same_kind,
     shares_a_name,
-    unmentioned_nouns,
     unnamed_entities,
     wh_question,
 )
@@ -82,7 +81,6 @@ from rag.answering.roles import (
     other_argument,
     predicate_similarity,
     predicate_threshold,
-    predicate_token,
     role_of,
     roles_reversed,
 )
@@ -99,6 +97,17 @@ from rag.answering.yes_no_confidence import (
     ROLES_REVERSED,
     confidence,
     route,
+)
+from rag.answering.yes_no_parse import (
+    asserted,
+    compares_participants,
+    core_noun_unmentioned,
+    describes_another,
+    exact_value,
+    names_unmentioned,
+    release_text,
+    reporting_asked,
+    reports_another,
 )
 from rag.index.store import Snapshot
 from rag.values import Answer, Hit
@@ -166,77 +175,6 @@ def _names(focus, release_text: str) -> list[str]:
     return [focus.text] if surname is None else [focus.text, surname]
 
 
-def _describes_another(span) -> bool:
-    """Whether the span modifies a noun outside it ("*Norway* international")."""
-    root = span.root
-    return (
-        root.dep_ in ("compound", "amod", "nmod")
-        and root.head.pos_ in ("NOUN", "PROPN")
-        and not span.start <= root.head.i < span.end
-    )
-
-
-def _reports_another(verb, focus_span) -> bool:
-    """Whether the verb takes a clause whose subject is a noun other than the focus: what the
-    focus says someone else did ("Mr Straw said *the US* had agreed"). A pronoun subject
-    ("she would like to run") is mostly the speaker."""
-    for clause in (c for c in verb.children if c.dep_ == "ccomp"):
-        for subject in (g for g in clause.children if g.dep_ in ("nsubj", "nsubjpass")):
-            if subject.pos_ in ("NOUN", "PROPN") and not (
-                focus_span.start <= subject.i < focus_span.end
-            ):
-                return True
-    return False
-
-
-def _reporting_asked(question_doc) -> str | None:
-    """The lemma of the question's verb when the act itself is asked ("Did X *speak* at the
-    opening?"), None when the verb takes a clause: then what was said is asked ("Did X say a
-    single country could beat it?"), which a sentence's other clause need not state."""
-    token = predicate_token(question_doc)
-    if token is None or any(c.dep_ in ("ccomp", "xcomp") for c in token.children):
-        return None
-    return token.lemma_.lower()
-
-
-def _unit_of_figure(token) -> bool:
-    """Whether the token is a unit the tokenizer split off a figure (the "m" of "£7.2m")."""
-    before = token.nbor(-1) if token.i > 0 else None
-    return before is not None and before.like_num and not before.whitespace_
-
-
-def _exact_value(span) -> bool:
-    """Whether a value is a figure ("27", "$3bn") or a name ("March"), which a release states
-    the same way; not a phrase around a common noun ("the end of", "the quarter to
-    December"), which it may say in other words ("the three months to December")."""
-    return span.root.pos_ == "PROPN" or any(
-        t.like_num or any(ch.isdigit() for ch in t.text) for t in span
-    )
-
-
-def _asserted(span) -> bool:
-    """Whether the span is part of what the question asks about, not of a clause that only
-    identifies something it names ("the conference *held in July 2010*", "when he was ...")."""
-    token = span.root
-    while token.dep_ != "ROOT":
-        if token.dep_ in ("relcl", "acl", "advcl"):
-            return False
-        token = token.head
-    return True
-
-
-def _compares_participants(token) -> bool:
-    """Whether the token is a "than" with something of its own to compare: a phrase ("than
-    *The Producers*", "than *in Argentina*", "than ever before") or a clause with its subject
-    ("than *it was* a year earlier"). Not a bound on a number ("more than 50", a quantmod of
-    it), "than expected", "more than double", nor a word of a name ("More Than A Woman")."""
-    if token.lower_ != "than" or token.dep_ == "quantmod" or token.ent_type_:
-        return False
-    if token.dep_ == "mark":
-        return any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in token.head.children)
-    return any(True for _ in token.children)
-
-
 class YesNoAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
@@ -255,7 +193,7 @@ class YesNoAnswerer:
             # answer no yes/no.
             reason = "the question names nothing the releases could confirm or contradict"
             return self._unchecked(snap, question, top_k, reason, t0, **kwargs)
-        if any(_compares_participants(t) for t in doc):
+        if any(compares_participants(t) for t in doc):
             # "Did Mary Poppins win more prizes than The Producers?" compares two participants:
             # finding the focus in the slot says nothing of the comparison.
             reason = "it compares two things, and comparisons are not checked"
@@ -372,7 +310,7 @@ class YesNoAnswerer:
             confirmed = self._stated_in_slot(doc, focus, stating[0])
             if confirmed:
                 stating = confirmed
-            elif self._argument_elsewhere(focus, stating[0], _reporting_asked(doc)):
+            elif self._argument_elsewhere(focus, stating[0], reporting_asked(doc)):
                 stating, passed_over = [], True
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
@@ -392,7 +330,7 @@ class YesNoAnswerer:
             and not self._names_focus_as_participant(focus, self._quote(best).text)
             and not shares_a_name(focus, best.text)
             and not self._other_measure(focus, best)
-            and not self._names_unmentioned(doc, focus, best)
+            and not names_unmentioned(doc, focus, best)
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place). A filler of another kind says nothing about the focus: a release that
@@ -407,7 +345,7 @@ class YesNoAnswerer:
             (verdict, best), check = by_counts, COUNTS
         elif (
             other := self._filled_otherwise(focus, best, hits)
-        ) is not None and not self._names_unmentioned(doc, focus, other):
+        ) is not None and not names_unmentioned(doc, focus, other):
             # "Did Japan fund the Astana meeting?": the reader's span was no funder, but the
             # parse of a sentence of its release about the meeting puts others of Japan's
             # kind in the slot ("Norway and Belgium provided financial support").
@@ -444,7 +382,7 @@ class YesNoAnswerer:
             # otherwise with the asked noun (rag.answering.descriptors).
             check = OTHER_DESCRIPTION
             return self._answer("No", best, question, resolved, hits, timings, check), True
-        if verdict == "Yes" and (noun := self._core_noun_unmentioned(doc, focus, best)):
+        if verdict == "Yes" and (noun := core_noun_unmentioned(doc, focus, best)):
             # "Was a joint *declaration* signed at the meeting?": the sentence names the
             # focus ("Central Asian"), the release never the thing the question says was done.
             reason = f"the release does not mention {noun}"
@@ -453,10 +391,7 @@ class YesNoAnswerer:
             # The question names what the release does not: another event, or another fact
             # of this one ("against England" where it says Scotland). (A "No" stands: the
             # release holds another filler of the asked slot.)
-            release = best.doc
-            missing = unnamed_entities(
-                doc, focus, " ".join([release.title, release.context_line(), release.text])
-            )
+            missing = unnamed_entities(doc, focus, release_text(best))
             if missing:
                 if self._other_value(doc, missing, best) is not None:
                     # The sentence that states the rest says another date, sum or count
@@ -469,8 +404,8 @@ class YesNoAnswerer:
                         for e in doc.ents
                         if e.text in missing
                         and e.label_ in VALUE_LABELS
-                        and _exact_value(e)
-                        and _asserted(e)
+                        and exact_value(e)
+                        and asserted(e)
                     ),
                     None,
                 )
@@ -500,53 +435,6 @@ class YesNoAnswerer:
                 return self._answer("No", best, question, resolved, hits, timings, check), True
         return self._answer(verdict, best, question, resolved, hits, timings, check), True
 
-    @staticmethod
-    def _names_unmentioned(question_doc, focus, best: SpanCandidate) -> bool:
-        """Whether the question names things (not dates or figures) and the release of `best`
-        mentions none of them, the focus included: another filler of the slot there fills it
-        for another event ("China's airline makes its debut in London" for "Did NTPC make its
-        debut on the Bombay Stock Exchange?"). Where the release names the focus or another of
-        them, the missing one may be the conflicting value itself ("Did WorldCom change its
-        name to *Verizon*?")."""
-        others = [
-            e.text
-            for e in question_doc.ents
-            if e.label_ not in VALUE_LABELS and (e.end <= focus.start or focus.end <= e.start)
-        ]
-        if not others:
-            return False
-        release = best.doc
-        text = " ".join([release.title, release.context_line(), release.text])
-        if names_focus(focus, text):
-            return False
-        missing = unnamed_entities(question_doc, focus, text)
-        return all(name in missing for name in others)
-
-    @staticmethod
-    def _core_noun_unmentioned(question_doc, focus, best: SpanCandidate) -> str | None:
-        """A common noun heading the asked verb's subject or object ("a joint *declaration*
-        signed") that the release of `best` never mentions, or None. Words of a figure or date
-        ("three *months*") are values, checked as such."""
-        verb = predicate_token(question_doc)
-        if verb is None:
-            return None
-        nouns = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")]
-        if verb.dep_ == "acl":
-            nouns.append(verb.head)  # "Was *a declaration* signed ...?" read as a clause of it
-        nouns = [
-            t
-            for t in nouns
-            if t.pos_ == "NOUN"
-            and t.is_alpha
-            and not t.ent_type_
-            and not _unit_of_figure(t)
-            and not focus.start <= t.i < focus.end
-        ]
-        release = best.doc
-        text = " ".join([release.title, release.context_line(), release.text])
-        missing = unmentioned_nouns(question_doc, nouns, text)
-        return missing[0] if missing else None
-
     def _names_focus_as_participant(self, focus, text: str) -> bool:
         """Whether the sentence names the focus, other than only as a word describing another
         noun ("the 31-year-old *Norway* international had surgery in Sweden" names no other
@@ -555,7 +443,7 @@ class YesNoAnswerer:
             return False
         sentence = self.answerer.annotator.parse(text, entities=False)
         found = [span for _, span in mentions(sentence, focus.text)]
-        return not found or any(not _describes_another(span) for span in found)
+        return not found or any(not describes_another(span) for span in found)
 
     def _other_measure(self, focus, best: SpanCandidate) -> bool:
         """Whether the span is no other filler of the focus's slot: a number counting another
@@ -647,7 +535,7 @@ class YesNoAnswerer:
         labels = {
             e.label_
             for e in question_doc.ents
-            if e.text in missing and e.label_ in VALUE_LABELS and _exact_value(e)
+            if e.text in missing and e.label_ in VALUE_LABELS and exact_value(e)
         }
         if not labels:
             return None
@@ -903,7 +791,7 @@ class YesNoAnswerer:
                 return True
             if (
                 role_of(span.root) == "agent"
-                and _reports_another(verb, span)
+                and reports_another(verb, span)
                 and not self._verb_restates(predicate, verb)
             ):
                 return True
