@@ -64,6 +64,12 @@ def annotator() -> Annotator:
         ("After the judge postponed the hearing, is the trial due to start in June?", "yes_no"),
         ("At the festival headlined by Blur, Oasis and Pulp, is Pulp playing first?", "yes_no"),
         ("After the judge postponed the hearing, when will the trial start?", "fact"),
+        # a wh-determiner after a fronted phrase, which the parser hangs on the phrase as a
+        # relative clause; a true relative clause after the subject stays one
+        ("Other than Leeds, which clubs or teams has Smith played for since his injury?", "list"),
+        ("Apart from Elton John, which singers or bands have Oasis toured with?", "list"),
+        ("Besides Ford, which carmakers have the unions threatened with strikes?", "list"),
+        ("Did the firm, which was founded in 1990, report a loss?", "yes_no"),
     ],
 )
 def test_kind(annotator: Annotator, question: str, kind: str) -> None:

@@ -357,8 +357,14 @@ def question_key(doc) -> tuple[str, object | None, str]:
     # question (after prepositions only: "In which ...") is its own, however the rest parses.
     # "That" is never interrogative.
     def subordinate(t) -> bool:
+        before = tokens[: tokens.index(t)]
+        if _after_fronted_phrase(before) and t.lower_ in ("which", "what") and _noun_follows(t):
+            # "Apart from Paul Rodgers, *which singers* have Queen performed with?": after a
+            # fronted phrase with no verb of its own, a wh-determiner opens the question, though
+            # the parser may hang it on the phrase as a relative clause.
+            return False
         deps = {a.dep_ for a in (t, *t.ancestors)}
-        opening = all(x.pos_ == "ADP" for x in tokens[: tokens.index(t)])
+        opening = all(x.pos_ == "ADP" for x in before)
         # (past the opening, a clause that is a preposition's object is a free relative: "a
         # rise in *what* it pays", "the report on *how* broadband changes habits")
         return bool(deps & {"relcl", "acl"}) or (not opening and bool(deps & {"advcl", "pcomp"}))
@@ -396,6 +402,26 @@ def question_key(doc) -> tuple[str, object | None, str]:
             return f"noun:{head.lemma_.lower()}", head, wh
         return wh, None, wh
     return wh, None, wh
+
+
+def _after_fronted_phrase(before) -> bool:
+    """Whether the tokens are a phrase with no finite verb, closed by a comma ("Apart from
+    Paul Rodgers ,"): what follows opens the main clause."""
+    return (
+        len(before) > 1
+        and before[-1].text == ","
+        and not any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in before)
+    )
+
+
+def _noun_follows(token) -> bool:
+    """Whether a noun (or a plural the tagger read as a verb: "which *singers* or acts")
+    comes right after the token."""
+    doc = token.doc
+    if token.i + 1 >= len(doc):
+        return False
+    after = doc[token.i + 1]
+    return after.pos_ in ("NOUN", "PROPN", "ADJ") or after.tag_ == "VBZ"
 
 
 def opens_with_auxiliary(token) -> bool:
@@ -461,9 +487,12 @@ def _asks_who_are_the_plural(doc) -> bool:
 
 def _plural_read_as_verb(tokens) -> bool:
     """Whether the tokens after "which" open with a word tagged as a verb in its -s form,
-    followed by a noun or an auxiliary: a plural noun the tagger misread ("acts were")."""
+    followed by a noun, an auxiliary or a conjunction: a plural noun the tagger misread ("acts
+    were", "singers or acts")."""
     return (
-        len(tokens) > 1 and tokens[0].tag_ == "VBZ" and tokens[1].pos_ in ("NOUN", "PROPN", "AUX")
+        len(tokens) > 1
+        and tokens[0].tag_ == "VBZ"
+        and tokens[1].pos_ in ("NOUN", "PROPN", "AUX", "CCONJ")
     )
 
 
