@@ -254,3 +254,17 @@ def test_a_filler_sharing_the_focus_name_is_no_other_filler(annotator) -> None:
     assert not shares_a_name(lab, "Lawrence Livermore National Laboratory")
     date = _focus(annotator, "Did the council decide it in November 2006?")
     assert date.label_ == "DATE" and not shares_a_name(date, "November 2007")
+
+
+def test_a_participle_inside_a_relative_clause_makes_no_passive_question(annotator) -> None:
+    # "held" belongs to the clause about the countries: the question asks whether Denmark
+    # was one of them, not who held the summit.
+    doc = annotator.parse(
+        "Was Denmark one of the countries that sponsored the Unesco literacy summit held in "
+        "Paris in May 2011?"
+    )
+    assert question_focus(doc, set()).text == "Denmark"
+    firms = annotator.parse(
+        "Was Siemens one of the firms that bought the Intel chip plant sold in Dublin last year?"
+    )
+    assert question_focus(firms, set()).text == "Siemens"

@@ -40,6 +40,8 @@ def test_counted_nouns(tmp_path) -> None:
     assert read("Did at least 500 people sign?") == [("500", "people", 500, ">=")]
     assert read("Did fewer than 50 experts attend?") == [("50", "expert", 50, "<")]
     assert read("Did about 50 people come?") == []
+    # A year names a time; it counts nothing, though the parser may hang it on a noun.
+    assert read("Was the vote held in spring 2006?") == []
 
 
 def test_a_stated_count_holds_a_bound() -> None:

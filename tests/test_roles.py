@@ -257,6 +257,13 @@ def test_yes_when_the_focus_is_the_agent_of_the_asked_verb_itself(tmp_path) -> N
             "The workshop was held in Almaty on Monday.",
             "Almaty",
         ),
+        # a verb coordinated with another shares its subject
+        (
+            "Was Rover Group sold to Ford?",
+            "Rover Group",
+            "Rover Group made losses for years and was sold to Chinese carmaker Nanjing Motors.",
+            "Chinese carmaker Nanjing Motors",
+        ),
         # the asked name given there, or anywhere in the sentence, or by its initials
         ("Did Chelsea beat Arsenal?", "Chelsea", "Chelsea beat Arsenal and then Spurs.", None),
         (

@@ -433,8 +433,28 @@ def _passive_subject(token) -> bool:
     return (
         (token.dep_ == "nsubj" or _subject_read_as_attribute(token))
         and token.head.lemma_ == "be"
-        and any(t.dep_ == "acl" and t.tag_ == "VBN" for t in token.subtree)
+        and any(
+            t.dep_ == "acl" and t.tag_ == "VBN" and not _in_clause_of_its_own(t, token)
+            for t in token.subtree
+        )
     )
+
+
+def _in_clause_of_its_own(participle, subject) -> bool:
+    """Whether a relative clause in the subject's phrase holds the participle: "Was *Japan*
+    one of the countries that financed the conference *held* in Vienna?" asks of Japan with
+    "be", passive only inside the clause. A comma closes a clause set off by commas, whatever
+    the parse: "Was the summit, which cost under 50,000 euros, *funded* by Norway?". (An
+    apposition holds no clause: "Was Viotti, the director of La Fenice, *born* in Italy?")"""
+    doc = participle.doc
+    if participle.i and doc[participle.i - 1].text == ",":
+        return False
+    for t in participle.ancestors:
+        if t.i == subject.i:
+            return False
+        if t.dep_ == "relcl":
+            return True
+    return False
 
 
 def _misread_passive(verb) -> bool:

@@ -138,6 +138,8 @@ def counted(doc) -> list[tuple[object, str, float, str]]:
             continue
         if t.head.pos_ != "NOUN":
             continue
+        if _YEAR.fullmatch(t.text) and t.ent_type_ != "CARDINAL":
+            continue  # a year ("spring *2006*", "the *2004* season") counts nothing
         value, op = number_value(t.text), comparison(t)
         if value is not None and op is not None:
             found.append((t, t.head.lemma_.lower(), value, op))

@@ -36,6 +36,7 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
+from rag.answering.roles import verb_bound
 from rag.answering.slots import SlotReader, asked_slot
 from rag.answering.yes_no import YES_NO_READ, YesNoAnswerer, sentence_quote
 from rag.index.store import Snapshot
@@ -200,7 +201,7 @@ class KindsAnswerer:
         if not analysis.expected or not hits:
             return None
         label = max(analysis.expected, key=analysis.expected.get)
-        threshold = yes_no._verb_bound("slot_threshold")
+        threshold = verb_bound(a.annotator, "slot_threshold")
         doc = a.annotator.parse(resolved.strip())
         head = next((t for t in doc if t.lemma_.lower() == analysis.head), None)
         if label == "NONE" or threshold is None or head is None:

@@ -151,6 +151,14 @@ def predicate_similarity(question_doc, predicate: str, sentence_docs, word_vecto
 
 
 @cache
+def verb_bound(annotator, key: str = "threshold") -> float | None:
+    """predicate_threshold for the words the annotator embeds; None without an embedder."""
+    embedder = annotator.embedder
+    if embedder is None:
+        return None
+    return predicate_threshold(getattr(embedder, "base_name", embedder.name), key)
+
+
 def predicate_threshold(embedding_model: str, key: str = "threshold") -> float | None:
     """A fitted bound (rag/models/predicate.json) for words embedded by `embedding_model`:
     "threshold" for a word restating the asked verb, "slot_threshold" for a verb phrase
@@ -177,12 +185,13 @@ def _arguments(verb) -> dict[str, object]:
     and the object of each preposition by the preposition ("in", "by", "for")."""
     args = {}
     for child in verb.children:
-        if child.dep_ in ("dobj", "attr", "dative", "oprd"):
-            args["object"] = child
-        elif child.dep_ in ("prep", "agent"):
+        # ("sold *to* Nanjing Motors" may be read as a dative: a preposition all the same)
+        if child.dep_ in ("prep", "agent") or (child.dep_ == "dative" and child.pos_ == "ADP"):
             pobj = next((g for g in child.children if g.dep_ == "pobj"), None)
             if pobj is not None:
                 args[child.lower_] = pobj
+        elif child.dep_ in ("dobj", "attr", "dative", "oprd"):
+            args["object"] = child
     return args
 
 
@@ -202,6 +211,10 @@ def _subject_of(verb) -> str:
     if verb.dep_ in ("acl", "relcl"):
         return " ".join(t.text for t in verb.head.subtree if t.i <= verb.head.i)
     subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        # "Commodore filed for bankruptcy and was *sold* to Tulip": coordinated verbs share
+        # the first one's subject
+        return _subject_of(verb.head)
     return "" if subject is None else " ".join(t.text for t in subject.subtree)
 
 

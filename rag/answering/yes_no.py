@@ -20,7 +20,7 @@ it, and:
   "Norway and Belgium provided financial support" for "Did Japan fund ...?", where the
   reader's span was a person); when a sentence holds the question's participants in other roles
   (rag.answering.roles: "Agassi suffered a defeat by Melzer"); when a sentence about the
-  event counts what the question counts otherwise (rag.answering.quantities: "three sessions"
+  event counts what the question counts otherwise (rag.answering.yes_no_counts: "three sessions"
   for "four sessions"); or when the sentence that states the rest gives another value of the
   kind the question names and the release never gives ("until 1 February" for "until 1
   March");
@@ -64,25 +64,15 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
-from rag.answering.quantities import (
-    bound_phrase,
-    comparison,
-    counted,
-    counted_noun,
-    holds,
-    implies,
-    is_duration,
-    number_value,
-)
 from rag.answering.roles import (
     agents_in,
     asked_predicate,
     governing_verb,
     other_argument,
     predicate_similarity,
-    predicate_threshold,
     role_of,
     roles_reversed,
+    verb_bound,
 )
 from rag.answering.slots import SlotReader, asked_slot, hedged, mentions
 from rag.answering.yes_no_confidence import (
@@ -98,6 +88,7 @@ from rag.answering.yes_no_confidence import (
     confidence,
     route,
 )
+from rag.answering.yes_no_counts import CountChecks
 from rag.answering.yes_no_parse import (
     asserted,
     compares_participants,
@@ -175,9 +166,20 @@ def _names(focus, release_text: str) -> list[str]:
     return [focus.text] if surname is None else [focus.text, surname]
 
 
+def _future(verb) -> bool:
+    """Whether "will" or "shall" governs the verb: what it says has not happened yet."""
+    return any(c.tag_ == "MD" and c.lower_ in ("will", "'ll", "shall") for c in verb.children)
+
+
+def _asks_past(question_doc) -> bool:
+    """Whether the question asks what happened: its auxiliary is a past form ("Did", "Was")."""
+    return bool(len(question_doc)) and question_doc[0].tag_ == "VBD"
+
+
 class YesNoAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
+        self.counts = CountChecks(answerer)
 
     def answer(self, snap: Snapshot, question: str, top_k: int, **kwargs) -> Answer | None:
         t0 = time.perf_counter()
@@ -310,8 +312,13 @@ class YesNoAnswerer:
             confirmed = self._stated_in_slot(doc, focus, stating[0])
             if confirmed:
                 stating = confirmed
-            elif self._argument_elsewhere(focus, stating[0], reporting_asked(doc)):
+            elif self._argument_elsewhere(focus, stating[0], reporting_asked(doc), _asks_past(doc)):
                 stating, passed_over = [], True
+        if stating and self._only_expected(doc, stating[0]):
+            # The verb above the focus in the deciding sentence only might happen or is still
+            # to come ("the referendum could be held in spring 2006", "Kanye West will
+            # perform"): no "Yes" to whether it happened.
+            stating, passed_over = [], True
         if stating and self._roles_reversed(doc, stating[0]):
             # "Did Agassi beat Melzer?" against "Agassi suffered a defeat by Melzer": the
             # sentence names the focus, but another participant holds the asked agent's role:
@@ -319,17 +326,22 @@ class YesNoAnswerer:
             verdict, best, check = "No", stating[0], ROLES_REVERSED
         elif stating:
             verdict, best = "Yes", stating[0]
-        elif best.prob >= a.threshold and self._count_implied(focus, best):
+        elif passed_over:
+            # The release puts the focus in the slot, only in what might or will happen or
+            # another reports: what it says of other fillers or counts is not about the focus.
+            reason = "the release says only that it may or will happen, or that someone said so"
+            return self._declined(question, resolved, hits, best.prob, reason, timings), True
+        elif best.prob >= a.threshold and self.counts.count_implied(focus, best):
             # "Did more than 50 experts attend?" against "more than 80 experts": the figure
             # the release states satisfies the question's bound.
             verdict, check = "Yes", COUNTS
         elif (
             best.prob >= a.threshold
             and focus.label_
-            and same_kind(focus, self._filler_label(best))
+            and same_kind(focus, self.counts.filler_label(best))
             and not self._names_focus_as_participant(focus, self._quote(best).text)
             and not shares_a_name(focus, best.text)
-            and not self._other_measure(focus, best)
+            and not self.counts.other_measure(focus, best)
             and not names_unmentioned(doc, focus, best)
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
@@ -339,7 +351,7 @@ class YesNoAnswerer:
             # that names the focus too ("in co-operation with the Government of Uzbekistan
             # ... and the UNODC"): the reader took another of its names for the filler.
             verdict, check = "No", FILLER_READ
-        elif (by_counts := self._by_counts(doc, focus, best, hits)) is not None:
+        elif (by_counts := self.counts.by_counts(doc, focus, best, hits)) is not None:
             # "Was the conference split into four sessions?": a sentence about it counts the
             # sessions otherwise ("divided in three sessions"), or as the question does.
             (verdict, best), check = by_counts, COUNTS
@@ -359,13 +371,13 @@ class YesNoAnswerer:
             return self._declined(question, resolved, hits, best.prob, reason, timings), True
         if (
             verdict == "Yes"
-            and (by_counts := self._by_counts(doc, focus, best, hits)) is not None
+            and (by_counts := self.counts.by_counts(doc, focus, best, hits)) is not None
             and by_counts[0] == "No"
         ):
             # The focus is stated, but the release counts what the question counts otherwise
             # ("Was Pasquale's the fourth series ...?" where it says the third).
             (verdict, best), check = by_counts, COUNTS
-        if verdict == "Yes" and (bound := self._unmet_bound(doc, focus, best)) is not None:
+        if verdict == "Yes" and (bound := self.counts.unmet_bound(doc, focus, best)) is not None:
             # "Will the products sell for under $50?": the focus ("the products") is stated,
             # the bound the question puts on another figure is not.
             reason = f"the release does not say whether it is {bound}"
@@ -445,70 +457,6 @@ class YesNoAnswerer:
         found = [span for _, span in mentions(sentence, focus.text)]
         return not found or any(not describes_another(span) for span in found)
 
-    def _other_measure(self, focus, best: SpanCandidate) -> bool:
-        """Whether the span is no other filler of the focus's slot: a number counting another
-        noun than the focus does ("the 56 participating States" for "more than 100
-        delegates"), or, for dates, one a stretch of time and the other a point in it ("Did it
-        run over two days?" against "today"), or both the same stretch ("two-day" for "two
-        days", which the counts then confirm)."""
-        if focus.label_ == "CARDINAL" and self._filler_label(best) == "CARDINAL":
-            return self._counts_another_noun(focus, best)
-        if focus.label_ != "DATE" or self._filler_label(best) != "DATE":
-            return False
-        filler = self.answerer.annotator.parse(best.text, entities=False)
-        if is_duration(focus) != is_duration(filler):
-            return True
-        lengths = {(noun, value) for _, noun, value, _ in counted(focus)}
-        return bool(lengths & {(noun, value) for _, noun, value, _ in counted(filler)})
-
-    @staticmethod
-    def _focus_count(focus):
-        """(the focus's last number token, the noun it counts) or None ("more than 100
-        *delegates*")."""
-        numbers = [t for t in focus if t.like_num]
-        noun = counted_noun(numbers[-1]) if numbers else None
-        return None if noun is None else (numbers[-1], noun.lemma_.lower())
-
-    def _span_count(self, best: SpanCandidate):
-        """(the span's number token in its sentence's parse, the lemmas of the nouns it may
-        count) or None. The parse may hang the number on the first of coordinated nouns ("150
-        law enforcement and judicial experts"): any of them may be what it counts."""
-        s0, s1 = self.answerer.sentence_of(best)
-        sentence = self.answerer.annotator.parse(best.doc.text[s0:s1], entities=False)
-        at = best.start - s0
-        number = next((t for t in sentence if t.idx <= at < t.idx + len(t) and t.like_num), None)
-        noun = counted_noun(number) if number is not None else None
-        if noun is None:
-            return None
-        return number, sorted({t.lemma_.lower() for t in (noun, *noun.conjuncts)})
-
-    def _counts_another_noun(self, focus, best: SpanCandidate) -> bool:
-        """Whether the focus and the span each count a noun and the nouns differ, neither the
-        same lemma nor as close as a restated verb."""
-        asked, stated = self._focus_count(focus), self._span_count(best)
-        if asked is None or stated is None or asked[1] in stated[1]:
-            return False
-        threshold = self._verb_bound()
-        if threshold is None:
-            return False
-        vectors = self.answerer.annotator.word_vectors([asked[1], *stated[1]])
-        return float(np.max(vectors[1:] @ vectors[0])) < threshold
-
-    def _count_implied(self, focus, best: SpanCandidate) -> bool:
-        """Whether the span counts the focus's noun with a figure that satisfies the focus's
-        bound ("more than 80 experts" for "more than 50 experts")."""
-        if focus.label_ != "CARDINAL" or self._filler_label(best) != "CARDINAL":
-            return False
-        asked, stated = self._focus_count(focus), self._span_count(best)
-        if asked is None or stated is None or asked[1] not in stated[1]:
-            return False
-        (q_number, _), (number, _) = asked, stated
-        q_value, q_op = number_value(q_number.text), comparison(q_number)
-        value, op = number_value(number.text), comparison(number)
-        if None in (q_value, q_op, value, op):
-            return False
-        return implies(op, value, q_op, q_value)
-
     def _argument_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(best)
         sentence = self.answerer.annotator.parse(best.doc.text[s0:s1])
@@ -546,111 +494,11 @@ class YesNoAnswerer:
                 return text[start:end]
         return None
 
-    def _unmet_bound(self, question_doc, focus, best: SpanCandidate) -> str | None:
-        """The question's first bounded figure outside the focus ("under $50", "more than
-        five years") that no figure of the same kind (entity label, or counted noun) in the
-        deciding sentence, or the one before, satisfies."""
-        bounded = [
-            (t, op, v)
-            for t in question_doc
-            if t.like_num
-            and not focus.start <= t.i < focus.end
-            and (op := comparison(t)) not in (None, "=")
-            and (v := number_value(t.text)) is not None
-        ]
-        if not bounded:
-            return None
-        s0, s1 = self.answerer.sentence_of(best)
-        text = best.doc.text[sentence_before(best, s0) : s1]
-        stated = [
-            (t, op, v)
-            for t in self.answerer.annotator.parse(text)
-            if t.tag_ == "CD"  # no ordinals
-            and (v := number_value(t.text)) is not None
-            and (op := comparison(t)) is not None
-        ]
-
-        def same_kind_of_figure(q, t) -> bool:
-            if q.ent_type_ and q.ent_type_ == t.ent_type_:
-                return True
-            return q.head.pos_ == "NOUN" and q.head.lemma_.lower() == t.head.lemma_.lower()
-
-        for q, op, bound in bounded:
-            if not any(
-                implies(s_op, v, op, bound) and same_kind_of_figure(q, t) for t, s_op, v in stated
-            ):
-                return bound_phrase(q)
-        return None
-
     def _unchecked(self, snap, question: str, top_k: int, reason: str, t0: float, **kwargs):
         """Declined, with the passages retrieval finds for the question as asked."""
         resolved, hits, _ = self.answerer.retrieve(snap, question, top_k, **kwargs)
         timings = {"retrieve": (time.perf_counter() - t0) * 1000, "answer": 0.0}
         return self._declined(question, resolved, hits, 0.0, reason, timings)
-
-    def _by_counts(self, question_doc, focus, best: SpanCandidate, hits: list[Hit]):
-        """("Yes" or "No", the count's span) when the best release counts a noun the question
-        counts ("four sessions", "more than 10 arrests") in a sentence that, or whose sentence
-        before, holds another content word of the question: "No" when such a count contradicts
-        the question's ("three sessions") and none agrees, else "Yes" when one agrees with the
-        count the question asks about, its focus ("11 arrests"; a count that only names the
-        event, "the fourth-quarter profit", says nothing of the rest); None otherwise."""
-        asked = counted(question_doc)
-        if not asked:
-            return None
-        numbers = {t.i for t, _, _, _ in asked}
-        event = {
-            t.lemma_.lower()
-            for t in question_doc
-            if t.is_alpha and not t.is_stop and t.pos_ != "AUX" and t.i not in numbers
-        } - {noun for _, noun, _, _ in asked}
-        annotator = self.answerer.annotator
-        passages = [(best.hit_rank, best.hit)] + [
-            (r, h)
-            for r, h in enumerate(hits)
-            if h.chunk.source == best.doc.source and h.chunk.chunk_id != best.hit.chunk.chunk_id
-        ]
-        agreeing, contradicting, stated = {}, {}, set()
-        for rank, hit in passages:
-            text = hit.document.text
-            sentences = chunk_sentences(hit.document, hit.chunk.start, hit.chunk.end)
-            for i, sent in enumerate(sentences):
-                lowered = text[sent.start : sent.end].lower()
-                if not any(noun[:4] in lowered for _, noun, _, _ in asked):
-                    continue
-                parsed = annotator.parse(text[sent.start : sent.end], entities=False)
-                before = sentences[i - 1] if i else sent
-                context = {t.lemma_.lower() for t in parsed} | {
-                    t.lemma_.lower()
-                    for t in annotator.parse(text[before.start : sent.start], entities=False)
-                }
-                about = len(event & context)
-                for t, noun, value, op in counted(parsed):
-                    if op != "=":
-                        continue  # the release's own bound ("more than 90") is no count
-                    for q_token, q_noun, q_value, q_op in asked:
-                        if noun != q_noun:
-                            continue
-                        agrees = holds(value, q_op, q_value)
-                        if agrees:
-                            stated.add(q_noun)
-                            if not focus.start <= q_token.i < focus.end:
-                                continue
-                        found = agreeing if agrees else contradicting
-                        if about and about > found.get(q_noun, (0,))[0]:
-                            # the sentence most about the asked event is the one quoted
-                            start = sent.start + min(t.idx, t.head.idx) - parsed[0].idx
-                            end = sent.start + max(t.idx + len(t), t.head.idx + len(t.head))
-                            end -= parsed[0].idx
-                            found[q_noun] = (about, rank, hit, start, end)
-        for verdict, found in (("No", contradicting), ("Yes", agreeing)):
-            for q_noun, (_, rank, hit, start, end) in found.items():
-                if verdict == "No" and q_noun in stated:
-                    continue
-                span = hit.document.text[start:end]
-                cand = replace(best, hit=hit, hit_rank=rank, start=start, end=end, text=span)
-                return verdict, cand
-        return None
 
     def _filled_otherwise(self, focus, best: SpanCandidate, hits: list[Hit]):
         """A span for the first phrase that a sentence of the release the wh-question finds
@@ -658,7 +506,7 @@ class YesNoAnswerer:
         kind and not the focus; None when there is none, or the focus itself fills the slot
         there."""
         slot = asked_slot(focus)
-        threshold = self._verb_bound("slot_threshold")
+        threshold = verb_bound(self.answerer.annotator, "slot_threshold")
         if slot is None or threshold is None:
             return None
         annotator = self.answerer.annotator
@@ -692,23 +540,11 @@ class YesNoAnswerer:
                         )
         return None
 
-    def _filler_label(self, cand: SpanCandidate) -> str:
-        """The span's entity label, or the one label of the entities it lists ("Norway and
-        Belgium" fill a "who funded" slot as countries, as "Japan" would)."""
-        if cand.label not in ("", "NONE"):
-            return cand.label
-        s0, s1 = self.answerer.sentence_of(cand)
-        text = cand.doc.text
-        ents = [
-            (s0 + x, s0 + y, lab) for x, y, lab in self.answerer.annotator.entities(text[s0:s1])
-        ]
-        return list_label(ents, text, cand.start, cand.end)
-
     def _restates(self, question_doc, predicate: str, cand: SpanCandidate) -> bool:
         """Whether the span's sentence, or the one before it (which may name what a pronoun
         stands for), restates the asked verb as closely as answering sentences mostly do."""
         annotator = self.answerer.annotator
-        threshold = self._verb_bound()
+        threshold = verb_bound(self.answerer.annotator)
         if threshold is None:
             return True
         s0, s1 = self.answerer.sentence_of(cand)
@@ -719,12 +555,6 @@ class YesNoAnswerer:
             predicate_similarity(question_doc, predicate, docs, annotator.word_vectors) >= threshold
         )
 
-    def _verb_bound(self, key: str = "threshold") -> float | None:
-        embedder = self.answerer.annotator.embedder
-        if embedder is None:
-            return None
-        return predicate_threshold(getattr(embedder, "base_name", embedder.name), key)
-
     def _stated_in_slot(
         self, question_doc, focus, best: SpanCandidate, hits: list[Hit] = ()
     ) -> list[SpanCandidate]:
@@ -732,7 +562,7 @@ class YesNoAnswerer:
         the best span's passage, else of the other retrieved passages, best first)], as a span
         for quoting; [] where none does."""
         slot = asked_slot(focus)
-        threshold = self._verb_bound("slot_threshold")
+        threshold = verb_bound(self.answerer.annotator, "slot_threshold")
         if slot is None or threshold is None:
             return []
         reader = SlotReader(self.answerer.annotator.word_vectors, threshold)
@@ -776,7 +606,9 @@ class YesNoAnswerer:
             t.lemma_.lower() for t in self.answerer.annotator.parse(text, entities=False)
         )
 
-    def _argument_elsewhere(self, focus, cand: SpanCandidate, predicate: str | None) -> bool:
+    def _argument_elsewhere(
+        self, focus, cand: SpanCandidate, predicate: str | None, asks_past: bool = False
+    ) -> bool:
         """Whether the span's sentence makes the focus an agent or patient of a verb it only
         says might happen ("claims that Chelsea *could* launch a bid"), or the one who reports
         what someone else did ("Mr Straw said *the US* had agreed"), unless reporting is what
@@ -787,7 +619,7 @@ class YesNoAnswerer:
             verb = governing_verb(span.root) if role_of(span.root) else None
             if verb is None:
                 continue
-            if hedged(verb):
+            if hedged(verb) or (asks_past and _future(verb)):
                 return True
             if (
                 role_of(span.root) == "agent"
@@ -797,10 +629,25 @@ class YesNoAnswerer:
                 return True
         return False
 
+    def _only_expected(self, question_doc, cand: SpanCandidate) -> bool:
+        """Whether the first verb above the span in its sentence's parse is governed by a modal
+        of possibility ("could be held"), unless the question asks with one too, or by "will"
+        where the question asks what happened."""
+        s0, s1 = self.answerer.sentence_of(cand)
+        sentence = self.answerer.annotator.parse(cand.doc.text[s0:s1], entities=False)
+        span = sentence.char_span(cand.start - s0, cand.end - s0, alignment_mode="expand")
+        if span is None:
+            return False
+        verb = next((t for t in span.root.ancestors if t.pos_ == "VERB"), None)
+        if verb is None:
+            return False
+        asks_modal = bool(len(question_doc)) and question_doc[0].tag_ == "MD"
+        return (hedged(verb) and not asks_modal) or (_asks_past(question_doc) and _future(verb))
+
     def _verb_restates(self, predicate: str | None, verb) -> bool:
         """Whether the sentence's verb restates the asked one as closely as answering
         sentences mostly do (the fitted word bound)."""
-        threshold = self._verb_bound()
+        threshold = verb_bound(self.answerer.annotator)
         if predicate is None or threshold is None:
             return False
         vectors = self.answerer.annotator.word_vectors([predicate, verb.lemma_.lower()])
@@ -817,7 +664,7 @@ class YesNoAnswerer:
         sentence = annotator.parse(cand.doc.text[s0:s1], entities=False)
         if not roles_reversed(question_doc, sentence):
             return False
-        threshold = self._verb_bound()
+        threshold = verb_bound(self.answerer.annotator)
         if threshold is None:
             return True
         patients = [e for e in question_doc.ents if role_of(e.root) == "patient"]
