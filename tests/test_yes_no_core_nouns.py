@@ -1,5 +1,6 @@
 """A "Yes" needs the release to mention the thing the question says was done or did it: the
-common noun heading the asked verb's subject or object ("Was a joint *declaration* signed?")
+common noun heading the asked verb's subject, object or prepositional object ("Was a joint
+*declaration* signed?", "Did he pay *with a cheque*?")
 (rag.answering.yes_no_parse.core_noun_unmentioned)."""
 
 from __future__ import annotations
@@ -47,4 +48,33 @@ def test_the_same_question_is_answered_where_the_release_states_it(tmp_path) -> 
         [Document(source="tallinn.txt", title="Customs co-operation in Tallinn", text=stated)],
     )
     answer = engine.ask(QUESTION)
+    assert answer.answer.startswith("Yes"), answer.answer
+
+
+SINGLE = (
+    "CARDIFF, 29 November 2004 - First Minister Rhodri Morgan bought two copies of the "
+    "charity single Feed The World at a record shop in Cardiff on Monday. He said he hoped "
+    "the single would raise millions for famine relief."
+)
+
+
+@pytest.fixture(scope="module")
+def single_engine(tmp_path_factory) -> Engine:
+    return releases_engine(
+        tmp_path_factory.mktemp("core_pobj"),
+        [Document(source="single.txt", title="Minister buys charity single", text=SINGLE)],
+    )
+
+
+def test_a_means_the_release_never_mentions_is_no_yes(single_engine) -> None:
+    # "with a cheque": the release says he bought them, not how he paid
+    answer = single_engine.ask(
+        "Did Rhodri Morgan pay with a cheque for the two copies of Feed The World he bought "
+        "in Cardiff?"
+    )
+    assert not answer.answer.startswith("Yes"), answer.answer
+
+
+def test_what_the_release_states_of_the_same_purchase_is_still_yes(single_engine) -> None:
+    answer = single_engine.ask("Did Rhodri Morgan buy two copies of Feed The World in Cardiff?")
     assert answer.answer.startswith("Yes"), answer.answer

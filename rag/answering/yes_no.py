@@ -328,9 +328,15 @@ class YesNoAnswerer:
             verdict, best = "Yes", stating[0]
         elif passed_over:
             # The release puts the focus in the slot, only in what might or will happen or
-            # another reports: what it says of other fillers or counts is not about the focus.
-            reason = "the release says only that it may or will happen, or that someone said so"
-            return self._declined(question, resolved, hits, best.prob, reason, timings), True
+            # another reports: other fillers of the slot, and counts that disagree, are not
+            # about the focus ("Keys won four awards" for "Did Kanye West, who will perform,
+            # ...?"). A count of the asked noun that agrees states the plan as asked ("The
+            # summit will be divided into three sessions").
+            by_counts = self.counts.by_counts(doc, focus, best, hits)
+            if by_counts is None or by_counts[0] != "Yes":
+                reason = "the release says only that it may or will happen, or that someone said so"
+                return self._declined(question, resolved, hits, best.prob, reason, timings), True
+            (verdict, best), check = by_counts, COUNTS
         elif best.prob >= a.threshold and self.counts.count_implied(focus, best):
             # "Did more than 50 experts attend?" against "more than 80 experts": the figure
             # the release states satisfies the question's bound.

@@ -109,13 +109,23 @@ def names_unmentioned(question_doc, focus, best: SpanCandidate) -> bool:
 
 
 def core_noun_unmentioned(question_doc, focus, best: SpanCandidate) -> str | None:
-    """A common noun heading the asked verb's subject or object ("a joint *declaration*
-    signed") that the release of `best` never mentions, or None. Words of a figure or date
-    ("three *months*") are values, checked as such."""
+    """A common noun heading the asked verb's subject, object or prepositional object ("a joint
+    *declaration* signed", "paid *by credit card*") that the release of `best` never mentions,
+    or None. Words of a figure or date ("three *months*") are values, checked as such."""
     verb = predicate_token(question_doc)
     if verb is None:
         return None
     nouns = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")]
+    # and the objects of its prepositions ("pay *by credit card*", "die *of heart failure*"),
+    # unless a clause of their own says which one is meant ("in the match *where* ...
+    # crossed the line"): that names the event, not a detail asked of it
+    nouns += [
+        g
+        for c in verb.children
+        if c.dep_ in ("prep", "agent")
+        for g in c.children
+        if g.dep_ == "pobj" and not any(d.dep_ in ("relcl", "acl") for d in g.children)
+    ]
     if verb.dep_ == "acl":
         nouns.append(verb.head)  # "Was *a declaration* signed ...?" read as a clause of it
     nouns = [
