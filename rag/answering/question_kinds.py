@@ -38,7 +38,8 @@ from rag.answering.focus import (
 )
 from rag.answering.roles import verb_bound
 from rag.answering.slots import SlotReader, asked_slot
-from rag.answering.yes_no import YES_NO_READ, YesNoAnswerer, sentence_quote
+from rag.answering.yes_no import YesNoAnswerer, sentence_quote
+from rag.answering.yes_no_slots import YES_NO_READ
 from rag.index.store import Snapshot
 from rag.text_utils import human_date
 from rag.values import Answer, Hit
@@ -213,9 +214,11 @@ class KindsAnswerer:
         about = hits[0].document.source
         for hit in (h for h in hits[:YES_NO_READ] if h.document.source == about):
             text = hit.document.text
-            for sent, prior in yes_no._sentences_read(hit):
+            for sent, prior in yes_no.slots.sentences_read(hit):
                 parsed = a.annotator.parse(text[sent.start : sent.end], entities=False)
-                fillers = reader.fillers(slot, parsed, yes_no._lemmas(text[prior : sent.start]))
+                fillers = reader.fillers(
+                    slot, parsed, yes_no.slots.lemmas(text[prior : sent.start])
+                )
                 if not fillers:
                     continue
                 ents = a.annotator.entities(text[sent.start : sent.end])

@@ -45,14 +45,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import replace
 from itertools import zip_longest
 
 import numpy as np
 
-from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer, sentence_before
+from rag.answering.answer_ranker import SpanCandidate, normalise_answer, sentence_before
 from rag.answering.descriptors import conflicting_description
-from rag.answering.evidence import Candidate, chunk_sentences
+from rag.answering.evidence import Candidate
 from rag.answering.extractive import Answerer, same_report
 from rag.answering.focus import (
     VALUE_LABELS,
@@ -74,7 +73,7 @@ from rag.answering.roles import (
     roles_reversed,
     verb_bound,
 )
-from rag.answering.slots import SlotReader, asked_slot, hedged, mentions
+from rag.answering.slots import asked_slot, hedged, mentions
 from rag.answering.yes_no_confidence import (
     COUNTS,
     FILLER_PARSED,
@@ -100,6 +99,7 @@ from rag.answering.yes_no_parse import (
     reporting_asked,
     reports_another,
 )
+from rag.answering.yes_no_slots import YES_NO_READ, SlotChecks, names_of, surname_of
 from rag.index.store import Snapshot
 from rag.values import Answer, Hit
 
@@ -112,8 +112,6 @@ _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 _VERBS = ("VERB", "AUX")
 FOCI_TRIED = 2  # entities of a question tried as its focus, likeliest first
-YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
-_LOOK_BACK = 1000  # characters before a passage searched for the sentence before its first
 
 
 def sentence_quote(answerer: Answerer, cand: SpanCandidate) -> Candidate:
@@ -133,21 +131,9 @@ def _alternate(first: list[Hit], second: list[Hit]) -> list[Hit]:
     return list(merged.values())
 
 
-def _surname(focus, release_text: str) -> str | None:
-    """The focus's last name ("Evans" for "Rhian Evans") when the focus is a name of several
-    capitalised words that the release gives in full: news names a person in full once, then
-    by surname."""
-    words = [t.text for t in focus if not t.is_punct]
-    if len(words) < 2 or not all(w[:1].isupper() for w in words):
-        return None
-    if normalise_answer(focus.text) not in normalise_answer(release_text):
-        return None
-    return words[-1]
-
-
 def _by_surname(focus, cand: SpanCandidate) -> bool:
     """Whether the span is the focus's last name alone in a release that names it in full."""
-    surname = _surname(focus, cand.doc.text)
+    surname = surname_of(focus, cand.doc.text)
     return surname is not None and normalise_answer(cand.text) == surname.lower()
 
 
@@ -158,12 +144,6 @@ def _with_year(cand: SpanCandidate) -> str:
     if cand.label == "DATE" and cand.doc.date[:4].isdigit() and not _YEAR.search(text):
         return f"{text} {cand.doc.date[:4]}"
     return text
-
-
-def _names(focus, release_text: str) -> list[str]:
-    """How the release may name the focus: in full, and a person by surname (_surname)."""
-    surname = _surname(focus, release_text) if focus.label_ == "PERSON" else None
-    return [focus.text] if surname is None else [focus.text, surname]
 
 
 def _future(verb) -> bool:
@@ -180,6 +160,7 @@ class YesNoAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
         self.counts = CountChecks(answerer)
+        self.slots = SlotChecks(answerer)
 
     def answer(self, snap: Snapshot, question: str, top_k: int, **kwargs) -> Answer | None:
         t0 = time.perf_counter()
@@ -230,7 +211,7 @@ class YesNoAnswerer:
         # back to the sentence end before the one before the quote (the release's start if none)
         start = doc.text.rfind(". ", 0, max(cited.start - 2, 0)) + 1
         window = " ".join([doc.title, doc.text[start : cited.end]])
-        surname = _surname(focus, doc.text)
+        surname = surname_of(focus, doc.text)
         return names_focus(focus, window) or (surname is not None and surname in window)
 
     def _decide(
@@ -295,10 +276,10 @@ class YesNoAnswerer:
         # sayer of "Mr Straw said the US had agreed ..."): the parse of its passage's sentences
         # may still put the focus in the asked slot (rag.answering.slots). Other names the
         # parse puts in the slot say "No" only as a last resort, from the release the
-        # wh-question finds first (_filled_otherwise).
+        # wh-question finds first (SlotChecks.filled_otherwise).
         check = READER_SPAN
         if not stating:
-            stating = self._stated_in_slot(doc, focus, best, hits)
+            stating = self.slots.stated_in_slot(doc, focus, best, hits)
             check = FOCUS_IN_SLOT
         elif asked_slot(focus) is not None:
             # The reader's span names the focus; its passage's parse should agree: a sentence
@@ -309,7 +290,7 @@ class YesNoAnswerer:
             # verb that does not restate the asked one, as the rule was, declined 28 more
             # right answers of the 792 written after the code than this one, to hold back 9
             # wrong: a speaker, "said Kevin Carty", most often.)
-            confirmed = self._stated_in_slot(doc, focus, stating[0])
+            confirmed = self.slots.stated_in_slot(doc, focus, stating[0])
             if confirmed:
                 stating = confirmed
             elif self._argument_elsewhere(focus, stating[0], reporting_asked(doc), _asks_past(doc)):
@@ -362,7 +343,7 @@ class YesNoAnswerer:
             # sessions otherwise ("divided in three sessions"), or as the question does.
             (verdict, best), check = by_counts, COUNTS
         elif (
-            other := self._filled_otherwise(focus, best, hits)
+            other := self.slots.filled_otherwise(focus, best, hits)
         ) is not None and not names_unmentioned(doc, focus, other):
             # "Did Japan fund the Astana meeting?": the reader's span was no funder, but the
             # parse of a sentence of its release about the meeting puts others of Japan's
@@ -475,7 +456,7 @@ class YesNoAnswerer:
         # stands for)
 
         def names(span) -> list[str]:
-            return _names(span, best.doc.text)
+            return names_of(span, best.doc.text)
 
         return conflicting_description(question_doc, focus, sentence, names) is not None
 
@@ -506,46 +487,6 @@ class YesNoAnswerer:
         timings = {"retrieve": (time.perf_counter() - t0) * 1000, "answer": 0.0}
         return self._declined(question, resolved, hits, 0.0, reason, timings)
 
-    def _filled_otherwise(self, focus, best: SpanCandidate, hits: list[Hit]):
-        """A span for the first phrase that a sentence of the release the wh-question finds
-        first (in the passages read) puts in the asked slot, naming something of the focus's
-        kind and not the focus; None when there is none, or the focus itself fills the slot
-        there."""
-        slot = asked_slot(focus)
-        threshold = verb_bound(self.answerer.annotator, "slot_threshold")
-        if slot is None or threshold is None:
-            return None
-        annotator = self.answerer.annotator
-        reader = SlotReader(annotator.word_vectors, threshold)
-        about = hits[0].document.source  # the release the wh-question finds first
-        for rank, hit in enumerate(hits[:YES_NO_READ]):
-            if hit.document.source != about:
-                continue
-            text = hit.document.text
-            for sent, prior in self._sentences_read(hit):
-                parsed = annotator.parse(text[sent.start : sent.end], entities=False)
-                fillers = reader.fillers(slot, parsed, self._lemmas(text[prior : sent.start]))
-                if not fillers:
-                    continue
-                ents = [
-                    (sent.start + x, sent.start + y, label)
-                    for x, y, label in annotator.entities(text[sent.start : sent.end])
-                ]
-                surname = _surname(focus, text) if focus.label_ == "PERSON" else None
-                for a, b in fillers:
-                    start, end = sent.start + a, sent.start + b
-                    words = normalise_answer(text[start:end]).split()
-                    if names_focus(focus, text[start:end]) or (
-                        surname is not None and surname.lower() in words
-                    ):
-                        return None  # the focus is in the slot here: no "No"
-                    if same_kind(focus, list_label(ents, text, start, end)):
-                        span = text[start:end]
-                        return replace(
-                            best, hit=hit, hit_rank=rank, start=start, end=end, text=span
-                        )
-        return None
-
     def _restates(self, question_doc, predicate: str, cand: SpanCandidate) -> bool:
         """Whether the span's sentence, or the one before it (which may name what a pronoun
         stands for), restates the asked verb as closely as answering sentences mostly do."""
@@ -559,57 +500,6 @@ class YesNoAnswerer:
         docs = [annotator.parse(cand.doc.text[a:b].strip(), entities=False) for a, b in spans]
         return (
             predicate_similarity(question_doc, predicate, docs, annotator.word_vectors) >= threshold
-        )
-
-    def _stated_in_slot(
-        self, question_doc, focus, best: SpanCandidate, hits: list[Hit] = ()
-    ) -> list[SpanCandidate]:
-        """[the focus where a sentence puts it in the asked slot (the first such sentence of
-        the best span's passage, else of the other retrieved passages, best first)], as a span
-        for quoting; [] where none does."""
-        slot = asked_slot(focus)
-        threshold = verb_bound(self.answerer.annotator, "slot_threshold")
-        if slot is None or threshold is None:
-            return []
-        reader = SlotReader(self.answerer.annotator.word_vectors, threshold)
-        others = [(r, h) for r, h in enumerate(hits) if h.chunk.chunk_id != best.hit.chunk.chunk_id]
-        for rank, hit in [(best.hit_rank, best.hit), *others]:
-            found = self._slot_in_passage(reader, slot, focus, hit)
-            if found is not None:
-                start, end = found
-                text = hit.document.text[start:end]
-                return [replace(best, hit=hit, hit_rank=rank, start=start, end=end, text=text)]
-        return []
-
-    def _slot_in_passage(self, reader: SlotReader, slot, focus, hit: Hit):
-        """(start, end) of the focus in the first sentence of the passage that puts it in the
-        slot, or None."""
-        text = hit.document.text
-        names = _names(focus, text)
-        for sent, prior in self._sentences_read(hit):
-            sentence = text[sent.start : sent.end].lower()
-            for name in names:
-                if name.lower() not in sentence:
-                    continue
-                parsed = self.answerer.annotator.parse(text[sent.start : sent.end], entities=False)
-                found = reader.focus_in(slot, name, parsed, self._lemmas(text[prior : sent.start]))
-                if found is not None:
-                    return sent.start + found[0], sent.start + found[1]
-        return None
-
-    @staticmethod
-    def _sentences_read(hit: Hit) -> list[tuple]:
-        """(sentence, start of the sentence before it) for each sentence of the passage; the
-        sentence before the first too, since a chunk may begin mid-paragraph."""
-        doc, chunk = hit.document, hit.chunk
-        sentences = chunk_sentences(doc, chunk.start, chunk.end)
-        earlier = chunk_sentences(doc, max(0, chunk.start - _LOOK_BACK), chunk.start)
-        starts = [earlier[-1].start if earlier else chunk.start, *(s.start for s in sentences)]
-        return list(zip(sentences, starts[:-1], strict=True))
-
-    def _lemmas(self, text: str) -> frozenset[str]:
-        return frozenset(
-            t.lemma_.lower() for t in self.answerer.annotator.parse(text, entities=False)
         )
 
     def _argument_elsewhere(
