@@ -133,3 +133,55 @@ def test_list_items_the_parser_reads_as_appositions(tmp_path, sentence) -> None:
     assert answer.kind == "list", answer.answer
     names = {i["text"] for i in answer.items}
     assert len(names) == 5, names
+
+
+@pytest.mark.model
+def test_a_list_the_reader_proposed_whole_is_split_at_its_commas(tmp_path) -> None:
+    """ "What are X's brands?" asks for a set. Neither the parse nor the entities link the
+    names of this list (the parse hangs them on each other as appositions and possessives,
+    the NER gives them four labels), but the reader proposes the whole list as one span: its
+    items are the parts between its commas and its "and"."""
+    text = (
+        "LEEDS, 4 April 2005 - A Yorkshire brewer has agreed a joint venture in India. Its "
+        "best-known brands include Yorkshire Gold Ale, Baxter's, Tom Rigby's, Ironside and "
+        "Kellerbrau. The venture starts in June."
+    )
+    engine = one_release_engine(tmp_path, "brewer.txt", "Brewer's Indian venture", text)
+    answer = engine.ask("What are the Yorkshire brewer's best-known brands?")
+    assert answer.kind == "list", answer.answer
+    assert {i["text"] for i in answer.items} == {
+        "Yorkshire Gold Ale",
+        "Baxter's",
+        "Tom Rigby's",
+        "Ironside",
+        "Kellerbrau",
+    }
+
+
+@pytest.mark.model
+def test_a_list_item_never_cuts_a_name() -> None:
+    """Where the parse hangs a name's last word elsewhere, its item is cut short ("Juan
+    Carlos" of "Juan Carlos Ibarra"); the NER tags the name whole: the item is the name."""
+    from rag.answering.extractive import Answerer, AnswerParams
+    from rag.answering.question_analysis import Annotator
+    from rag.answering.question_kinds import KindsAnswerer
+    from tests.conftest import span_in_one_chunk
+
+    text = (
+        "Rovers face the replay without three forwards. Mark Tilley is suspended alongside "
+        "Paul Okafor and Juan Carlos Ibarra after being sent off at Hull."
+    )
+    cand = span_in_one_chunk("rovers.txt", text, "Paul Okafor")
+    kinds = KindsAnswerer(Answerer(None, None, Annotator(), params=AnswerParams()))
+
+    def at(words: str) -> tuple[int, int]:
+        return text.index(words), text.index(words) + len(words)
+
+    cut = (at("Paul Okafor and Juan Carlos")[0], at("Juan Carlos")[1])
+    whole, items = kinds._whole_names(cand, (cut, [at("Paul Okafor"), at("Juan Carlos")]))
+    assert [text[x:y] for x, y in items] == ["Paul Okafor", "Juan Carlos Ibarra"]
+    assert text[whole[0] : whole[1]] == "Paul Okafor and Juan Carlos Ibarra"
+    # Both items cut a name ("Okafor", "Juan"): each takes its whole name.
+    items = [at("Okafor"), at("Juan")]
+    _, widened = kinds._whole_names(cand, ((items[0][0], items[1][1]), items))
+    assert [text[x:y] for x, y in widened] == ["Paul Okafor", "Juan Carlos Ibarra"]

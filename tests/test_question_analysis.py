@@ -38,6 +38,9 @@ def annotator() -> Annotator:
         ("Who were the speakers at the opening session?", "list"),
         ("Who is the chairman the union wants to meet?", "fact"),
         ("Who was the speaker the union invited?", "fact"),
+        # so does "what are/were the <plural>", a possessor or hyphenated word included
+        ("What are the Cardiff brewer's best-selling beers?", "list"),
+        ("What is the name of the brewer's best-selling beer?", "fact"),
         # the auxiliary before the subject, after a fronted phrase
         ("In March, did the bank raise its interest rate?", "yes_no"),
         ("According to the minister, was the bridge paid for by the council?", "yes_no"),

@@ -12,6 +12,7 @@ not word lists.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -38,6 +39,8 @@ NEIGHBOUR_SIMILARITY = 0.5  # known nouns closer than this lend their distributi
 NEIGHBOURS = 5
 PRIOR_WEIGHT = 2.0  # pseudo-counts of the generic "what" distribution in a noun's
 WH_TAGS = ("WDT", "WP", "WP$", "WRB")
+# Parts of speech that end a noun phrase read left to right.
+_PHRASE_ENDS = ("ADP", "VERB", "AUX", "PUNCT", "SCONJ", "PRON")
 # Entity tags need the NER component alone: en_core_web_sm's NER embeds tokens with its own
 # layers, not with the shared tok2vec (which only the tagger and parser read). Without it,
 # tagging is ~40% faster with the same entities (3,000 BBC sentences compared).
@@ -261,8 +264,8 @@ class Annotator:
             and (wh in ("which", "what") or (not wh and first.tag_ == "VB"))
         ):
             kind = "list"  # "which meetings ...", "List the releases ..."
-        elif wh == "who" and _asks_who_are_the_plural(doc):
-            kind = "list"  # "Who are the four detainees ...?"
+        elif wh in ("who", "what") and _asks_for_the_plural(doc, wh):
+            kind = "list"  # "Who are the four detainees ...?", "What were the session topics?"
         else:
             kind = "fact"
         return QuestionAnalysis(
@@ -468,11 +471,12 @@ def _subordinate_wh(doc) -> bool:
     return verb and (after.tag_ == "MD" or after.lemma_.lower() in PRIMARY_AUXILIARIES)
 
 
-def _asks_who_are_the_plural(doc) -> bool:
-    """Whether the question opens "Who are/were the <plural noun>": it asks for a set of
-    people (the wh-word has no noun of its own to be plural)."""
+def _asks_for_the_plural(doc, wh: str) -> bool:
+    """Whether the question opens "Who/What are/were <plural noun phrase>": it asks for a set
+    (the wh-word has no noun of its own to be plural): the noun phrase after the verb is
+    plural, a possessor included ("What are Scottish and Newcastle's top *brands*")."""
     tokens = [t for t in doc if not t.is_space]
-    at = next((i for i, t in enumerate(tokens) if t.lower_ == "who"), None)
+    at = next((i for i, t in enumerate(tokens) if t.lower_ == wh), None)
     if at is None or at + 1 >= len(tokens):
         return False
     verb = tokens[at + 1]
@@ -482,7 +486,17 @@ def _asks_who_are_the_plural(doc) -> bool:
     while rest and rest[0].pos_ == "DET":
         rest = rest[1:]
     head = _noun_run(rest)
-    return head is not None and head.tag_ in ("NNS", "NNPS")
+    if head is not None and head.tag_ in ("NNS", "NNPS"):
+        return True
+    if any(c.dep_ in ("nsubj", "attr") and c.tag_ in ("NNS", "NNPS") for c in verb.children):
+        return True
+    # A possessor first, parsed otherwise: the phrase's last noun before a preposition, verb
+    # or punctuation (a participle or hyphen inside it aside: "best-known").
+    phrase = itertools.takewhile(
+        lambda t: t.pos_ not in _PHRASE_ENDS or t.dep_ == "amod" or t.tag_ == "HYPH", rest
+    )
+    last = next((t for t in reversed(list(phrase)) if t.pos_ in ("NOUN", "PROPN")), None)
+    return last is not None and last.tag_ in ("NNS", "NNPS")
 
 
 def _plural_read_as_verb(tokens) -> bool:

@@ -26,7 +26,13 @@ from dataclasses import replace
 
 from rag.answering.answer_ranker import SpanCandidate, normalise_answer
 from rag.answering.evidence import Candidate
-from rag.answering.extractive import ABSTAIN_TEXT, Answerer, other_reports
+from rag.answering.extractive import (
+    ABSTAIN_TEXT,
+    MAX_WIDENED_WORDS,
+    NAME_LABELS,
+    Answerer,
+    other_reports,
+)
 from rag.answering.focus import (
     WH_FOR_LABEL,
     argument_of_main_clause,
@@ -54,6 +60,7 @@ Reading = Callable[[], list[SpanCandidate]]
 
 LIST_RELEASES = 12  # releases whose best passage is read for a list question
 LIST_POOL = 60  # passages retrieved to find them
+_FINITE_TAGS = ("VBD", "VBZ", "VBP", "MD")  # a verb with a tense: a clause, no list item
 
 
 class KindsAnswerer:
@@ -128,18 +135,18 @@ class KindsAnswerer:
         floor = max(a.threshold, 0.5 * cands[0].prob)
         for best in (c for c in cands if c.prob >= floor):
             a.widen_to_entity(best)
-            found = self._list_of(best)
+            found = self._list_of(best) or self._separated(best)
             if found is not None:
                 break
         else:
             # The reader's best answer may be one item of a list it also proposed, believing
             # it less (a list is longer than answers mostly are): that list, its items naming
             # the best answer.
-            key = normalise_answer(cands[0].text)
+            key = f" {normalise_answer(cands[0].text)} "
             for best in (c for c in cands if c.prob < floor):
-                found = self._list_of(best)
+                found = self._list_of(best) or self._separated(best)
                 if found is not None and any(
-                    normalise_answer(best.doc.text[x:y]) == key for x, y in found[1]
+                    key in f" {normalise_answer(best.doc.text[x:y])} " for x, y in found[1]
                 ):
                     break
             else:
@@ -179,7 +186,64 @@ class KindsAnswerer:
                 replace(cand, start=start, end=end, text=cand.doc.text[start:end]),
                 per_item=True,
             )
-        return _merged(parsed, listed)
+        found = _merged(parsed, listed)
+        return None if found is None else self._whole_names(cand, found)
+
+    def _whole_names(self, cand: SpanCandidate, found: Coordination) -> Coordination:
+        """An item that cuts a name spaCy tags as one entity takes the whole name ("Jose
+        Antonio" of "Jose Antonio Reyes", whose last word the parse hangs on the verb), unless
+        the name reaches into another item."""
+        a = self.answerer
+        s0, s1 = a.sentence_of(cand)
+        names = [
+            (s0 + x, s0 + y)
+            for x, y, label in a.annotator.entities(cand.doc.text[s0:s1])
+            if label in NAME_LABELS
+        ]
+        items = list(found[1])
+        for k, (x, y) in enumerate(items):
+            for n0, n1 in names:
+                if n0 < y and x < n1 and (n0 < x or n1 > y):
+                    lo = items[k - 1][1] if k else s0
+                    hi = items[k + 1][0] if k + 1 < len(items) else s1
+                    if lo <= n0 and n1 <= hi:
+                        items[k] = (min(x, n0), max(y, n1))
+        return (min(found[0][0], items[0][0]), max(found[0][1], items[-1][1])), items
+
+    def _separated(self, cand: SpanCandidate) -> Coordination | None:
+        """A span the reader proposed that reads as a list: its parts between commas and
+        coordinating conjunctions that cut no name spaCy tags and no brackets ("Newcastle
+        Brown Ale, Foster's, John Smith's, Strongbow and Kronenbourg", names the parse does
+        not link). None for fewer than two parts, or where a part has a finite verb (a clause,
+        not an item) or no noun or number."""
+        a = self.answerer
+        s0, s1 = a.sentence_of(cand)
+        if cand.start < s0 or cand.end > s1:
+            return None
+        text = cand.doc.text[s0:s1]
+        doc = a.annotator.parse(text, entities=False)
+        named = [(x, y) for x, y, _ in a.annotator.entities(text)]
+        parts: list[list] = [[]]
+        depth = 0
+        for t in doc:
+            if not cand.start <= s0 + t.idx < cand.end:
+                continue
+            depth += (t.text in ("(", "[")) - (t.text in (")", "]"))
+            in_name = any(x <= t.idx < y for x, y in named)
+            if depth <= 0 and not in_name and (t.text in (",", ";") or t.pos_ == "CCONJ"):
+                parts.append([])
+            else:
+                parts[-1].append(t)
+        parts = [p for p in parts if p]
+        if len(parts) < 2 or any(
+            len(p) > MAX_WIDENED_WORDS
+            or any(t.tag_ in _FINITE_TAGS or t.pos_ == "AUX" for t in p)
+            or not any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in p)
+            for p in parts
+        ):
+            return None
+        items = [(s0 + p[0].idx, s0 + p[-1].idx + len(p[-1])) for p in parts]
+        return (items[0][0], items[-1][1]), items
 
     def _slot_list(
         self,
