@@ -219,7 +219,14 @@ def unnamed_entities(question_doc, focus, release: str) -> list[str]:
             continue  # "one of the countries" counts nothing
         if any(t.like_num and _compared(t) for t in item):
             continue
-        words = [w for w in WORD_CHARS.findall(item.text.lower()) if _content(question_doc, w)]
+        # (not the possessive "'s" that spaCy's entity may end with: "the Forum's meetings")
+        words = [
+            w
+            for t in item
+            if t.tag_ != "POS"
+            for w in WORD_CHARS.findall(t.lower_)
+            if _content(question_doc, w)
+        ]
         if not all(_named(question_doc, w, vocabulary) for w in words):
             missing.append(item.text)
     return missing

@@ -42,7 +42,7 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
-from rag.answering.roles import verb_bound
+from rag.answering.roles import asked_predicate, verb_bound
 from rag.answering.slots import SlotReader, asked_slot
 from rag.answering.yes_no import YesNoAnswerer, sentence_quote
 from rag.answering.yes_no_slots import YES_NO_READ
@@ -344,16 +344,16 @@ class KindsAnswerer:
         # that holds the name lists its peers ("Belgium, Norway, ... and Japan"), not the
         # events; one that does not is what the name did ("Which films did DiCaprio go on
         # to?": "The Basketball Diaries, Romeo and Juliet ...").
+        question_doc = a.annotator.parse(resolved.strip())
         if within is not None and (
             filtering is None
             or not any(filtering[1] in normalise_answer(i["text"]) for i in within.items or [])
         ):
-            return within
+            return self._with_other_releases(within, resolved, per_release, question_doc)
         if len(per_release) < 2:
             # one release: a list its parse puts in the asked slot, else a fact answer
             return self._slot_list(question, resolved, hits, timings, t0, read)
         found: list[SpanCandidate] = []
-        question_doc = a.annotator.parse(resolved.strip())
         for hit in per_release.values():
             if filtering is not None:
                 stated = self._states(filtering[0], filtering[1], hit)
@@ -414,6 +414,94 @@ class KindsAnswerer:
             resolved_question=resolved,
             passages=hits[:8],
         )
+
+    def _with_other_releases(
+        self, within: Answer, resolved: str, per_release: dict[str, Hit], question_doc
+    ) -> Answer:
+        """A list one sentence states, with what the other retrieved releases add: a list
+        asked of several events ("Which governments funded the meetings?") is stated event by
+        event. Each other release that names the question's names and numbers, and whose best
+        span the ranker believes enough, adds the span's items (its coordination's, or the
+        span) that are names of a label the list's own items have; an item already listed
+        gains the release's citation. Each item cites every sentence stating it."""
+        a = self.answerer
+        labels = _labels_of(a, within.citations[0].quote, [i["text"] for i in within.items])
+        cited = {c.source for c in within.citations}
+        if not labels:
+            return within
+        items = [dict(i, citations=list(i["citations"])) for i in within.items or []]
+        index = {_item_key(i["text"]): k for k, i in enumerate(items)}
+        citations = list(within.citations)
+        predicate = asked_predicate(question_doc)
+
+        def listed(name: str) -> int | None:  # "Government of Norway" is the item "Norway"
+            words = f" {_item_key(name)} "
+            return next((k for key, k in index.items() if f" {key} " in words), None)
+
+        for source, hit in per_release.items():
+            if source in cited or about_another_event(question_doc, hit):
+                continue
+            found = self._items_of_kind(resolved, hit, labels, listed, question_doc, predicate)
+            if found is None:
+                continue
+            best, names = found
+            s0, s1 = a.sentence_of(best)
+            sentence = best.doc.text[s0:s1]
+            quote = Candidate(best.doc, best.hit, best.hit_rank, s0, s1, sentence, best.prob)
+            checked = a.verified_citations([quote])
+            if not checked:
+                continue
+            n = len(citations) + 1
+            citations.append(replace(checked[0], n=n))
+            for name in names:
+                k = listed(name)
+                if k is not None:
+                    items[k]["citations"].append(n)
+                else:
+                    index[_item_key(name)] = len(items)
+                    items.append({"text": name, "citations": [n]})
+        if len(citations) == len(within.citations):
+            return within
+        texts = [i["text"] for i in items]
+        added = texts[len(within.items or []) :]
+        answer = within.answer + (f"; other releases add {', '.join(added)}" if added else "")
+        return replace(within, answer=answer, citations=citations, items=items)
+
+    def _items_of_kind(self, resolved, hit, labels, listed, question_doc, predicate):
+        """(span, its items) for the release's best span the ranker believes enough whose
+        sentence restates the asked verb and whose items (its coordination's, or the span)
+        are names of `labels` or items already `listed`; None when there is none."""
+        a = self.answerer
+        for cand in a.candidates(resolved, [hit]):
+            if cand.prob < a.threshold:
+                break
+            if predicate is not None and not self._yes_no._restates(question_doc, predicate, cand):
+                continue  # it answers some other question about the release
+            found = self._list_of(cand) or self._separated(cand)
+            s0, s1 = a.sentence_of(cand)
+            sentence = cand.doc.text[s0:s1]
+            spans = found[1] if found else [(cand.start, cand.end)]
+            # A name inside a longer one ("Sweden" of "the Government of Sweden", an ORG) is
+            # labelled as itself.
+            names = [
+                n
+                for n in (cand.doc.text[x:y] for x, y in spans)
+                if listed(n) is not None
+                or (_labels_of(a, sentence, [n]) or _labels_of(a, n, [n])) & labels
+            ]
+            if names:
+                return cand, names
+        return None
+
+
+def _labels_of(answerer: Answerer, sentence: str, names: list[str]) -> set[str]:
+    """The labels of the names spaCy tags in the sentence that lie within one of `names`."""
+    keys = [f" {normalise_answer(n)} " for n in names]
+    return {
+        label
+        for x, y, label in answerer.annotator.entities(sentence)
+        if label in NAME_LABELS and any(f" {normalise_answer(sentence[x:y])} " in k for k in keys)
+    }
 
 
 def _merged(parsed: Coordination | None, listed: Coordination | None) -> Coordination | None:
