@@ -59,3 +59,42 @@ def test_a_list_asked_of_several_events_gathers_each_release(engine) -> None:
     # every item's citation quotes a sentence that names it
     for text, numbers in by_text.items():
         assert all(text in next(c.quote for c in answer.citations if c.n == n) for n in numbers)
+
+
+BALTIC = [
+    Document(
+        source="riga.txt",
+        title="Rail forum meets in Riga",
+        date="2013-05-04",
+        text=(
+            "RIGA, 4 May 2013 - The Baltic Rail Forum met in Riga to discuss rail safety. "
+            "Latvia and Poland provided financial support for the meeting."
+        ),
+    ),
+    Document(
+        source="vilnius.txt",
+        title="Rail forum conference in Vilnius",
+        date="2014-06-07",
+        text=(
+            "VILNIUS, 7 June 2014 - The Baltic Rail Forum held its rail safety conference in "
+            "Vilnius. The conference was financed by Poland, Latvia, Germany and Lithuania."
+        ),
+    ),
+]
+
+
+@pytest.mark.model
+def test_a_release_naming_the_whole_list_adds_its_other_items(tmp_path) -> None:
+    """One release names every item of the other's list and more: it adds the rest. The
+    question asks what the countries are *named as*: the verb after "as" is the asked one."""
+    engine = releases_engine(tmp_path, BALTIC)
+    answer = engine.ask(
+        "Which countries are named as having funded the Baltic Rail Forum's meetings on safety?"
+    )
+    assert answer.kind == "list", answer.answer
+    by_text = {i["text"]: i["citations"] for i in answer.items}
+    assert {"Latvia", "Poland", "Germany", "Lithuania"} <= set(by_text), by_text
+    sources = {c.n: c.source for c in answer.citations}
+    for country in ("Latvia", "Poland"):
+        assert {sources[n] for n in by_text[country]} == {"riga.txt", "vilnius.txt"}, by_text
+    assert len(answer.citations) == len({(c.source, c.start) for c in answer.citations})

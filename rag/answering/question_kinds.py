@@ -42,7 +42,7 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
-from rag.answering.roles import asked_predicate, verb_bound
+from rag.answering.roles import asked_predicate, predicate_token, verb_bound
 from rag.answering.slots import SlotReader, asked_slot
 from rag.answering.yes_no import YesNoAnswerer, sentence_quote
 from rag.answering.yes_no_slots import YES_NO_READ
@@ -426,20 +426,20 @@ class KindsAnswerer:
         gains the release's citation. Each item cites every sentence stating it."""
         a = self.answerer
         labels = _labels_of(a, within.citations[0].quote, [i["text"] for i in within.items])
-        cited = {c.source for c in within.citations}
         if not labels:
             return within
         items = [dict(i, citations=list(i["citations"])) for i in within.items or []]
         index = {_item_key(i["text"]): k for k, i in enumerate(items)}
         citations = list(within.citations)
-        predicate = asked_predicate(question_doc)
+        predicate = _named_as(question_doc) or asked_predicate(question_doc)
 
         def listed(name: str) -> int | None:  # "Government of Norway" is the item "Norway"
             words = f" {_item_key(name)} "
             return next((k for key, k in index.items() if f" {key} " in words), None)
 
         for source, hit in per_release.items():
-            if source in cited or about_another_event(question_doc, hit):
+            # (A release cited for restating the whole list may state more.)
+            if source == within.citations[0].source or about_another_event(question_doc, hit):
                 continue
             found = self._items_of_kind(resolved, hit, labels, listed, question_doc, predicate)
             if found is None:
@@ -448,19 +448,22 @@ class KindsAnswerer:
             s0, s1 = a.sentence_of(best)
             sentence = best.doc.text[s0:s1]
             quote = Candidate(best.doc, best.hit, best.hit_rank, s0, s1, sentence, best.prob)
-            checked = a.verified_citations([quote])
-            if not checked:
-                continue
-            n = len(citations) + 1
-            citations.append(replace(checked[0], n=n))
+            same = next((c.n for c in citations if (c.source, c.start) == (source, s0)), None)
+            if same is None:
+                checked = a.verified_citations([quote])
+                if not checked:
+                    continue
+                same = len(citations) + 1
+                citations.append(replace(checked[0], n=same))
             for name in names:
                 k = listed(name)
                 if k is not None:
-                    items[k]["citations"].append(n)
+                    if same not in items[k]["citations"]:
+                        items[k]["citations"].append(same)
                 else:
                     index[_item_key(name)] = len(items)
-                    items.append({"text": name, "citations": [n]})
-        if len(citations) == len(within.citations):
+                    items.append({"text": name, "citations": [same]})
+        if items == within.items:
             return within
         texts = [i["text"] for i in items]
         added = texts[len(within.items or []) :]
@@ -492,6 +495,18 @@ class KindsAnswerer:
             if names:
                 return cand, names
         return None
+
+
+def _named_as(question_doc) -> str | None:
+    """What a question asks its items were named as ("which countries are named *as having
+    funded* the meetings", "listed *as funders*"): the lemma of the word its main verb's "as"
+    governs, or None."""
+    verb = predicate_token(question_doc)
+    for prep in (c for c in verb.children if c.lower_ == "as") if verb is not None else ():
+        word = next((c for c in prep.children if c.dep_ in ("pcomp", "pobj")), None)
+        if word is not None:
+            return word.lemma_.lower()
+    return None
 
 
 def _labels_of(answerer: Answerer, sentence: str, names: list[str]) -> set[str]:
