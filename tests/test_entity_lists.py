@@ -185,3 +185,35 @@ def test_a_list_item_never_cuts_a_name() -> None:
     items = [at("Okafor"), at("Juan")]
     _, widened = kinds._whole_names(cand, ((items[0][0], items[1][1]), items))
     assert [text[x:y] for x, y in widened] == ["Paul Okafor", "Juan Carlos Ibarra"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "question", "names"),
+    [
+        # "alongside", hanging from the verb: its subject is an item too
+        (
+            "Mark Tilley is suspended alongside Paul Okafor and Juan Carlos Ibarra after "
+            "being sent off at Hull.",
+            "Which Rovers players are suspended for the replay?",
+            {"Mark Tilley", "Paul Okafor", "Juan Carlos Ibarra"},
+        ),
+        # "along with", hanging from the subject; the words that say who each is are no part
+        # of the name
+        (
+            "Club founder Tom Reyes along with Ann Walsh, coach Peter Lund and trainer Mia "
+            "Hart are charged with fraud.",
+            "Which four people are charged with fraud?",
+            {"Tom Reyes", "Ann Walsh", "Peter Lund", "Mia Hart"},
+        ),
+    ],
+)
+def test_a_comitative_phrase_adds_its_participants(tmp_path, sentence, question, names) -> None:
+    text = f"HULL, 2 March 2005 - Rovers face a difficult week. {sentence} The club will appeal."
+    engine = one_release_engine(tmp_path, "rovers.txt", "Rovers news", text)
+    answer = engine.ask(question)
+    assert answer.kind == "list", answer.answer
+    assert {i["text"] for i in answer.items} == names
+    # the answer lists the names, not the sentence's words between them
+    assert all(n in answer.answer for n in names) and " are charged" not in answer.answer
+    assert "suspended" not in answer.answer

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rag.answering.answer_ranker import AnswerRanker, SpanCandidate, featurize, normalise_answer
+from rag.answering.comitative import comitative_preps, joined_participants
 from rag.answering.constraints import ASKED_PLACE_KIND, place_kind
 from rag.answering.descriptions import described_name, descriptions
 from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
@@ -174,7 +175,12 @@ def _item_extent(token) -> tuple[int, int]:
     not the other items, the commas and conjunctions between them, or an appositive that
     describes it ("Heineken and Carlsberg, *two of the world's largest brewers*")."""
     skip = {
-        x.i for c in token.children if c.dep_ in ("conj", "cc", "punct", "appos") for x in c.subtree
+        x.i
+        for c in token.children
+        if c.dep_ in ("conj", "cc", "punct", "appos")
+        or c in comitative_preps(token)
+        or any(g in comitative_preps(token) for g in c.children)
+        for x in c.subtree
     }
     first = last = token
     while first.i > token.left_edge.i and first.i - 1 not in skip:
@@ -360,7 +366,10 @@ class Answerer:
             if root.dep_ == "appos" and not _listed_appositions(root.head):
                 break
             root = root.head
-        items = sorted({root, *root.conjuncts, *_listed_appositions(root)}, key=lambda t: t.i)
+        items = sorted(
+            {root, *root.conjuncts, *_listed_appositions(root), *joined_participants(root)},
+            key=lambda t: t.i,
+        )
         if len(items) < 2:
             return None
         spans = [_item_extent(t) for t in items]

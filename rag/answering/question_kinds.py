@@ -160,8 +160,17 @@ class KindsAnswerer:
         items = [{"text": name, "citations": numbers} for name in names]
         timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
         timings["total"] = timings["retrieve"] + timings["answer"]
+        whole = best.doc.text[found[0][0] : found[0][1]]
+        s0, s1 = a.sentence_of(best)
+        gaps = [(y, x) for (_, y), (x, _) in itertools.pairwise(found[1])]
+        if any(
+            t.pos_ in ("VERB", "AUX") and any(y <= s0 + t.idx < x for y, x in gaps)
+            for t in a.annotator.parse(best.doc.text[s0:s1], entities=False)
+        ):
+            # a clause between the items ("X *is suspended alongside* Y and Z"): their names
+            whole = ", ".join(names[:-1]) + " and " + names[-1]
         return Answer(
-            answer=best.doc.text[found[0][0] : found[0][1]],  # as the sentence words it
+            answer=whole,  # as the sentence words it, where it lists only the items
             abstained=False,
             confidence=best.prob,
             citations=citations,
