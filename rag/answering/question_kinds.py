@@ -39,10 +39,10 @@ from rag.answering.focus import (
     metadata_words,
     question_focus,
     release_filter_question,
-    unnamed_entities,
     wh_question,
 )
-from rag.answering.roles import asked_predicate, predicate_token, verb_bound
+from rag.answering.list_across import about_another_event, item_key, with_other_releases
+from rag.answering.roles import verb_bound
 from rag.answering.slots import SlotReader, asked_slot
 from rag.answering.yes_no import YesNoAnswerer, sentence_quote
 from rag.answering.yes_no_slots import YES_NO_READ
@@ -135,7 +135,7 @@ class KindsAnswerer:
         floor = max(a.threshold, 0.5 * cands[0].prob)
         for best in (c for c in cands if c.prob >= floor):
             a.widen_to_entity(best)
-            found = self._list_of(best) or self._separated(best)
+            found = self.list_of(best) or self.separated(best)
             if found is not None:
                 break
         else:
@@ -144,7 +144,7 @@ class KindsAnswerer:
             # the best answer.
             key = f" {normalise_answer(cands[0].text)} "
             for best in (c for c in cands if c.prob < floor):
-                found = self._list_of(best) or self._separated(best)
+                found = self.list_of(best) or self.separated(best)
                 if found is not None and any(
                     key in f" {normalise_answer(best.doc.text[x:y])} " for x, y in found[1]
                 ):
@@ -182,7 +182,7 @@ class KindsAnswerer:
             passages=hits[:8],
         )
 
-    def _list_of(self, cand: SpanCandidate) -> Coordination | None:
+    def list_of(self, cand: SpanCandidate) -> Coordination | None:
         """The coordination the span is an item of, from the parse and the entities
         (_merged), or None."""
         a = self.answerer
@@ -197,6 +197,10 @@ class KindsAnswerer:
             )
         found = _merged(parsed, listed)
         return None if found is None else self._whole_names(cand, found)
+
+    def restates(self, question_doc, predicate: str, cand: SpanCandidate) -> bool:
+        """Whether the span's sentence restates the asked verb (YesNoAnswerer._restates)."""
+        return self._yes_no._restates(question_doc, predicate, cand)
 
     def _whole_names(self, cand: SpanCandidate, found: Coordination) -> Coordination:
         """An item that cuts a name spaCy tags as one entity takes the whole name ("Jose
@@ -219,7 +223,7 @@ class KindsAnswerer:
                         items[k] = (min(x, n0), max(y, n1))
         return (min(found[0][0], items[0][0]), max(found[0][1], items[-1][1])), items
 
-    def _separated(self, cand: SpanCandidate) -> Coordination | None:
+    def separated(self, cand: SpanCandidate) -> Coordination | None:
         """A span the reader proposed that reads as a list: its parts between commas and
         coordinating conjunctions that cut no name spaCy tags and no brackets ("Newcastle
         Brown Ale, Foster's, John Smith's, Strongbow and Kronenbourg", names the parse does
@@ -358,7 +362,7 @@ class KindsAnswerer:
             filtering is None
             or not any(filtering[1] in normalise_answer(i["text"]) for i in within.items or [])
         ):
-            return self._with_other_releases(within, resolved, per_release, question_doc)
+            return with_other_releases(self, within, resolved, per_release, question_doc)
         if len(per_release) < 2:
             # one release: a list its parse puts in the asked slot, else a fact answer
             return self._slot_list(question, resolved, hits, timings, t0, read)
@@ -424,109 +428,6 @@ class KindsAnswerer:
             passages=hits[:8],
         )
 
-    def _with_other_releases(
-        self, within: Answer, resolved: str, per_release: dict[str, Hit], question_doc
-    ) -> Answer:
-        """A list one sentence states, with what the other retrieved releases add: a list
-        asked of several events ("Which governments funded the meetings?") is stated event by
-        event. Each other release that names the question's names and numbers, and whose best
-        span the ranker believes enough, adds the span's items (its coordination's, or the
-        span) that are names of a label the list's own items have; an item already listed
-        gains the release's citation. Each item cites every sentence stating it."""
-        a = self.answerer
-        labels = _labels_of(a, within.citations[0].quote, [i["text"] for i in within.items])
-        if not labels:
-            return within
-        items = [dict(i, citations=list(i["citations"])) for i in within.items or []]
-        index = {_item_key(i["text"]): k for k, i in enumerate(items)}
-        citations = list(within.citations)
-        predicate = _named_as(question_doc) or asked_predicate(question_doc)
-
-        def listed(name: str) -> int | None:  # "Government of Norway" is the item "Norway"
-            words = f" {_item_key(name)} "
-            return next((k for key, k in index.items() if f" {key} " in words), None)
-
-        for source, hit in per_release.items():
-            # (A release cited for restating the whole list may state more.)
-            if source == within.citations[0].source or about_another_event(question_doc, hit):
-                continue
-            found = self._items_of_kind(resolved, hit, labels, listed, question_doc, predicate)
-            if found is None:
-                continue
-            best, names = found
-            s0, s1 = a.sentence_of(best)
-            sentence = best.doc.text[s0:s1]
-            quote = Candidate(best.doc, best.hit, best.hit_rank, s0, s1, sentence, best.prob)
-            same = next((c.n for c in citations if (c.source, c.start) == (source, s0)), None)
-            if same is None:
-                checked = a.verified_citations([quote])
-                if not checked:
-                    continue
-                same = len(citations) + 1
-                citations.append(replace(checked[0], n=same))
-            for name in names:
-                k = listed(name)
-                if k is not None:
-                    if same not in items[k]["citations"]:
-                        items[k]["citations"].append(same)
-                else:
-                    index[_item_key(name)] = len(items)
-                    items.append({"text": name, "citations": [same]})
-        if items == within.items:
-            return within
-        texts = [i["text"] for i in items]
-        added = texts[len(within.items or []) :]
-        answer = within.answer + (f"; other releases add {', '.join(added)}" if added else "")
-        return replace(within, answer=answer, citations=citations, items=items)
-
-    def _items_of_kind(self, resolved, hit, labels, listed, question_doc, predicate):
-        """(span, its items) for the release's best span the ranker believes enough whose
-        sentence restates the asked verb and whose items (its coordination's, or the span)
-        are names of `labels` or items already `listed`; None when there is none."""
-        a = self.answerer
-        for cand in a.candidates(resolved, [hit]):
-            if cand.prob < a.threshold:
-                break
-            if predicate is not None and not self._yes_no._restates(question_doc, predicate, cand):
-                continue  # it answers some other question about the release
-            found = self._list_of(cand) or self._separated(cand)
-            s0, s1 = a.sentence_of(cand)
-            sentence = cand.doc.text[s0:s1]
-            spans = found[1] if found else [(cand.start, cand.end)]
-            # A name inside a longer one ("Sweden" of "the Government of Sweden", an ORG) is
-            # labelled as itself.
-            names = [
-                n
-                for n in (cand.doc.text[x:y] for x, y in spans)
-                if listed(n) is not None
-                or (_labels_of(a, sentence, [n]) or _labels_of(a, n, [n])) & labels
-            ]
-            if names:
-                return cand, names
-        return None
-
-
-def _named_as(question_doc) -> str | None:
-    """What a question asks its items were named as ("which countries are named *as having
-    funded* the meetings", "listed *as funders*"): the lemma of the word its main verb's "as"
-    governs, or None."""
-    verb = predicate_token(question_doc)
-    for prep in (c for c in verb.children if c.lower_ == "as") if verb is not None else ():
-        word = next((c for c in prep.children if c.dep_ in ("pcomp", "pobj")), None)
-        if word is not None:
-            return word.lemma_.lower()
-    return None
-
-
-def _labels_of(answerer: Answerer, sentence: str, names: list[str]) -> set[str]:
-    """The labels of the names spaCy tags in the sentence that lie within one of `names`."""
-    keys = [f" {normalise_answer(n)} " for n in names]
-    return {
-        label
-        for x, y, label in answerer.annotator.entities(sentence)
-        if label in NAME_LABELS and any(f" {normalise_answer(sentence[x:y])} " in k for k in keys)
-    }
-
 
 def _merged(parsed: Coordination | None, listed: Coordination | None) -> Coordination | None:
     """One list from the coordination spaCy's parse links and the run of same-label entities
@@ -544,25 +445,11 @@ def _merged(parsed: Coordination | None, listed: Coordination | None) -> Coordin
     return (min(parsed[0][0], listed[0][0]), max(parsed[0][1], listed[0][1])), items
 
 
-def about_another_event(question_doc, hit: Hit) -> bool:
-    """Whether the release leaves out a name or number the question gives ("the 2005 *V
-    Festival*", "the *BBC World Service* poll"): its best span answers the question about
-    some other event, and is no item of the list."""
-    release = hit.document
-    text = " ".join([release.title, release.context_line(), release.text])
-    return bool(unnamed_entities(question_doc, question_doc[0:0], text))
-
-
-def _item_key(text: str) -> str:
-    words = normalise_answer(text).split()
-    return " ".join(words[1:] if words and words[0] in ("the", "a", "an") else words)
-
-
 def _restating(names: list[str], quote: Candidate, hits: list[Hit]) -> list[Candidate]:
     """One sentence from each other release among `hits` that names every item of the list
     `quote` states: that release states the list too (several reports of one event), so it is
     cited with each item. Names are matched whole, case and punctuation aside."""
-    keys = [f" {k} " for k in map(_item_key, names) if k]
+    keys = [f" {k} " for k in map(item_key, names) if k]
     if len(keys) < 2:
         return []
 
