@@ -366,9 +366,11 @@ class Answerer:
             if root.dep_ == "appos" and not _listed_appositions(root.head):
                 break
             root = root.head
+        # A list question's items include the participants a comitative phrase joins ("X is
+        # suspended alongside Y and Z"); a fact answer is not widened to them.
+        joined = joined_participants(root) if per_item else []
         items = sorted(
-            {root, *root.conjuncts, *_listed_appositions(root), *joined_participants(root)},
-            key=lambda t: t.i,
+            {root, *root.conjuncts, *_listed_appositions(root), *joined}, key=lambda t: t.i
         )
         if len(items) < 2:
             return None
