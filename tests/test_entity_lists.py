@@ -217,3 +217,18 @@ def test_a_comitative_phrase_adds_its_participants(tmp_path, sentence, question,
     # the answer lists the names, not the sentence's words between them
     assert all(n in answer.answer for n in names) and " are charged" not in answer.answer
     assert "suspended" not in answer.answer
+
+
+@pytest.mark.model
+def test_a_fact_answer_is_not_widened_to_a_comitative_phrase(tmp_path) -> None:
+    """A comitative phrase's participants are items of a list question only: a fact question's
+    answer is not widened to them."""
+    text = (
+        "CARDIFF, 9 May 2005 - The assembly debated council budgets. The minister has also "
+        "required that school libraries, along with other kinds of public reading rooms, be "
+        "open at weekends."
+    )
+    engine = one_release_engine(tmp_path, "budgets.txt", "Council budgets debated", text)
+    answer = engine.ask("What has the minister required to be open at weekends?")
+    assert answer.kind == "fact", answer.answer
+    assert answer.answer == "school libraries"
