@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.evidence import Candidate
-from rag.answering.extractive import Answerer, _trimmed, repeats_question
+from rag.answering.extractive import Answerer, _trimmed, abbreviates, repeats_question
 from rag.values import LOW_CONFIDENCE, Chunk, Document, Hit
 from tests.conftest import ASTANA, TASHKENT, VIENNA, one_release_engine, span_in_one_chunk
 
@@ -178,6 +178,29 @@ def test_a_title_keeps_its_article_and_an_answer_never_cuts_a_word(real_engine):
     assert widened("$357.6m") == "$357.6m"
 
 
+@pytest.mark.model
+def test_a_value_cut_short_widens_over_its_own_figures_and_unit_not_its_qualifiers(real_engine):
+    text = (
+        "GENEVA, 4 May 2005 - The fund paid 6 million Lira to between 15,000 and 20,000 "
+        "farmers. The vote is on October 18. Her winning time was 14 minutes 32.93 seconds. "
+        "Pumps use only 1% to 3% of the power. About 63% agreed, in the fall of 1937."
+    )
+
+    def widened(part: str) -> str:
+        cand = _span_in(text, part)
+        real_engine.answerer.widen_to_entity(cand)
+        assert text[cand.start : cand.end] == cand.text
+        return cand.text
+
+    assert widened("6 million") == "6 million Lira"  # the currency after the sum
+    assert widened("15,000") == "15,000 and 20,000"  # a range, without "between"
+    assert widened("October") == "October 18"  # a bare month names no day
+    assert widened("14 minutes") == "14 minutes 32.93 seconds"
+    assert widened("1%") == "1% to 3%"  # not "only"
+    assert widened("63%") == "63%"  # not "About"
+    assert widened("1937") == "1937"  # a year with a figure of its own, not "the fall of"
+
+
 def test_the_sentence_feature_counts_the_sentence_before_a_pronoun_subject() -> None:
     """How much of the question the span's context restates: "It was financed by ..." names
     the conference only through "It", so the sentence before it counts too."""
@@ -240,6 +263,22 @@ def test_no_answer_repeats_what_the_question_names(tmp_path) -> None:
 )
 def test_a_span_repeating_the_question(span, question, repeats) -> None:
     assert repeats_question(span, question) is repeats
+
+
+@pytest.mark.parametrize(
+    ("span", "question", "abbreviated"),
+    [
+        # an acronym of a name the question gives, with "of the" inside the name
+        ("NRFB", "When was the Northern Rail Freight Board set up?", True),
+        ("OHSM)", "What did the Office of the Harbour Safety Monitor report?", True),
+        ("NRFBs", "How many Northern Rail Freight Boards are there?", True),
+        ("NRF", "When was the Northern Rail Freight Board set up?", False),
+        ("UN", "Which body did the United States fund?", False),
+        ("NRFB report", "When was the Northern Rail Freight Board set up?", False),
+    ],
+)
+def test_an_acronym_of_a_name_the_question_gives(span, question, abbreviated) -> None:
+    assert abbreviates(span, question) is abbreviated
 
 
 @pytest.mark.parametrize(

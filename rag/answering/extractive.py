@@ -25,6 +25,7 @@ from rag.answering.comitative import comitative_preps, joined_participants
 from rag.answering.constraints import ASKED_PLACE_KIND, place_kind
 from rag.answering.descriptions import described_name, descriptions
 from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
+from rag.answering.focus import VALUE_LABELS
 from rag.answering.followup import resolve_followup
 from rag.answering.question_analysis import Annotator
 from rag.answering.reader import SpanReader
@@ -37,6 +38,7 @@ from rag.answering.span_checks import (
     names_a_point_in_time,
     superseded_dateline,
 )
+from rag.answering.value_spans import whole_value
 from rag.index.store import Snapshot
 from rag.ingestion.chunking import is_abbreviation
 from rag.text_utils import WORD_CHARS, human_date, stem
@@ -138,6 +140,36 @@ def repeats_question(span: str, question: str) -> bool:
         return False
     span_words = WORD_CHARS.findall(span.lower())
     return bool(span_words) and all(w in words for w in span_words)
+
+
+def abbreviates(span: str, question: str) -> bool:
+    """Whether the span is an acronym of a name the question gives ("PBGC" for "the Pension
+    Benefit Guaranty Corporation", "ODPM" for "the Office of the Deputy Prime Minister"): the
+    initials of a run of capitalised words, short lower-case words ("of", "the") between them
+    skipped. No answer to a fact question; a yes/no question's reading may still find the
+    name it asks about under its acronym."""
+    found = WORD_CHARS.findall(span)
+    if len(found) != 1:
+        return False
+    letters = found[0][:-1] if found[0].endswith("s") else found[0]
+    if not (2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()):
+        return False
+    words = WORD_CHARS.findall(question)
+    for i, first in enumerate(words):
+        if not first[:1].isupper():
+            continue
+        initials = ""
+        for j, word in enumerate(words[i:], start=i):
+            if word[:1].isupper():
+                initials += word[0]
+            elif len(word) > 3 or not word.isalpha():
+                break
+            if initials == letters:
+                # the whole name: "NRF" is none of the "Northern Rail Freight Board"
+                return j + 1 == len(words) or not words[j + 1][:1].isupper()
+            if not letters.startswith(initials):
+                break
+    return False
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -305,6 +337,14 @@ class Answerer:
             if label in NAME_LABELS and start <= cand.start and cand.end <= end:
                 if (start, end) != (cand.start, cand.end):
                     cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
+                break
+            if label in VALUE_LABELS and start <= cand.start and cand.end <= end:
+                sentence = self.annotator.parse(cand.doc.text[s0:s1], entities=False)
+                x, y = whole_value(
+                    sentence, (e_start, e_end, label), (cand.start - s0, cand.end - s0)
+                )
+                start, end = s0 + x, s0 + y
+                cand.start, cand.end, cand.text = start, end, cand.doc.text[start:end]
                 break
         text = cand.doc.text
         # Nor does an answer cut a word: the reader's tokenizer splits "A$458.4m" at the "$"
@@ -476,7 +516,7 @@ class Answerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         self.widen_to_entity(best)
-        if repeats_question(best.text, resolved):
+        if repeats_question(best.text, resolved) or abbreviates(best.text, resolved):
             # a piece of a name the question gives ("ley"), widened to the name
             reason = "the passages name only what the question names"
             return self._abstain(question, resolved, hits, best.prob, reason, timings)
