@@ -63,6 +63,7 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
+from rag.answering.propagated_labels import labelled_as_in, untagged_names
 from rag.answering.roles import (
     agents_in,
     asked_predicate,
@@ -172,6 +173,8 @@ class YesNoAnswerer:
             return None
         foci = question_foci(doc, metadata_words(snap), taken_arguments=True)
         if not foci:
+            foci = self._names_the_releases_tag(snap, question, doc, top_k, **kwargs)
+        if not foci:
             # Nothing named to look for in the releases: a span the fact reader found would
             # answer no yes/no.
             reason = "the question names nothing the releases could confirm or contradict"
@@ -198,6 +201,19 @@ class YesNoAnswerer:
                 # right on the questions written for fitting.
                 return answer
         return first
+
+    def _names_the_releases_tag(self, snap: Snapshot, question: str, doc, top_k: int, **kwargs):
+        """The question's proper nouns the recogniser left untagged, labelled as the best
+        passages tag them (rag.answering.propagated_labels): foci the releases can confirm."""
+        runs = untagged_names(doc, metadata_words(snap))
+        if not runs:
+            return []
+        a = self.answerer
+        _, hits, unmet = a.retrieve(snap, question, top_k, **kwargs)
+        if unmet:
+            return []
+        texts = [h.chunk.text for h in hits[:YES_NO_READ]]
+        return labelled_as_in(doc, runs, texts, a.annotator.entities)
 
     def _names_near(self, snap: Snapshot, focus, answer: Answer) -> bool:
         """Whether the deciding sentence, the one before it or its release's title names the
