@@ -92,6 +92,8 @@ def test_kind(annotator: Annotator, question: str, kind: str) -> None:
         ("What did the minister say?", "what"),
         # a hyphenated modifier ends in a participle: the run goes on to its noun
         ("Which two file-sharing systems will the network combine?", "noun:system"),
+        # "whose" asks for the possessor, not the thing possessed
+        ("Whose world record did the sprinter break?", "whose"),
     ],
 )
 def test_question_key(annotator: Annotator, question: str, key: str) -> None:
@@ -106,6 +108,7 @@ def test_question_key(annotator: Annotator, question: str, key: str) -> None:
         ("How many jobs will the carmaker cut?", "CARDINAL"),
         ("In what year did the band form?", "DATE"),
         ("Which city will host the games?", "GPE"),
+        ("Whose world record did the sprinter break?", "PERSON"),  # not a record
     ],
 )
 def test_expected_answer_type_is_learned(annotator: Annotator, question: str, label: str) -> None:

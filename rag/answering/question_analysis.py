@@ -348,8 +348,9 @@ def _imperative(sentence) -> bool:
 def question_key(doc) -> tuple[str, object | None, str]:
     """(key for the answer-type model, head noun token or None, wh-word) of a parsed question.
 
-    Keys: the wh-adverb or pronoun ("who", "when", "where", "why", "what"), "how <degree>"
-    ("how many"), or "noun:<lemma>" for "which/what <noun>" and "what is the <noun> of".
+    Keys: the wh-adverb or pronoun ("who", "when", "where", "why", "what", "whose": the
+    possessor, whatever it possesses), "how <degree>" ("how many"), or "noun:<lemma>" for
+    "which/what <noun>" and "what is the <noun> of".
     """
     tokens = [t for t in doc if not t.is_space]
 
@@ -402,7 +403,8 @@ def question_key(doc) -> tuple[str, object | None, str]:
             # "What is the population of X?": the noun phrase after "be".
             head = _noun_run([t for t in after[1:] if t.pos_ != "DET"])
         if head is not None:
-            return f"noun:{head.lemma_.lower()}", head, wh
+            # "Whose record ...?" asks for the record's holder, not a record: its own key.
+            return ("whose" if wh == "whose" else f"noun:{head.lemma_.lower()}"), head, wh
         return wh, None, wh
     return wh, None, wh
 
