@@ -345,3 +345,23 @@ def test_a_name_modifying_the_mentioned_noun_is_counted_with_it(tmp_path) -> Non
         answer = engine.ask(question)
         assert answer.kind == "collection", (question, answer.answer)
         assert answer.answer.startswith("1 ") and _cited(answer) == {"mini.txt"}, question
+
+
+def test_a_name_the_parser_reads_as_a_modifier_of_mention_is_what_is_mentioned(tmp_path) -> None:
+    """ "Which articles mention Stansted?": the tagger reads the name as a proper noun and the
+    parser hangs it from "mention" as an adverbial modifier, not its object; it is still what
+    the articles must mention, not a question for the reader."""
+    docs = [
+        Document(source="runway.txt", title="Runway plan", text="A runway at Stansted is opposed."),
+        Document(source="court.txt", title="Court date", text="Stansted and Luton face review."),
+        Document(source="rail.txt", title="Rail plan", text="A new line to Luton was agreed."),
+    ]
+    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
+    engine.add_documents(docs)
+    engine.open()
+    doc = engine.annotator.parse("Which articles mention Stansted?")
+    assert next(t for t in doc if t.text == "Stansted").dep_ not in ("dobj", "pobj")
+    for question in ("Which articles mention Stansted?", "How many BBC articles mention Stansted?"):
+        answer = engine.ask(question)
+        assert answer.kind == "collection", (question, answer.answer)
+        assert answer.answer.startswith("2 ") and _cited(answer) == {"runway.txt", "court.txt"}

@@ -366,7 +366,7 @@ class CollectionQuestions:
             if t.pos_ in ("NOUN", "PROPN")
             and t.i != about.i
             and t.i not in collection
-            and t.dep_ in ("dobj", "pobj")
+            and _mentioned(t)
             and t.head.lemma_ in MENTION_WORDS
         ]
         object_heads = {  # what is mentioned ("is the Mac mini mentioned": a passive)
@@ -677,6 +677,16 @@ def _undescribed(doc, constraints: question_constraints.Constraints):
     free = {t.lower_ for t in doc if t.i not in described}
     kept = {p for p in constraints.places if set(p.lower().split()) & free}
     return replace(constraints, places=kept) if kept != constraints.places else constraints
+
+
+def _mentioned(token) -> bool:
+    """Whether a noun is what its verb of mentioning says is mentioned: its object, or a
+    proper noun in any other relation but the subject's ("Which articles mention *Stansted*?",
+    which the parser may read as an adverbial modifier of "mention")."""
+    if token.dep_ in ("dobj", "pobj"):
+        return True
+    subject = token.dep_ in ("nsubj", "nsubjpass", "compound", "poss")
+    return token.pos_ == "PROPN" and not subject and token.head.pos_ == "VERB"
 
 
 def _unexplained(doc, about, root, terms: list[str]) -> list:
