@@ -325,3 +325,54 @@ def test_who_is_a_person_is_answered_with_their_description(real_engine) -> None
     assert "Senior Police Adviser" in answer.answer
     quote = answer.citations[0].quote
     assert "Kevin Carty" in quote and answer.answer in quote
+
+
+def test_an_unsure_reading_goes_on_to_the_next_passages(tmp_path, monkeypatch) -> None:
+    """The best two passages are read first; when the best span they give is below an even
+    chance, the next two are read as well (a sure answer costs no more reader windows)."""
+    bridge = "the new bridge over the river Wear"
+    releases = [
+        Document(
+            source="opening.txt",
+            title="Wear bridge opens",
+            text=f"{bridge.capitalize()} opened to traffic on Monday. The bridge was designed "
+            "to carry four lanes and a cycle path. Drivers queued to cross it.",
+        ),
+        Document(
+            source="cost.txt",
+            title="Bridge cost rises",
+            text=f"The cost of {bridge} rose to £120m, the council said. Councillors said the "
+            "bridge, designed for 40,000 cars a day, was worth the money.",
+        ),
+        Document(
+            source="traffic.txt",
+            title="Bridge traffic",
+            text=f"Traffic on {bridge} doubled in its first week, its operators said. The "
+            "bridge was designed to ease the queues in the city centre.",
+        ),
+        Document(
+            source="design.txt",
+            title="Prize for Swedish studio",
+            text="A Swedish studio won a prize in Oslo on Friday. Plans for the new Wear "
+            "crossing were drawn up by its founder, Maria Lindqvist. The studio employs 40 people.",
+        ),
+    ]
+    from tests.conftest import releases_engine
+
+    engine = releases_engine(tmp_path, releases)
+    read: list[int] = []
+    reader_read = engine.answerer.reader.read
+
+    def counted(question, passages, top_n=5):
+        read.append(len(passages))
+        return reader_read(question, passages, top_n)
+
+    monkeypatch.setattr(engine.answerer.reader, "read", counted)
+    sure = engine.ask("Who drew up the plans for the new bridge?")
+    assert sure.answer == "Maria Lindqvist" and sure.confidence >= 0.5
+    assert read == [2]
+    read.clear()
+    unsure = engine.ask("Who designed the new bridge over the river Wear?")
+    assert read == [2, 4]
+    # what the two best passages alone suggest ("four" lanes) is no answer
+    assert unsure.abstained or unsure.answer != "four"

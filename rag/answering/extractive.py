@@ -62,6 +62,8 @@ NAME_LABELS = frozenset(
 class AnswerParams:
     passages: int = 8  # chunks retrieved for the answer (and listed when abstaining)
     read: int = 2  # of those, the best ones the span reader reads
+    read_more: int = 2  # passages read after them when the best answer is below read_on_below
+    read_on_below: float = 0.5
     spans_per_passage: int = 4
     # Abstain below this confidence; None = the threshold stored with the trained ranker.
     threshold: float | None = None
@@ -505,6 +507,11 @@ class Answerer:
                 question, resolved, hits, 0.0, "nothing relevant was found", timings
             )
         cands = self.candidates(resolved, hits)
+        unsure = not cands or cands[0].prob < self.params.read_on_below
+        if unsure and len(hits) > self.params.read:
+            # Unsure of what the best passages give: the next ones are read too (each costs a
+            # reader window; a sure answer spends none).
+            cands = self.candidates(resolved, hits, read=self.params.read + self.params.read_more)
         timings["answer"] = (time.perf_counter() - t1) * 1000
         if not cands:
             return self._abstain(
