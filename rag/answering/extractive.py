@@ -328,6 +328,15 @@ class Answerer:
         cands.sort(key=lambda c: -c.rank_score)
         return _located_first(cands)
 
+    def read_on_if_unsure(self, resolved: str, hits: list[Hit]) -> list[SpanCandidate]:
+        """`candidates` of the best passages; when the best of them is below an even chance,
+        of the next ones too (each costs a reader window; a sure answer spends none)."""
+        cands = self.candidates(resolved, hits)
+        unsure = not cands or cands[0].prob < self.params.read_on_below
+        if unsure and len(hits) > self.params.read:
+            cands = self.candidates(resolved, hits, read=self.params.read + self.params.read_more)
+        return cands
+
     def widen_to_entity(self, cand: SpanCandidate) -> None:
         """When the span is part of a name spaCy tags as one entity, the answer is the name,
         with the capitalised article that begins a title; never part of a word."""
@@ -506,12 +515,7 @@ class Answerer:
             return self._abstain(
                 question, resolved, hits, 0.0, "nothing relevant was found", timings
             )
-        cands = self.candidates(resolved, hits)
-        unsure = not cands or cands[0].prob < self.params.read_on_below
-        if unsure and len(hits) > self.params.read:
-            # Unsure of what the best passages give: the next ones are read too (each costs a
-            # reader window; a sure answer spends none).
-            cands = self.candidates(resolved, hits, read=self.params.read + self.params.read_more)
+        cands = self.read_on_if_unsure(resolved, hits)
         timings["answer"] = (time.perf_counter() - t1) * 1000
         if not cands:
             return self._abstain(

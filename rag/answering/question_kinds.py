@@ -351,7 +351,7 @@ class KindsAnswerer:
                 break
         filtering = self._release_filter(snap, resolved)
         # The reader's spans over the best passages, read at most once for both fallbacks.
-        read = functools.cache(lambda: a.candidates(resolved, hits))
+        read = functools.cache(lambda: a.read_on_if_unsure(resolved, hits))
         within = self._one_sentence_list(question, resolved, hits, timings, t0, read)
         # Asked which events a name took part in ("Which meetings did Norway fund?"), a list
         # that holds the name lists its peers ("Belgium, Norway, ... and Japan"), not the
