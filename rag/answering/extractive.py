@@ -330,12 +330,19 @@ class Answerer:
 
     def read_on_if_unsure(self, resolved: str, hits: list[Hit]) -> list[SpanCandidate]:
         """`candidates` of the best passages; when the best of them is below an even chance,
-        of the next ones too (each costs a reader window; a sure answer spends none)."""
+        of the next ones too (each costs a reader window; a sure answer spends none), except
+        where that turns an answer at the threshold into none."""
         cands = self.candidates(resolved, hits)
         unsure = not cands or cands[0].prob < self.params.read_on_below
-        if unsure and len(hits) > self.params.read:
-            cands = self.candidates(resolved, hits, read=self.params.read + self.params.read_more)
-        return cands
+        if not unsure or len(hits) <= self.params.read:
+            return cands
+        more = self.candidates(resolved, hits, read=self.params.read + self.params.read_more)
+        fell = not more or more[0].prob < self.threshold
+        if cands and cands[0].prob >= self.threshold and fell:
+            # More passages share the belief among more spans: falling below the threshold
+            # says they hold other candidates, not that the answer found first is wrong.
+            return cands
+        return more
 
     def widen_to_entity(self, cand: SpanCandidate) -> None:
         """When the span is part of a name spaCy tags as one entity, the answer is the name,
