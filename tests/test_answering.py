@@ -13,7 +13,14 @@ import pytest
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import Answerer, _trimmed, abbreviates, repeats_question
 from rag.values import LOW_CONFIDENCE, Chunk, Document, Hit
-from tests.conftest import ASTANA, TASHKENT, VIENNA, one_release_engine, span_in_one_chunk
+from tests.conftest import (
+    ASTANA,
+    TASHKENT,
+    VIENNA,
+    one_release_engine,
+    releases_engine,
+    span_in_one_chunk,
+)
 
 
 def test_citation_failing_the_verbatim_check_is_dropped():
@@ -331,7 +338,8 @@ def test_who_is_a_person_is_answered_with_their_description(real_engine) -> None
 
 def test_an_unsure_reading_goes_on_to_the_next_passages(tmp_path, monkeypatch) -> None:
     """The best two passages are read first; when the best span they give is below an even
-    chance, the next two are read as well (a sure answer costs no more reader windows)."""
+    chance, the next two are read as well (a sure answer costs no more reader windows), unless
+    that turns an answer at the threshold into none."""
     bridge = "the new bridge over the river Wear"
     releases = [
         Document(
@@ -359,8 +367,6 @@ def test_an_unsure_reading_goes_on_to_the_next_passages(tmp_path, monkeypatch) -
             "crossing were drawn up by its founder, Maria Lindqvist. The studio employs 40 people.",
         ),
     ]
-    from tests.conftest import releases_engine
-
     engine = releases_engine(tmp_path, releases)
     read: list[int] = []
     reader_read = engine.answerer.reader.read
