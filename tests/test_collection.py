@@ -12,6 +12,7 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.ingestion.ingest import document_from_record
 from rag.values import Document
+from tests.conftest import releases_engine
 
 pytestmark = pytest.mark.model
 
@@ -356,9 +357,7 @@ def test_a_name_the_parser_reads_as_a_modifier_of_mention_is_what_is_mentioned(t
         Document(source="court.txt", title="Court date", text="Stansted and Luton face review."),
         Document(source="rail.txt", title="Rail plan", text="A new line to Luton was agreed."),
     ]
-    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
-    engine.add_documents(docs)
-    engine.open()
+    engine = releases_engine(tmp_path, docs)
     doc = engine.annotator.parse("Which articles mention Stansted?")
     assert next(t for t in doc if t.text == "Stansted").dep_ not in ("dobj", "pobj")
     for question in ("Which articles mention Stansted?", "How many BBC articles mention Stansted?"):
