@@ -364,3 +364,21 @@ def test_a_name_the_parser_reads_as_a_modifier_of_mention_is_what_is_mentioned(t
         answer = engine.ask(question)
         assert answer.kind == "collection", (question, answer.answer)
         assert answer.answer.startswith("2 ") and _cited(answer) == {"runway.txt", "court.txt"}
+
+
+def test_a_name_in_apposition_to_the_mentioned_noun_is_what_is_mentioned(tmp_path) -> None:
+    """ "How many articles mention the charity Age Concern?": where the tagger finds no entity,
+    the parser's object is "charity" and the name hangs from it in apposition; the articles
+    must print the name, not the word "charity"."""
+    docs = [
+        Document(source="poll.txt", title="Poll", text="Age Concern said pensioners would vote."),
+        Document(source="fees.txt", title="Fees", text="Age Concern asked for lower care fees."),
+        Document(source="gift.txt", title="Gift", text="A charity for children got a gift."),
+    ]
+    engine = releases_engine(tmp_path, docs)
+    question = "How many articles mention the charity Age Concern?"
+    doc = engine.annotator.parse(question)
+    assert next(t for t in doc if t.text == "Concern").dep_ == "appos"
+    answer = engine.ask(question)
+    assert answer.kind == "collection", answer.answer
+    assert answer.answer.startswith("2 ") and _cited(answer) == {"poll.txt", "fees.txt"}

@@ -361,7 +361,7 @@ class CollectionQuestions:
             for t in child.subtree
         }
         objects = [  # what the question says is mentioned, entity or not
-            _with_compounds(t, taken)
+            _with_compounds(_name_of(t), taken)
             for t in doc
             if t.pos_ in ("NOUN", "PROPN")
             and t.i != about.i
@@ -719,6 +719,8 @@ def _unexplained(doc, about, root, terms: list[str]) -> list:
             covered.add(t.i)
             if t.i != root.i:  # the term's own phrase ("drug *trafficking*")
                 covered |= {d.i for d in t.subtree}
+            if t.lower_ in said and t.dep_ == "appos" and _name_of(t.head).i == t.i:
+                covered.add(t.head.i)  # the kind of thing the term names ("the *charity* X")
     return [
         t
         for t in doc
@@ -831,6 +833,17 @@ def _citation(snap: Snapshot, doc: Document, n: int, terms: list[str]) -> Citati
         quote=quote,
         score=1.0,
     )
+
+
+def _name_of(noun):
+    """The proper noun in apposition that names a common noun ("the charity *Age Concern*",
+    where the tagger found no entity), else the noun: the name is what a release prints, the
+    noun before it only says what kind of thing it is."""
+    if noun.pos_ == "NOUN":
+        for child in noun.rights:
+            if child.dep_ == "appos" and child.pos_ == "PROPN":
+                return child
+    return noun
 
 
 def _with_compounds(token, taken: set[str] = frozenset()) -> str:
