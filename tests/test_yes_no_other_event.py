@@ -1,6 +1,6 @@
 """A "No" from another filler of the asked slot must come from a release about the asked event:
-one that mentions at least one of the question's names besides the focus
-(rag.answering.yes_no_parse.names_unmentioned)."""
+one that mentions at least one of the question's names besides the focus, and the asked verb's
+subject or object where the question names one (rag.answering.yes_no_parse.names_unmentioned)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,35 @@ def test_the_asked_firms_release_still_says_no_to_another_exchange(engine) -> No
     )
     assert answer.answer.startswith("No"), answer.answer
     assert answer.citations[0].source == "caledonia.txt"
+
+
+DEALS = [
+    Document(
+        source="bank.txt",
+        title="Hanami buys broker",
+        text="OSAKA, 2 May 2005 - Japanese bank Hanami, the country's third-biggest lender, "
+        "has bought the broker Kumo Securities for $2bn.",
+    ),
+    Document(
+        source="garden.txt",
+        title="Garden show opens",
+        text="LEEDS, 3 May 2005 - The spring garden show opened with a record 400 stands.",
+    ),
+]
+
+
+def test_a_release_that_never_names_the_asked_verbs_object_says_no_no(tmp_path) -> None:
+    """ "Did Japanese firm Kaze buy Tsuru Telecom, the country's third-biggest phone company?":
+    the release about another purchase names a Japanese buyer, "the country's third-biggest"
+    (the reader's filler, 0.72 sure), but never the firm bought: it reports another deal,
+    and says nothing of this one."""
+    engine = releases_engine(tmp_path, DEALS)
+    question = (
+        "Did Japanese firm Kaze buy Tsuru Telecom, the country's third-biggest phone company?"
+    )
+    doc = engine.annotator.parse(question)
+    assert any(e.text == "Tsuru Telecom" and e.root.dep_ == "dobj" for e in doc.ents)
+    answer = engine.ask(question)
+    assert not answer.answer.startswith(("No", "Yes")), answer.answer
+    answer = engine.ask("Did Japanese bank Hanami buy the broker Kumo Securities?")
+    assert answer.answer.startswith("Yes"), answer.answer

@@ -93,7 +93,8 @@ def names_unmentioned(question_doc, focus, best: SpanCandidate) -> bool:
     for another event ("China's airline makes its debut in London" for "Did NTPC make its
     debut on the Bombay Stock Exchange?"). Where the release names the focus or another of
     them, the missing one may be the conflicting value itself ("Did WorldCom change its
-    name to *Verizon*?")."""
+    name to *Verizon*?"), unless it is the asked verb's subject or object: that names the
+    event."""
     others = [
         e.text
         for e in question_doc.ents
@@ -105,7 +106,18 @@ def names_unmentioned(question_doc, focus, best: SpanCandidate) -> bool:
     if names_focus(focus, text):
         return False
     missing = unnamed_entities(question_doc, focus, text)
-    return all(name in missing for name in others)
+    # The asked verb's subject or object other than the focus ("Did Softbank buy *Japan
+    # Telecom*?") names the event: a release that never names it reports another.
+    verb = predicate_token(question_doc)
+    core = [
+        e.text
+        for e in question_doc.ents
+        if e.text in others
+        and verb is not None
+        and e.root.head.i == verb.i
+        and e.root.dep_ in ("nsubj", "nsubjpass", "dobj")
+    ]
+    return all(name in missing for name in others) or any(name in missing for name in core)
 
 
 def core_noun_unmentioned(question_doc, focus, best: SpanCandidate) -> str | None:
