@@ -272,3 +272,14 @@ def test_a_question_with_instructions_after_it_is_answered_as_the_question(real_
     assert answer.question == text  # reported as asked
     assert answer.kind == "collection" and not answer.abstained
     assert {c.source for c in answer.citations} == {VIENNA, "004_d78ae3091e855bee.txt"}
+
+
+def test_a_plural_noun_after_a_headless_wh_word_asks_for_a_list(annotator) -> None:
+    """The parser gives "Which" no head noun here ("three" reads as its appositive); the
+    plural noun before the verb still says several are asked for. A singular noun does not."""
+    question = "Which three then Acme directors had children employed by the firm?"
+    doc = annotator.parse(question)
+    assert question_key(doc)[1] is None
+    assert annotator.analyse(question).kind == "list"
+    single = "Which then Acme director had a child employed by the firm?"
+    assert annotator.analyse(single).kind == "fact"

@@ -264,6 +264,8 @@ class Annotator:
             and (wh in ("which", "what") or (not wh and first.tag_ == "VB"))
         ):
             kind = "list"  # "which meetings ...", "List the releases ..."
+        elif head is None and wh in ("which", "what") and _plural_before_verb(doc, wh):
+            kind = "list"  # "Which three then Disney directors had ...?", parsed without a head
         elif wh in ("who", "what") and _asks_for_the_plural(doc, wh):
             kind = "list"  # "Who are the four detainees ...?", "What were the session topics?"
         else:
@@ -333,6 +335,21 @@ class Annotator:
             vecs = self.embedder.encode([k[5:] for k in nouns]) if nouns else np.zeros((0, 1))
             self._nouns = (nouns, vecs)
         return self._nouns
+
+
+def _plural_before_verb(doc, wh: str) -> bool:
+    """Whether a plural noun follows the wh-word before any verb: the parser may give the
+    wh-word no head noun ("Which three then Disney *directors* had ...?"), and the words
+    after it still say that several are asked for."""
+    start = next((t.i for t in doc if t.lower_ == wh and t.tag_ in ("WDT", "WP")), None)
+    if start is None:
+        return False
+    for t in doc[start + 1 :]:
+        if t.pos_ in ("VERB", "AUX") or t.is_punct:
+            return False
+        if t.tag_ in ("NNS", "NNPS"):
+            return True
+    return False
 
 
 def _imperative(sentence) -> bool:
