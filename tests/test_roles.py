@@ -324,3 +324,14 @@ def test_a_pronoun_subject_of_the_reported_clause_stands_for_the_speaker(tmp_pat
 )
 def test_the_asked_verb_past_a_sentence_break_inside_a_name(annotator, question, verb) -> None:
     assert asked_predicate(annotator.parse(question)) == verb
+
+
+def test_the_asked_verb_the_parser_makes_a_clausal_complement_of_was(annotator) -> None:
+    """With a phrase before it, the small parser reads "was" as the root and the participle
+    as its clausal complement (tagged a past tense): the participle is still the asked verb,
+    so the checks on its object ("a contract extension") apply."""
+    question = "After his win in the cup, was Rovers coach Sam Eddo handed a pay rise?"
+    doc = annotator.parse(question)
+    handed = next(t for t in doc if t.text == "handed")
+    assert handed.dep_ == "ccomp" and handed.head.lemma_ == "be"
+    assert asked_predicate(doc) == "hand"

@@ -103,8 +103,8 @@ def governing_verb(token):
 def predicate_token(question_doc):
     """The question's main verb; None when its root is no full verb ("Is Kevin Carty the
     adviser?"). The small parser may read an inverted passive's "Was" as the root, its
-    participle as a clause of the subject ("*Was* the conference *financed* by Japan?"): the
-    participle is the verb then."""
+    participle as a clause of the subject ("*Was* the conference *financed* by Japan?") or as
+    its own clausal complement: the participle is the verb then."""
     roots = [t for t in question_doc if t.dep_ == "ROOT"]
     if not roots:
         return None
@@ -118,13 +118,18 @@ def predicate_token(question_doc):
         return root
     if root.lemma_ == "be":
         subject = next((t for t in root.children if t.dep_ == "nsubj"), None)
-        return next(
+        clause = next(
             (
                 t
                 for t in (subject.children if subject is not None else ())
                 if t.dep_ == "acl" and t.tag_ == "VBN"
             ),
             None,
+        )
+        # or as the clausal complement of "Was", tagged a participle or a past tense ("After
+        # his reprieve, *was* the manager *handed* a contract extension?")
+        return clause or next(
+            (t for t in root.children if t.dep_ == "ccomp" and t.tag_ in ("VBN", "VBD")), None
         )
     return None
 
