@@ -232,3 +232,27 @@ def test_a_fact_answer_is_not_widened_to_a_comitative_phrase(tmp_path) -> None:
     answer = engine.ask("What has the minister required to be open at weekends?")
     assert answer.kind == "fact", answer.answer
     assert answer.answer == "school libraries"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("span", ["Gulf of Guinea and Peru", "Chile", "Peru"])
+def test_places_of_several_labels_listed_together_are_one_list(span) -> None:
+    """Countries and a region listed together ("in Chile, the Gulf of Guinea and Peru") carry
+    two entity labels, and the parse hangs the last country on the region's "of" phrase:
+    whichever part of it the reader proposes, the entities' reading, whose names hold the
+    parse's items, is the list."""
+    from rag.answering.extractive import Answerer, AnswerParams
+    from rag.answering.question_analysis import Annotator
+    from rag.answering.question_kinds import KindsAnswerer
+    from tests.conftest import span_in_one_chunk
+
+    text = "The miner has made new finds in Chile, the Gulf of Guinea and Peru."
+    annotator = Annotator()
+    sentence = annotator.parse(text)
+    heads = {t.text: (t.dep_, t.head.text) for t in sentence}
+    assert heads["Gulf"] == ("appos", "Chile") and heads["Peru"] == ("conj", "Guinea")
+    assert {e.label_ for e in sentence.ents} == {"GPE", "LOC"}
+    kinds = KindsAnswerer(Answerer(None, None, annotator, params=AnswerParams(threshold=0.25)))
+    found = kinds.list_of(span_in_one_chunk("miner.txt", text, span))
+    assert found is not None
+    assert [text[a:b] for a, b in found[1]] == ["Chile", "the Gulf of Guinea", "Peru"]

@@ -25,7 +25,7 @@ from rag.answering.comitative import comitative_preps, joined_participants
 from rag.answering.constraints import ASKED_PLACE_KIND, place_kind
 from rag.answering.descriptions import described_name, descriptions
 from rag.answering.evidence import Candidate, EvidenceScorer, chunk_sentences
-from rag.answering.focus import VALUE_LABELS
+from rag.answering.focus import PLACE_LABELS, VALUE_LABELS
 from rag.answering.followup import resolve_followup
 from rag.answering.question_analysis import Annotator
 from rag.answering.reader import SpanReader
@@ -463,10 +463,12 @@ class Answerer:
             return None
         parsed = self.annotator.parse(text, entities=False)
 
-        def joined(k: int) -> bool:  # entity k and k + 1: one label, a separator between
+        def joined(k: int) -> bool:  # entity k and k + 1: one label (or both places), a
+            # separator between
             gap = [t for t in parsed if ents[k][1] <= t.idx < ents[k + 1][0]]
+            labels = {ents[k][2], ents[k + 1][2]}
             return (
-                ents[k][2] == ents[k + 1][2]
+                (len(labels) == 1 or labels <= PLACE_LABELS)
                 and bool(gap)
                 and all(t.text == "," or t.pos_ == "CCONJ" for t in gap)
             )

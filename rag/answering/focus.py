@@ -39,6 +39,9 @@ VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MO
 # Labels of collective actors: a government acts as its country ("the Government of Norway"
 # funds where "Japan" would), so either fills a "who" slot a country is asked about.
 ACTOR_LABELS = frozenset({"ORG", "GPE", "NORP"})
+# Labels of places: countries, regions and sites are listed together ("in Egypt, the Gulf of
+# Mexico and Angola").
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 
 
 def _words(text: str) -> str:

@@ -441,7 +441,11 @@ def _merged(parsed: Coordination | None, listed: Coordination | None) -> Coordin
         return parsed
     items = sorted(set(parsed[1]) | set(listed[1]))
     if any(b > c for (_, b), (c, _) in itertools.pairwise(items)):
-        return parsed  # overlapping items: the readings disagree on the items' extents
+        # Overlapping items: the readings disagree on the items' extents. Where each item of
+        # the parse lies within a name the entities list, the names are the items ("Mexico"
+        # of "the Gulf of Mexico"); else the parse's.
+        within = all(any(x <= a and b <= y for x, y in listed[1]) for a, b in parsed[1])
+        return listed if within else parsed
     return (min(parsed[0][0], listed[0][0]), max(parsed[0][1], listed[0][1])), items
 
 
