@@ -45,6 +45,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import replace
 from itertools import zip_longest
 
 import numpy as np
@@ -276,7 +277,11 @@ class YesNoAnswerer:
             c for c in cands if c.doc.source == best.doc.source and c.prob >= 0.5 * best.prob
         ]
         stating = [
-            c for c in believed if names_focus(focus, _with_year(c)) or _by_surname(focus, c)
+            c
+            for c in believed
+            if names_focus(focus, _with_year(c))
+            or _by_surname(focus, c)
+            or self._part_of_naming(focus, c)
         ]
         # The focus's own words before a looser naming ("China" for "Chinese").
         stating.sort(key=lambda c: normalise_answer(focus.text) not in normalise_answer(c.text))
@@ -475,6 +480,13 @@ class YesNoAnswerer:
             return names_of(span, best.doc.text)
 
         return conflicting_description(question_doc, focus, sentence, names) is not None
+
+    def _part_of_naming(self, focus, cand: SpanCandidate) -> bool:
+        """Whether the span is part of a name spaCy tags as one entity that names the focus
+        ("UN Office" of "the UN Office on Drugs and Crime")."""
+        whole = replace(cand)
+        self.answerer.widen_to_entity(whole)
+        return whole.text != cand.text and names_focus(focus, whole.text)
 
     def _in_list_naming(self, focus, cand: SpanCandidate) -> bool:
         found = self.answerer.coordination(cand)
