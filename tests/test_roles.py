@@ -335,3 +335,25 @@ def test_the_asked_verb_the_parser_makes_a_clausal_complement_of_was(annotator) 
     handed = next(t for t in doc if t.text == "handed")
     assert handed.dep_ == "ccomp" and handed.head.lemma_ == "be"
     assert asked_predicate(doc) == "hand"
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        ("Was the March 2011 summit in Oslo on fishing quotas paid for by Denmark?", "pay"),
+        ("Was the spring conference in Leeds on student loans opened by the minister?", "open"),
+        # "was" says something else of the subject ("a success"): no verb is asked
+        ("Was the 2010 fair in Lyon on farm machinery a success organised by Renault?", None),
+    ],
+)
+def test_the_asked_participle_the_parser_hangs_deep_in_the_subject(
+    annotator, question, verb
+) -> None:
+    """A passive question with prepositional phrases after its subject: the small parser makes
+    "was" the root and hangs the participle, with its agent, on the last phrase's noun. The
+    participle ending the question is the asked verb."""
+    doc = annotator.parse(question)
+    participle = next(t for t in doc if t.dep_ == "acl")
+    assert participle.tag_ == "VBN" and participle.head.dep_ in ("pobj", "attr")
+    assert any(c.dep_ == "agent" for c in participle.children)
+    assert asked_predicate(doc) == verb

@@ -126,12 +126,42 @@ def predicate_token(question_doc):
             ),
             None,
         )
+        if (
+            clause is None
+            and subject is not None
+            and not any(c.dep_ in ("attr", "acomp") for c in root.children)
+        ):
+            # a participle with its agent hung deeper in the subject, ending the question
+            # ("Was the workshop in Tashkent on drug trafficking *paid* for by Norway?"), when
+            # "Was" says nothing else of the subject
+            clause = next(
+                (
+                    t
+                    for t in subject.subtree
+                    if t.dep_ == "acl"
+                    and t.tag_ == "VBN"
+                    and any(c.dep_ == "agent" for c in t.children)
+                    and all(u.is_punct for u in question_doc[t.right_edge.i + 1 :])
+                    and _through_phrases(t.head, subject)
+                ),
+                None,
+            )
         # or as the clausal complement of "Was", tagged a participle or a past tense ("After
         # his reprieve, *was* the manager *handed* a contract extension?")
         return clause or next(
             (t for t in root.children if t.dep_ == "ccomp" and t.tag_ in ("VBN", "VBD")), None
         )
     return None
+
+
+def _through_phrases(token, top) -> bool:
+    """Whether `token` is `top` or hangs on it through prepositional phrases only ("the
+    workshop in Tashkent on *drug trafficking*")."""
+    while token.i != top.i:
+        if token.dep_ not in ("prep", "pobj") or token.head.i == token.i:
+            return False
+        token = token.head
+    return True
 
 
 def asked_predicate(question_doc) -> str | None:
