@@ -163,3 +163,22 @@ def test_an_institution_of_the_focus_acts_for_it(annotator, reader, sentence, st
     before = _lemmas(annotator, "A fisheries survey was carried out in 2011.")
     found = reader.focus_in(slot, focus.text, annotator.parse(sentence), before)
     assert (found is not None) is stated, sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        ("The 2009 meeting in Astana was financed by Sweden, Austria and Japan.", True),
+        ("The 2009 meeting in Astana was attended by experts from Japan.", False),
+    ],
+)
+def test_the_act_a_verb_of_several_asks_may_be_stated_alone(
+    annotator, reader, sentence, stated
+) -> None:
+    """ "Did Japan *help pay* for E?": the sentence that says E was financed by Japan, among
+    others, states the act Japan helped with, though "finance" is further from "help pay" than
+    from "pay"; another act stays another."""
+    slot, focus = _slot(annotator, FUNDED, "Japan")
+    assert slot.complement == "pay"
+    found = reader.focus_in(slot, focus.text, annotator.parse(sentence))
+    assert (found is not None) is stated

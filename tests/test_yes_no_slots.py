@@ -80,3 +80,34 @@ def test_a_value_the_release_never_gives_is_declined_without_a_rival(engine) -> 
     # The release names no time for the bridge's opening hour: nothing to contradict.
     answer = engine.ask("Did the Tiel footbridge open at 9am?")
     assert answer.abstained, answer.answer
+
+
+def test_another_events_release_naming_the_focus_in_the_slot_is_no_yes(tmp_path) -> None:
+    """ "Did Japan help pay for the 2007 workshop in Tallinn?": the Riga release puts Japan
+    among those who financed *its* workshop ("It was financed by ... Japan", after a sentence
+    about "the workshop"), but never names Tallinn or 2007: the Tallinn release, whose other
+    funders fill the slot, answers "No"."""
+    releases = [
+        Document(
+            source="riga.txt",
+            title="Workshop on port security opens in Riga",
+            text="RIGA, 14 May 2006 - A two-day workshop on port security opened in Riga today. "
+            "The workshop brings together 70 customs officers from the Baltic states. It was "
+            "financed by Sweden, Austria and Japan.",
+        ),
+        Document(
+            source="tallinn.txt",
+            title="Customs officers meet in Tallinn",
+            text="TALLINN, 2 October 2007 - Customs officers from the Baltic states met in "
+            "Tallinn today for a one-day workshop on container smuggling. The workshop was "
+            "organized by the Baltic Customs Unit. Sweden and Finland provided financial "
+            "support.",
+        ),
+    ]
+    engine = Engine(Settings(index_dir=tmp_path / "index", source_dir=tmp_path))
+    engine.add_documents(releases)
+    engine.open()
+    answer = engine.ask("Did Japan help pay for the 2007 workshop in Tallinn?")
+    assert answer.answer.startswith("No."), answer.answer
+    assert answer.citations[0].source == "tallinn.txt"
+    assert "Finland" in answer.citations[0].quote

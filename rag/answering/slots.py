@@ -45,6 +45,9 @@ class Slot:
     role: str  # "agent" | "patient"
     phrase: str  # the asked verbs ("help pay", "finance": verb_phrase)
     event_words: frozenset[str]  # the question's other content words and numbers
+    # the last verb of a phrase of several ("pay" of "help pay"): the act the others say the
+    # subject took part in, planned or agreed to, which a sentence may state alone
+    complement: str = ""
 
 
 def verb_words(verb, objects: bool = False) -> list:
@@ -144,8 +147,11 @@ def _slot(question_doc, token, asked: range) -> Slot | None:
         return Slot("agent", phrase, frozenset(words))
     if not role or verb is None:
         return None
-    action = {t.lemma_.lower() for t in verb_words(verb)}  # its objects name the event
-    return Slot(role, verb_phrase(verb), frozenset(_event_words(question_doc, asked) - action))
+    verbs = verb_words(verb)
+    action = {t.lemma_.lower() for t in verbs}  # its objects name the event
+    complement = verbs[-1].lemma_.lower() if len(verbs) > 1 else ""
+    words = frozenset(_event_words(question_doc, asked) - action)
+    return Slot(role, verb_phrase(verb), words, complement)
 
 
 def _event_words(question_doc, asked: range) -> set[str]:
@@ -237,7 +243,8 @@ class SlotReader:
     def _restating(self, slot: Slot, verb) -> set[int]:
         """Token indices of the sentence's verb phrase (objects included) when it restates the
         asked one at least as closely as the fitted bound, else empty."""
-        if restatement(self.word_vectors, slot.phrase, verb) < self.threshold:
+        asked = [p for p in (slot.phrase, slot.complement) if p]
+        if max(restatement(self.word_vectors, p, verb) for p in asked) < self.threshold:
             return set()
         return {t.i for t in verb_words(verb, objects=True)}
 

@@ -12,7 +12,11 @@ from rag.answering.roles import predicate_token
 
 def release_text(best: SpanCandidate) -> str:
     """The release of `best` as a reader takes it in: title, context line and text."""
-    release = best.doc
+    return document_text(best.doc)
+
+
+def document_text(release) -> str:
+    """A release as a reader takes it in: title, context line and text."""
     return " ".join([release.title, release.context_line(), release.text])
 
 

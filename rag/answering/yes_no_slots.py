@@ -11,9 +11,10 @@ from dataclasses import replace
 from rag.answering.answer_ranker import SpanCandidate, list_label, normalise_answer
 from rag.answering.evidence import chunk_sentences
 from rag.answering.extractive import Answerer
-from rag.answering.focus import names_focus, same_kind
+from rag.answering.focus import names_focus, same_kind, unnamed_entities
 from rag.answering.roles import verb_bound
 from rag.answering.slots import SlotReader, asked_slot
+from rag.answering.yes_no_parse import document_text
 from rag.values import Hit
 
 YES_NO_READ = 4  # passages a yes/no question reads (a fact question reads AnswerParams.read)
@@ -95,7 +96,18 @@ class SlotChecks:
         if slot is None or threshold is None:
             return []
         reader = SlotReader(self.answerer.annotator.word_vectors, threshold)
-        others = [(r, h) for r, h in enumerate(hits) if h.chunk.chunk_id != best.hit.chunk.chunk_id]
+        # Another release's passage must name all the question names besides the focus: one
+        # that lacks them is about another event ("It was financed by ... Japan" of the 2008
+        # Vienna conference for "Did Japan help pay for the 2009 Astana meeting?").
+        others = [
+            (r, h)
+            for r, h in enumerate(hits)
+            if h.chunk.chunk_id != best.hit.chunk.chunk_id
+            and (
+                h.chunk.source == best.doc.source
+                or not unnamed_entities(question_doc, focus, document_text(h.document))
+            )
+        ]
         for rank, hit in [(best.hit_rank, best.hit), *others]:
             found = self._slot_in_passage(reader, slot, focus, hit)
             if found is not None:
