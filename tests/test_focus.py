@@ -86,6 +86,9 @@ def test_a_modifier_of_the_phrase_naming_the_event_is_no_focus(annotator) -> Non
         # the parser's entity may leave out the characters written onto the figure
         ("Will insurance cover $155m of it?", "155", "$155m of which insurance covers", True),
         ("Will insurance cover $155m of it?", "155", "$155bn of which insurance covers", False),
+        # a figure given roughly is the figure itself, not another
+        ("Were roughly 3,500 fans turned away?", "roughly 3,500", "About 3,500 fans left", True),
+        ("Were roughly 3,500 fans turned away?", "roughly 3,500", "About 35,000 fans left", False),
     ],
 )
 def test_a_text_names_the_focus(annotator, question, focus, text, named) -> None:

@@ -66,7 +66,7 @@ def names_focus(focus, text: str) -> bool:
         return True
     if focus.label_ not in VALUE_LABELS or not any(ch.isdigit() for ch in found):
         return False
-    if _meets_bound(name, text):
+    if _meets_bound(name, text) or _same_figure(name, text):
         return True
     if not _holds(target, found):
         return False
@@ -118,6 +118,25 @@ def _country_of(demonym: str, text: str) -> bool:
 
 _TOKENS = re.compile(r"\d[\d,]*(?:\.\d+)?|\w+")
 _UNIT_WINDOW = 3  # words between a figure and what it counts ("900,000 British pounds")
+
+
+def _same_figure(name, text: str) -> bool:
+    """Whether `text` states the focus's one figure, given as itself or roughly ("About
+    20,000 people" for "roughly 20,000"): its number, in digits, with the same value, and the
+    focus's other words."""
+    numbers = [t for t in name if t.like_num and any(ch.isdigit() for ch in t.text)]
+    if len(numbers) != 1 or comparison(numbers[0]) not in (None, "="):
+        return False
+    qualifiers = {t.i for t in numbers[0].subtree}  # the number and its degree words
+    rest = [t for t in name if t.i not in qualifiers and not t.is_punct]
+    if any(t.like_num or t.text[:1].isupper() for t in rest):
+        return False
+    tokens = _TOKENS.findall(text.lower())
+    if not {t.lower_ for t in rest if not t.is_stop} <= set(tokens):
+        return False
+    # as written, with what is written onto it ("$155m", not the "$155bn" of another sum)
+    figure = _written(numbers[0].doc[numbers[0].i : numbers[0].i + 1])
+    return re.search(rf"(?<![\w$£€.,]){re.escape(figure)}(?![\w]|[.,]\d)", text) is not None
 
 
 def _meets_bound(name, text: str) -> bool:
