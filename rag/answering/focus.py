@@ -122,7 +122,7 @@ _UNIT_WINDOW = 3  # words between a figure and what it counts ("900,000 British 
 
 def _same_figure(name, text: str) -> bool:
     """Whether `text` states the focus's one figure, given as itself or roughly ("About
-    20,000 people" for "roughly 20,000"): its number, in digits, with the same value, and the
+    20,000 people" for "roughly 20,000"): its number in digits, written the same way, and the
     focus's other words."""
     numbers = [t for t in name if t.like_num and any(ch.isdigit() for ch in t.text)]
     if len(numbers) != 1 or comparison(numbers[0]) not in (None, "="):

@@ -96,7 +96,7 @@ class SlotChecks:
         if slot is None or threshold is None:
             return []
         reader = SlotReader(self.answerer.annotator.word_vectors, threshold)
-        # Another release's passage must name all the question names besides the focus: one
+        # Another release's passage must name all the question's names besides the focus: one
         # that lacks them is about another event ("It was financed by ... Japan" of the 2008
         # Vienna conference for "Did Japan help pay for the 2009 Astana meeting?").
         others = [
