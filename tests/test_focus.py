@@ -130,6 +130,24 @@ def test_names_and_numbers_the_release_does_not_mention(annotator) -> None:
     assert unnamed_entities(ages, eyre, said) == ["ten"]
 
 
+def test_a_value_of_several_figures_is_named_only_where_they_stand_together(annotator) -> None:
+    """Each figure of "10 and 11 March 2005" may turn up somewhere in a long release ("10
+    clubs", "11 new members"); the date is stated only where its figures stand together. A
+    year need not: a release may give it once, in its dateline."""
+    doc = annotator.parse("Did the league's clubs meet in Leeds on 10 and 11 March 2005?")
+    date = next(e for e in doc.ents if e.label_ == "DATE")
+    assert date.text == "10 and 11 March 2005"
+    assert next(t for t in date if t.text == "10").dep_ != "ROOT"  # parsed as one phrase
+    focus = next(e for e in doc.ents if e.text == "Leeds")
+    release = (
+        "LEEDS, 2 March 2005 - The league's 10 clubs meet in Leeds on 15 and 16 March. "
+        "They will vote on 11 new members, the league said in March."
+    )
+    assert unnamed_entities(doc, focus, release) == ["10 and 11 March 2005"]
+    stated = release.replace("15 and 16 March", "10 and 11 March")
+    assert unnamed_entities(doc, focus, stated) == []
+
+
 def test_a_name_the_recogniser_left_out_must_still_be_named(annotator) -> None:
     doc = annotator.parse("Is Ericsson raising the dividend it pays shareholders for 2004?")
     assert "Ericsson" not in {e.text for e in doc.ents}  # the case this is about

@@ -14,6 +14,7 @@ from spacy.tokens import Span
 
 from rag.answering.quantities import comparison, implies, number_value, stated_comparison
 from rag.index.store import Snapshot
+from rag.ingestion.chunking import split_sentences
 from rag.text_utils import WORD_CHARS
 
 # The wh-word that asks for an entity of a spaCy label (any other label: "what").
@@ -35,6 +36,7 @@ WH_FOR_LABEL = {
 
 # Labels of values rather than names: a span may state one more loosely than the question
 # ("150" for "more than 150").
+_YEAR = re.compile(r"(1[89]|20)\d\d")
 VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
 # Labels of collective actors: a government acts as its country ("the Government of Norway"
 # funds where "Japan" would), so either fills a "who" slot a country is asked about.
@@ -237,6 +239,9 @@ def unnamed_entities(question_doc, focus, release: str) -> list[str]:
     for item in [*question_doc.ents, *numbers, *names]:
         if item.start < focus.end and focus.start < item.end:
             continue
+        if not _figures_together(item, release):
+            missing.append(item.text)
+            continue
         if _partitive(item):
             continue  # "one of the countries" counts nothing
         if any(t.like_num and _compared(t) for t in item):
@@ -252,6 +257,24 @@ def unnamed_entities(question_doc, focus, release: str) -> list[str]:
         if not all(_named(question_doc, w, vocabulary) for w in words):
             missing.append(item.text)
     return missing
+
+
+def _figures_together(item, release: str) -> bool:
+    """Whether a value of several figures ("10 and 11 December 2014") has them all in one
+    sentence of the release: each figure alone may turn up anywhere in a long one. (A year is
+    no such figure: a release may give it once, in its dateline.)"""
+    figures = {
+        t.lower_
+        for t in item
+        if (t.like_num or any(ch.isdigit() for ch in t.text)) and not _YEAR.fullmatch(t.text)
+    }
+    if len(figures) < 2 or getattr(item, "label_", "") not in VALUE_LABELS:
+        return True
+    for sentence in split_sentences(release):
+        words, _, leading = _vocabulary(release[sentence.start : sentence.end])
+        if all(f in words or f in leading for f in figures):
+            return True
+    return False
 
 
 def unmentioned_nouns(question_doc, nouns, release: str) -> list[str]:
