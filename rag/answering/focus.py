@@ -36,8 +36,9 @@ WH_FOR_LABEL = {
 
 # Labels of values rather than names: a span may state one more loosely than the question
 # ("150" for "more than 150").
-_YEAR = re.compile(r"(1[89]|20)\d\d")
 VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
+# A year, which a release may give once, in its dateline, apart from the rest of a date.
+_YEAR = re.compile(r"(1[89]|20)\d\d")
 # Labels of collective actors: a government acts as its country ("the Government of Norway"
 # funds where "Japan" would), so either fills a "who" slot a country is asked about.
 ACTOR_LABELS = frozenset({"ORG", "GPE", "NORP"})
