@@ -434,7 +434,7 @@ class Answerer:
             return None
         spans = [_item_extent(t) for t in items]
         left, right = spans[0][0], max(e for _, e in spans)
-        if root.dep_ in ("amod", "compound", "nummod") and root.head.i > root.i:
+        if root.dep_ in ("amod", "compound", "nmod", "nummod") and root.head.i > root.i:
             # Coordinated modifiers name kinds of their noun: "senior and middle *management*".
             right = max(right, root.head.idx + len(root.head))
         start, end = s0 + min(left, cand.start - s0), s0 + max(right, cand.end - s0)

@@ -42,6 +42,7 @@ from rag.answering.focus import (
     wh_question,
 )
 from rag.answering.list_across import about_another_event, item_key, with_other_releases
+from rag.answering.list_extent import Coordination, completed
 from rag.answering.roles import verb_bound
 from rag.answering.slots import SlotReader, asked_slot
 from rag.answering.yes_no import YesNoAnswerer, sentence_quote
@@ -52,8 +53,6 @@ from rag.values import Answer, Hit
 
 log = logging.getLogger(__name__)
 
-# A list's document offsets, whole and item by item (Answerer.coordination's result).
-Coordination = tuple[tuple[int, int], list[tuple[int, int]]]
 
 # The reader's spans over a question's best passages, read on first call.
 Reading = Callable[[], list[SpanCandidate]]
@@ -151,6 +150,11 @@ class KindsAnswerer:
                     break
             else:
                 return None
+        s0, s1 = a.sentence_of(best)
+        sentence = best.doc.text[s0:s1]
+        found = completed(
+            a.annotator.parse(sentence, entities=False), a.annotator.entities(sentence), s0, found
+        )
         quote = sentence_quote(a, best)
         names = [best.doc.text[s:e] for s, e in found[1]]
         citations = a.verified_citations([quote, *_restating(names, quote, hits)])
@@ -161,7 +165,6 @@ class KindsAnswerer:
         timings["answer"] = (time.perf_counter() - t0) * 1000 - timings["retrieve"]
         timings["total"] = timings["retrieve"] + timings["answer"]
         whole = best.doc.text[found[0][0] : found[0][1]]
-        s0, s1 = a.sentence_of(best)
         gaps = [(y, x) for (_, y), (x, _) in itertools.pairwise(found[1])]
         if any(
             t.pos_ in ("VERB", "AUX") and any(y <= s0 + t.idx < x for y, x in gaps)
