@@ -64,6 +64,7 @@ from rag.answering.focus import (
     unnamed_entities,
     wh_question,
 )
+from rag.answering.placed_otherwise import place_otherwise
 from rag.answering.propagated_labels import labelled_as_in, untagged_names
 from rag.answering.roles import (
     agents_in,
@@ -451,6 +452,12 @@ class YesNoAnswerer:
                 if e.label_ in _MEASURES and e.text in unnamed_entities(doc, focus, stated)
             ]
             if unstated and self._other_value(doc, unstated, best) is not None:
+                check = OTHER_VALUE
+                return self._answer("No", best, question, resolved, hits, timings, check), True
+            # Nor is a place the release names elsewhere this sentence's: "the meeting in
+            # Erfurt" answers "at the meeting held in Leipzig?" with No.
+            sentence = self.answerer.annotator.parse(best.doc.text[s0:s1])
+            if place_otherwise(doc, focus, sentence) is not None:
                 check = OTHER_VALUE
                 return self._answer("No", best, question, resolved, hits, timings, check), True
         return self._answer(verdict, best, question, resolved, hits, timings, check), True
