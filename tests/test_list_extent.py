@@ -128,3 +128,19 @@ def test_coordinated_noun_modifiers_take_the_noun_they_modify(real_engine, monke
     cand = span_in_one_chunk("ore.txt", text, "silver")
     (start, end), _ = real_engine.answerer.coordination(cand)
     assert text[start:end] == "silver, copper and iron ore"
+
+
+def test_a_dateline_and_the_text_after_it_are_no_list(real_engine) -> None:
+    """ "BERLIN, Germany, 5 May 2011 - Officials ...": the place, country and date head the
+    release; a span that runs from them into its text is no list of items."""
+    text = (
+        "BERLIN, Germany, 5 May 2011 - Officials from customs agencies met today. Experts from "
+        "Poland, Austria and Hungary presented case studies."
+    )
+    kinds = real_engine.kinds
+    assert (
+        kinds.separated(span_in_one_chunk("b.txt", text, "Germany, 5 May 2011 - Officials")) is None
+    )
+    listed = kinds.separated(span_in_one_chunk("b.txt", text, "Poland, Austria and Hungary"))
+    assert listed is not None
+    assert [text[a:b] for a, b in listed[1]] == ["Poland", "Austria", "Hungary"]

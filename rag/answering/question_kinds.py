@@ -48,6 +48,7 @@ from rag.answering.slots import SlotReader, asked_slot
 from rag.answering.yes_no import YesNoAnswerer, sentence_quote
 from rag.answering.yes_no_slots import YES_NO_READ
 from rag.index.store import Snapshot
+from rag.ingestion.release_text import DATELINE_RE
 from rag.text_utils import human_date
 from rag.values import Answer, Hit
 
@@ -231,12 +232,17 @@ class KindsAnswerer:
         coordinating conjunctions that cut no name spaCy tags and no brackets ("Newcastle
         Brown Ale, Foster's, John Smith's, Strongbow and Kronenbourg", names the parse does
         not link). None for fewer than two parts, or where a part has a finite verb (a clause,
-        not an item) or no noun or number."""
+        not an item) or no noun or number, or where the span runs on from a release's
+        dateline into its text (the place, country and date of "ALMATY, Kazakhstan, 3
+        December 2014 - Representatives ..." are a heading, not a list)."""
         a = self.answerer
         s0, s1 = a.sentence_of(cand)
         if cand.start < s0 or cand.end > s1:
             return None
         text = cand.doc.text[s0:s1]
+        dateline = DATELINE_RE.match(text)
+        if dateline is not None and cand.start < s0 + dateline.end() < cand.end:
+            return None
         doc = a.annotator.parse(text, entities=False)
         named = [(x, y) for x, y, _ in a.annotator.entities(text)]
         parts: list[list] = [[]]
