@@ -41,3 +41,52 @@ def test_how_long_is_never_answered_with_a_date(tmp_path) -> None:
     # "4 May 2026" says when; the answer is the stretch, or nothing
     assert "4 May" not in answer.answer, answer.answer
     assert answer.abstained or "one-day" in answer.answer, answer.answer
+
+
+HEADED = (
+    "ODESA, Ukraine, 14 April 2026 - Representatives of port authorities from Ukraine and "
+    "Moldova gathered for a seminar."
+)
+
+
+@pytest.mark.parametrize(
+    ("span", "place_or_time", "dropped"),
+    [
+        ("Ukraine", False, True),  # the dateline's country is nobody who chaired anything
+        ("Ukraine", True, False),  # "In which country ...?"
+        ("14 April 2026", True, False),  # "When ...?"
+        ("14 April 2026 - Representatives", True, True),  # runs from the heading into the text
+        ("Moldova", False, False),  # the text after the dateline
+    ],
+)
+def test_a_span_inside_the_dateline_answers_only_where_or_when(
+    span: str, place_or_time: bool, dropped: bool
+) -> None:
+    from rag.answering.span_checks import no_dateline_answer
+    from tests.conftest import span_in_one_chunk
+
+    cand = span_in_one_chunk("odesa.txt", HEADED, span)
+    assert no_dateline_answer(cand, (0, len(HEADED)), place_or_time) is dropped
+
+
+def test_the_answer_type_decides_whether_a_place_or_time_is_asked(real_engine) -> None:
+    from rag.answering.span_checks import asks_place_or_time
+
+    analyse = real_engine.answerer.annotator.analyse
+    assert asks_place_or_time(analyse("In which city did the inspectors gather?").expected)
+    assert asks_place_or_time(analyse("When did the seminar open?").expected)
+    assert not asks_place_or_time(analyse("Who chaired the seminar?").expected)
+
+
+def test_an_answer_is_not_widened_into_the_dateline(real_engine, monkeypatch) -> None:
+    """The recogniser may run an entity on from the dateline into the text ("December 2014 -
+    Representatives"): a span of the text is not widened to it."""
+    from tests.conftest import span_in_one_chunk
+
+    answerer = real_engine.answerer
+    start = HEADED.index("14 April")
+    end = HEADED.index(" of port")
+    monkeypatch.setattr(answerer.annotator, "entities", lambda text: [(start, end, "ORG")])
+    cand = span_in_one_chunk("odesa.txt", HEADED, "Representatives")
+    answerer.widen_to_entity(cand)
+    assert cand.text == "Representatives"

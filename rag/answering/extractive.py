@@ -34,13 +34,16 @@ from rag.answering.span_checks import (
     DEICTIC_DAYS,
     asked_count,
     asks_how_long,
+    asks_place_or_time,
     counts,
     names_a_point_in_time,
+    no_dateline_answer,
     superseded_dateline,
 )
 from rag.answering.value_spans import whole_value
 from rag.index.store import Snapshot
 from rag.ingestion.chunking import is_abbreviation
+from rag.ingestion.release_text import DATELINE_RE
 from rag.text_utils import WORD_CHARS, human_date, stem
 from rag.values import Answer, Citation, Hit
 
@@ -325,6 +328,8 @@ class Answerer:
         cands = [
             c for c in cands if not superseded_dateline(self.annotator, c, self.sentence_of(c))
         ]
+        place_or_time = asks_place_or_time(analysis.expected)
+        cands = [c for c in cands if not no_dateline_answer(c, self.sentence_of(c), place_or_time)]
         cands.sort(key=lambda c: -c.rank_score)
         return _located_first(cands)
 
@@ -348,8 +353,12 @@ class Answerer:
         """When the span is part of a name spaCy tags as one entity, the answer is the name,
         with the capitalised article that begins a title; never part of a word."""
         s0, s1 = self.sentence_of(cand)
+        dateline = DATELINE_RE.match(cand.doc.text[s0:s1])
+        heading = s0 + dateline.end() if dateline else s0  # the text starts after a dateline
         for e_start, e_end, label in self.annotator.entities(cand.doc.text[s0:s1]):
             start, end = s0 + e_start, s0 + e_end
+            if start < heading <= cand.start:
+                continue  # an entity the recogniser runs on from the dateline into the text
             if cand.doc.text[start:end].lower().startswith("the ") and cand.start >= start + 4:
                 start += 4  # spaCy's entity may hold the article: "The International ..."
             if label in NAME_LABELS and start <= cand.start and cand.end <= end:

@@ -6,6 +6,9 @@
 - A release's dateline says when it was issued: a sentence that states another point in time
   for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5 December")
   answers "when" with that date, not the dateline's.
+- A dateline says where and when a release was issued, nothing else: a span inside it answers
+  only a question that asks for a place or a point in time ("Kazakhstan" of "ALMATY,
+  Kazakhstan, 3 December 2014 -" is nobody who chaired the meeting).
 """
 
 from __future__ import annotations
@@ -57,6 +60,26 @@ def superseded_dateline(
         and not is_duration(annotator.parse(text[start:end], entities=False))
         for start, end, label in annotator.entities(text)
     )
+
+
+PLACE_OR_TIME = frozenset({"GPE", "LOC", "FAC", "DATE", "TIME"})
+
+
+def no_dateline_answer(cand: SpanCandidate, sentence: tuple[int, int], place_or_time: bool) -> bool:
+    """Whether the span starts inside the dateline that opens its sentence and runs past it
+    into the text ("Kazakhstan, 3 December 2014 - Representatives": never an answer), or lies
+    inside it where the question asks for no place or time."""
+    s0, s1 = sentence
+    dateline = DATELINE_RE.match(cand.doc.text[s0:s1])
+    if dateline is None or not s0 <= cand.start < s0 + dateline.end():
+        return False
+    return cand.end > s0 + dateline.end() or not place_or_time
+
+
+def asks_place_or_time(expected: dict[str, float]) -> bool:
+    """Whether the answer-type model's likeliest label for the question is a place or a point
+    in time (or it expects no particular label)."""
+    return not expected or max(expected, key=expected.get) in PLACE_OR_TIME
 
 
 def asked_count(annotator: Annotator, question: str) -> str | None:
