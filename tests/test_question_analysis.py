@@ -166,6 +166,12 @@ def test_warm_up_embeds_the_known_nouns_so_a_first_unseen_noun_costs_one_encodin
             set(),
             "Who is the audit funded by?",
         ),
+        # a nationality before its noun: which of that noun
+        (
+            "Was the harbour survey paid for by the Danish government?",
+            set(),
+            "Which government was the harbour survey paid for by?",
+        ),
     ],
 )
 def test_yes_no_question_becomes_a_wh_question(annotator, question, taken, rewritten) -> None:
