@@ -179,6 +179,14 @@ def test_yes_no_question_becomes_a_wh_question(annotator, question, taken, rewri
     assert wh_question(doc, question_focus(doc, taken)) == rewritten
 
 
+def test_a_nationality_listed_with_others_is_asked_about_with_the_list(annotator) -> None:
+    """The list of nationalities goes from the question and its noun stays behind: "which"
+    would ask for no noun ("Which was the meeting of officials held ...?")."""
+    doc = annotator.parse("Was the meeting of Danish and Swedish harbour officials held in Oslo?")
+    danish = next(e for e in doc.ents if e.text == "Danish")
+    assert wh_question(doc, danish).startswith("Who was the meeting of")
+
+
 def test_partitive_wh_phrase_names_its_noun(annotator) -> None:
     doc = annotator.parse("Which of the games did Chelsea lose?")
     assert question_key(doc)[0] == "noun:game"

@@ -604,14 +604,6 @@ def wh_question(doc, focus) -> str:
     chunk = next((c for c in doc.noun_chunks if c.start <= focus.start < c.end), focus)
     if focus.root.dep_ == "poss":
         wh = "whose"  # "Did Afghanistan's minister attend?" -> "Whose minister did attend?"
-    elif (
-        focus.label_ == "NORP"
-        and focus.root.dep_ == "amod"
-        and chunk.root.i == focus.root.head.i > focus.root.i
-    ):
-        # A nationality describes the noun it stands before ("the *Norwegian* government"):
-        # the question asks which of that noun ("Which government ...?", not "Who government").
-        wh = "which"
     first = _first_item(focus.root)
     if first.i != focus.root.i or any(c.dep_ == "conj" for c in first.children):
         # One item of a list ("funded by the PRA, the RFU and Premier Rugby"): the wh-word
@@ -630,6 +622,15 @@ def wh_question(doc, focus) -> str:
             for t in chunk
             if not (focus.start <= t.i < focus.end) and t.pos_ != "DET" and t.tag_ != "POS"
         ]
+        if (
+            focus.label_ == "NORP"
+            and focus.root.dep_ == "amod"
+            and chunk.root.i == focus.root.head.i > focus.root.i
+        ):
+            # A nationality describes the noun it stands before ("the *Norwegian*
+            # government"), which stays: the question asks which of that noun ("Which
+            # government ...?", not "Who government ...?").
+            wh = "which"
     front = " ".join([wh.capitalize(), *rest])
     words = []
     for t in doc:

@@ -77,9 +77,14 @@ def no_dateline_answer(cand: SpanCandidate, sentence: tuple[int, int], place_or_
 
 
 def asks_place_or_time(expected: dict[str, float]) -> bool:
-    """Whether the answer-type model's likeliest label for the question is a place or a point
-    in time (or it expects no particular label)."""
-    return not expected or max(expected, key=expected.get) in PLACE_OR_TIME
+    """Whether the answer-type model believes a place or a point in time at least as much as
+    any other kind of entity (its "no entity" aside: "Where was it held?" may be answered by a
+    description); true when it expects nothing in particular."""
+    if not expected:
+        return True
+    place_or_time = sum(p for label, p in expected.items() if label in PLACE_OR_TIME)
+    named = sum(p for label, p in expected.items() if label not in PLACE_OR_TIME | {"NONE"})
+    return place_or_time >= named
 
 
 def asked_count(annotator: Annotator, question: str) -> str | None:
