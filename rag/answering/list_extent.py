@@ -16,7 +16,7 @@ from __future__ import annotations
 Coordination = tuple[tuple[int, int], list[tuple[int, int]]]
 
 _NOMINAL = frozenset({"NOUN", "PROPN"})
-_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
+FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})  # a verb with a tense: a clause, no item
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
 
 
@@ -96,7 +96,7 @@ def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int
         if (
             _kind(head) != kind
             or head.dep_ in _SUBJECTS  # the next clause's subject ("..., the firm said")
-            or any(unit[0] <= t.idx < unit[1] and t.tag_ in _FINITE_TAGS for t in doc)
+            or any(unit[0] <= t.idx < unit[1] and t.tag_ in FINITE_TAGS for t in doc)
         ):
             return out
         out.append(unit)

@@ -42,7 +42,7 @@ from rag.answering.focus import (
     wh_question,
 )
 from rag.answering.list_across import about_another_event, item_key, with_other_releases
-from rag.answering.list_extent import Coordination, completed
+from rag.answering.list_extent import FINITE_TAGS, Coordination, completed
 from rag.answering.roles import verb_bound
 from rag.answering.slots import SlotReader, asked_slot
 from rag.answering.yes_no import YesNoAnswerer, sentence_quote
@@ -60,7 +60,6 @@ Reading = Callable[[], list[SpanCandidate]]
 
 LIST_RELEASES = 12  # releases whose best passage is read for a list question
 LIST_POOL = 60  # passages retrieved to find them
-_FINITE_TAGS = ("VBD", "VBZ", "VBP", "MD")  # a verb with a tense: a clause, no list item
 
 
 class KindsAnswerer:
@@ -259,7 +258,7 @@ class KindsAnswerer:
         parts = [p for p in parts if p]
         if len(parts) < 2 or any(
             len(p) > MAX_WIDENED_WORDS
-            or any(t.tag_ in _FINITE_TAGS or t.pos_ == "AUX" for t in p)
+            or any(t.tag_ in FINITE_TAGS or t.pos_ == "AUX" for t in p)
             or not any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in p)
             for p in parts
         ):
