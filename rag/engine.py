@@ -517,6 +517,8 @@ class Engine:
                 answer = self.speakers.answer(snap, question, k, retrieved=retrieved, **asked)
             if answer is None and kind == "list":
                 answer = self.kinds.listing(snap, question, history=history, **asked)
+            if answer is None and kind == "list" and not history:
+                answer = self.kinds.stated_list(snap, question, k, retrieved=retrieved, **asked)
             if answer is None:
                 answer = self.answerer.ask(
                     snap, question, k, history=history, retrieved=retrieved, **asked

@@ -256,3 +256,19 @@ def test_places_of_several_labels_listed_together_are_one_list(span) -> None:
     found = kinds.list_of(span_in_one_chunk("miner.txt", text, span))
     assert found is not None
     assert [text[a:b] for a, b in found[1]] == ["Chile", "the Gulf of Guinea", "Peru"]
+
+
+@pytest.mark.model
+def test_a_list_the_fact_answer_is_an_item_of(tmp_path, monkeypatch) -> None:
+    """Where the wider reading of a list question finds nothing sure enough, the list the best
+    passages state still answers it, rather than one item of it as a fact."""
+    engine = one_release_engine(tmp_path, "aid.txt", "Textile jobs at risk", AID)
+    question = "Which countries did the charity say had the workers who would lose most?"
+    stated = engine.kinds.stated_list(engine.snapshot, question, 5)
+    assert stated is not None and stated.kind == "list"
+    assert {i["text"] for i in stated.items} >= {"Ghana", "Kenya", "Uganda", "Malawi"}
+    assert stated.timings_ms["total"] >= stated.timings_ms["retrieve"] >= 0
+    monkeypatch.setattr(engine.kinds, "listing", lambda *args, **kwargs: None)
+    answer = engine.ask(question)
+    assert answer.kind == "list"
+    assert {i["text"] for i in answer.items} >= {"Ghana", "Kenya", "Uganda", "Malawi"}

@@ -185,6 +185,33 @@ class KindsAnswerer:
             passages=hits[:8],
         )
 
+    def stated_list(
+        self,
+        snap: Snapshot,
+        question: str,
+        top_k: int,
+        *,
+        retrieved: tuple[tuple[str, list[Hit], str | None], float] | None = None,
+        **kwargs,
+    ) -> Answer | None:
+        """The list one sentence states among the passages a fact question reads (the
+        `top_k` best, not the wider pool `listing` reads): where the reader's best span there
+        is an item of a coordination, its items; None otherwise (the fact answer stands)."""
+        t0 = time.perf_counter()
+        a = self.answerer
+        if retrieved is None:
+            resolved, hits, unmet = a.retrieve(snap, question, top_k, **kwargs)
+            retrieve_ms = (time.perf_counter() - t0) * 1000
+        else:
+            (resolved, hits, unmet), retrieve_ms = retrieved
+            t0 -= retrieve_ms / 1000  # the answer's timings count from the retrieval's start
+        if unmet or not hits:
+            return None
+        read = functools.cache(lambda: a.read_on_if_unsure(resolved, hits))
+        return self._one_sentence_list(
+            question, resolved, hits, {"retrieve": retrieve_ms}, t0, read
+        )
+
     def list_of(self, cand: SpanCandidate) -> Coordination | None:
         """The coordination the span is an item of, from the parse and the entities
         (_merged), or None."""
