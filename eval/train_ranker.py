@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.metrics import squad_em, squad_f1
+from eval.news_calib import NEWS_TRAIN, NewsRows, collect_news, load_news, unanswerable_weight
 from eval.squad_data import DEFAULT_SQUAD, load_articles
 from rag.answering.answer_ranker import FEATURES, RANKER_MODEL, AnswerRanker
 from rag.answering.question_analysis import ANSWER_TYPES, SPACY_PACKAGE, question_key
@@ -171,18 +172,25 @@ def _tops(rank_p: np.ndarray, groups: np.ndarray) -> dict[int, int]:
     return top
 
 
-def _answer_accuracy(conf, right, conf_r, right_r, n_questions: int, threshold: float) -> float:
+def _answer_accuracy(
+    conf, right, conf_r, right_r, n_questions: int, threshold: float, news=None
+) -> float:
     """Share of questions answered rightly when a share UNANSWERABLE_SHARE of them are the
     questions whose own paragraph is gone: there declining is right too (unless another
     paragraph states the answer and the span is right), and a question with no span at all is
-    declined."""
+    declined. `news`: (confidence, right, answerable, unanswerable weight) of the news
+    questions, which count too, their unanswerable ones weighted to the same share."""
+    share = UNANSWERABLE_SHARE / (1 - UNANSWERABLE_SHARE)
     answered = (conf >= threshold) & (right == 1)
     answered_r = conf_r >= threshold
     declined_r = n_questions - answered_r.sum() + (answered_r & (right_r == 1)).sum()
-    return float(
-        (1 - UNANSWERABLE_SHARE) * answered.sum() / n_questions
-        + UNANSWERABLE_SHARE * declined_r / n_questions
-    )
+    got, total = answered.sum() + share * declined_r, n_questions * (1 + share)
+    if news is not None:
+        conf_n, right_n, answerable, weight = news
+        said = conf_n >= threshold
+        got += (answerable & said & (right_n == 1)).sum() + weight * (~answerable & ~said).sum()
+        total += answerable.sum() + weight * (~answerable).sum()
+    return float(got / total)
 
 
 def _threshold_by_cross_validation(
@@ -195,35 +203,42 @@ def _threshold_by_cross_validation(
     n_questions: int,
     c_rank: float = 1.0,
     c_conf: float = 1.0,
+    news: NewsRows | None = None,
 ) -> list[dict]:
     """Answer accuracy at each candidate threshold, every question scored by models fitted on
     the other folds' questions (both models; folds by question, so a question's two versions
-    stay together)."""
+    stay together; the news questions are folded by their own ids)."""
     ids = np.arange(n_questions)
     conf, right = np.zeros(n_questions), np.zeros(n_questions)
     conf_r, right_r = np.zeros(n_questions), np.zeros(n_questions)
+    n_news = len(news.answerable) if news is not None else 0
+    conf_n, right_n = np.zeros(n_news), np.zeros(n_news)
     for fold in range(CV_FOLDS):
         held = set(ids[ids % CV_FOLDS == fold].tolist())
         fit = ~np.isin(groups, list(held))
         fit_r = ~np.isin(groups_r, list(held))
         rank = _logistic(z[fit], y[fit, 0], c=c_rank)["model"]
-        cmodel = _confidence_model(z[fit], y[fit, 1], zr[fit_r], yr[fit_r, 1], c_conf)["model"]
-        for zz, yy, gg, c_out, r_out in (
-            (z, y, groups, conf, right),
-            (zr, yr, groups_r, conf_r, right_r),
-        ):
-            rows = np.flatnonzero(np.isin(gg, list(held)))
+        kept = None if news is None else news.subset(news.groups % CV_FOLDS != fold)
+        cmodel = _confidence_model(z[fit], y[fit, 1], zr[fit_r], yr[fit_r, 1], c_conf, kept)[
+            "model"
+        ]
+        sets = [(z, y, groups, conf, right, 0), (zr, yr, groups_r, conf_r, right_r, 0)]
+        if news is not None:
+            sets.append((news.z, news.y, news.groups, conf_n, right_n, news.first_id))
+        for zz, yy, gg, c_out, r_out, first in sets:
+            rows = np.flatnonzero(gg % CV_FOLDS == fold)
             if not len(rows):
                 continue
             for g, i in _tops(rank.predict_proba(zz[rows])[:, 1], gg[rows]).items():
-                c_out[g] = cmodel.predict_proba(zz[rows][i : i + 1])[0, 1]
-                r_out[g] = yy[rows][i, 1]
+                c_out[g - first] = cmodel.predict_proba(zz[rows][i : i + 1])[0, 1]
+                r_out[g - first] = yy[rows][i, 1]
     # A question without spans keeps confidence 0: declined.
+    mixed = None if news is None else (conf_n, right_n, news.answerable, news.weight)
     return [
         {
             "threshold": float(t),
             "answer_accuracy": round(
-                _answer_accuracy(conf, right, conf_r, right_r, n_questions, t), 4
+                _answer_accuracy(conf, right, conf_r, right_r, n_questions, t, mixed), 4
             ),
         }
         for t in THRESHOLDS
@@ -236,11 +251,16 @@ def _removed_weight(n: int, n_removed: int) -> np.ndarray:
     return np.concatenate([np.ones(n), np.full(n_removed, share)])
 
 
-def _confidence_model(z, ok, zr, ok_r, c: float = 1.0) -> dict:
+def _confidence_model(z, ok, zr, ok_r, c: float = 1.0, news: NewsRows | None = None) -> dict:
     """The confidence model: P(F1 >= 0.5) over the spans of both versions of the questions,
-    the paragraph-removed ones weighted to be UNANSWERABLE_SHARE of the questions."""
+    the paragraph-removed ones weighted to be UNANSWERABLE_SHARE of the questions, and of the
+    news questions (their unanswerable ones weighted the same way)."""
     weight = _removed_weight(len(ok), len(ok_r))
-    return _logistic(np.vstack([z, zr]), np.concatenate([ok, ok_r]), weight, c)
+    x, label = np.vstack([z, zr]), np.concatenate([ok, ok_r])
+    if news is not None:
+        x, label = np.vstack([x, news.z]), np.concatenate([label, news.y[:, 1]])
+        weight = np.concatenate([weight, news.row_weights()])
+    return _logistic(x, label, weight, c)
 
 
 def _reliability(conf: np.ndarray, right: np.ndarray, exact: np.ndarray) -> list[dict]:
@@ -265,27 +285,35 @@ def fit_ranker(
     groups: np.ndarray,
     n_questions: int,
     removed: tuple[np.ndarray, np.ndarray, np.ndarray],
+    news: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> dict:
     """The span ranker (label: exact match, questions with their paragraph), the confidence
-    model (label: F1 >= 0.5, questions with and without their paragraph) and the abstention
-    threshold (the best answer accuracy under cross-validation)."""
+    model (label: F1 >= 0.5, questions with and without their paragraph, and the news
+    questions of eval.news_calib when given: rows, labels, ids from `n_questions`, answerable
+    per question) and the abstention threshold (the best answer accuracy under
+    cross-validation)."""
     xr, yr, groups_r = removed
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z, zr = (x - mean) / scale, (xr - mean) / scale
+    rows = None
+    if news is not None:
+        xn, yn, gn, answerable = news
+        weight = unanswerable_weight(answerable, UNANSWERABLE_SHARE)
+        rows = NewsRows((xn - mean) / scale, yn, gn, answerable, n_questions, weight)
     # Each model's regularisation by held-out log-loss, then the models on all of calib.
     c_rank, rank_cv = _regularisation(z, y[:, 0], groups)
     c_conf, conf_cv = _regularisation(
-        np.vstack([z, zr]),
-        np.concatenate([y[:, 1], yr[:, 1]]),
-        np.concatenate([groups, groups_r]),
-        _removed_weight(len(y), len(yr)),
+        np.vstack([z, zr, *([rows.z] if rows else [])]),
+        np.concatenate([y[:, 1], yr[:, 1], *([rows.y[:, 1]] if rows else [])]),
+        np.concatenate([groups, groups_r, *([rows.groups] if rows else [])]),
+        np.concatenate([_removed_weight(len(y), len(yr)), *([rows.row_weights()] if rows else [])]),
     )
     rank = _logistic(z, y[:, 0], c=c_rank)
-    conf = _confidence_model(z, y[:, 1], zr, yr[:, 1], c_conf)
+    conf = _confidence_model(z, y[:, 1], zr, yr[:, 1], c_conf, rows)
     rank_model, conf_model = rank.pop("model"), conf.pop("model")
     by_threshold = _threshold_by_cross_validation(
-        z, y, groups, zr, yr, groups_r, n_questions, c_rank, c_conf
+        z, y, groups, zr, yr, groups_r, n_questions, c_rank, c_conf, rows
     )
     # The best accuracy; of equal ones the highest threshold (fewer answers, as right).
     threshold = max(by_threshold, key=lambda r: (r["answer_accuracy"], r["threshold"]))["threshold"]
@@ -297,6 +325,21 @@ def fit_ranker(
     conf_p, top_y = tops(z, y, groups)
     conf_r, top_yr = tops(zr, yr, groups_r)
     answered = conf_p >= threshold
+    news_report = {}
+    if rows is not None:
+        conf_n, top_yn = tops(rows.z, rows.y, rows.groups)
+        asked = np.unique(rows.groups) - rows.first_id  # questions with spans
+        answerable = rows.answerable[asked]
+        said = conf_n >= threshold
+        right_said = int((answerable & said & (top_yn[:, 1] == 1)).sum())
+        wrongly_said = int((~answerable & said).sum())
+        news_report = {
+            "news_questions": len(rows.answerable),
+            "news_answerable": int(rows.answerable.sum()),
+            "news_answerable_answered_right": right_said,
+            "news_unanswerable_declined": int((~rows.answerable).sum()) - wrongly_said,
+            "news_reliability": _reliability(conf_n, top_yn[:, 1], top_yn[:, 0]),
+        }
     return {
         "features": list(FEATURES),
         "mean": [round(float(m), 6) for m in mean],
@@ -321,6 +364,7 @@ def fit_ranker(
             ),
             "reliability": _reliability(conf_p, top_y[:, 1], top_y[:, 0]),
             "reliability_without_paragraph": _reliability(conf_r, top_yr[:, 1], top_yr[:, 0]),
+            **news_report,
         },
     }
 
@@ -330,6 +374,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_SQUAD)
     ap.add_argument("--skip-types", action="store_true", help="keep the answer-type model")
+    ap.add_argument(
+        "--news",
+        type=Path,
+        default=NEWS_TRAIN,
+        help="news questions for the confidence model, asked over the BBC index (eval.news_calib)",
+    )
+    ap.add_argument("--no-news", action="store_true", help="the confidence model from SQuAD alone")
     args = ap.parse_args()
     t0 = time.perf_counter()
     result = {} if args.skip_types else train_types(args.data, ANSWER_TYPES)
@@ -347,8 +398,19 @@ def main() -> None:
         calib = load_articles(args.data, "calib")
         x, y, groups, n = collect(engine, calib)
         removed = collect(engine, calib, without_gold=True)[:3]
-    model = fit_ranker(x, y, groups, n, removed)
-    model["source"] = "SQuAD v1.1 dev part-a, calib split (eval.squad_data), open retrieval"
+    news = None
+    source = "SQuAD v1.1 dev part-a, calib split (eval.squad_data), open retrieval"
+    if not args.no_news:
+        from eval.__main__ import BBC_DATA, BBC_INDEX, bbc_engine
+        from rag.config import Settings
+        from rag.engine import Engine
+
+        bbc = bbc_engine(Settings, Engine, BBC_DATA, BBC_INDEX)
+        bbc.answerer.ranker = AnswerRanker(Path("/nonexistent"))  # features only
+        news = collect_news(bbc, load_news(args.news), first_id=n)
+        source += f"; confidence also from {args.news.name} over the BBC index"
+    model = fit_ranker(x, y, groups, n, removed, news)
+    model["source"] = source
     RANKER_MODEL.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     result.update(model["calib"])
     result["seconds"] = round(time.perf_counter() - t0, 1)

@@ -75,3 +75,64 @@ def test_regularisation_is_chosen_by_held_out_log_loss() -> None:
     signal[:, 0] += 3.0 * label
     c_signal, _ = _regularisation(signal, label, groups)
     assert c_signal > min(REGULARISATION)
+
+
+def test_news_questions_count_with_their_unanswerable_ones_weighted_to_the_share() -> None:
+    from eval.news_calib import unanswerable_weight
+
+    answerable = np.array([True, True, True, True, False, False])
+    weight = unanswerable_weight(answerable, UNANSWERABLE_SHARE)
+    assert 2 * weight / (4 + 2 * weight) == pytest.approx(UNANSWERABLE_SHARE)
+    conf, right = np.array([0.9]), np.array([1])
+    conf_r, right_r = np.array([0.1]), np.array([0])
+    # news: two answerable answered right, one answerable declined, one answered wrongly; one
+    # unanswerable declined and one answered
+    conf_n = np.array([0.8, 0.7, 0.2, 0.6, 0.3, 0.9, 0.0])
+    right_n = np.array([1, 1, 1, 0, 0, 0, 0])
+    news_answerable = np.array([True, True, True, True, False, False, False])
+    w = unanswerable_weight(news_answerable, UNANSWERABLE_SHARE)
+    got = _answer_accuracy(
+        conf, right, conf_r, right_r, 1, 0.5, (conf_n, right_n, news_answerable, w)
+    )
+    share = UNANSWERABLE_SHARE / (1 - UNANSWERABLE_SHARE)
+    assert got == pytest.approx((1 + share * 1 + 2 + w * 2) / (1 + share + 4 + w * 3))
+
+
+def test_the_confidence_model_learns_what_marks_an_unanswerable_news_question() -> None:
+    """Feature 2 says nothing in the SQuAD rows; in the news rows it marks the spans of the
+    questions the articles cannot answer. Fitted with the news rows, confidence falls with it
+    and the news questions' report says how they came out."""
+    rng = np.random.default_rng(7)
+    x, y, groups = _rows(rng, 200, with_answer=True)
+    removed = _rows(rng, 200, with_answer=False)
+    xa, ya, ga = _rows(rng, 80, with_answer=True)
+    xu, yu, gu = _rows(rng, 40, with_answer=False)
+    xu[:, 1] -= 2.0  # news spans with no answer look like answers to the "no answer" score
+    xu[:, 2] += 5.0  # ... but carry this mark
+    news = (
+        np.vstack([xa, xu]),
+        np.vstack([ya, yu]),
+        np.concatenate([ga, gu + 80]) + 200,
+        np.array([True] * 80 + [False] * 40),
+    )
+    alone = fit_ranker(x, y, groups, 200, removed)
+    with_news = fit_ranker(x, y, groups, 200, removed, news)
+    assert abs(alone["confidence"]["coef"][2]) < 0.15
+    assert with_news["confidence"]["coef"][2] < -0.2
+    report = with_news["calib"]
+    assert report["news_questions"] == 120 and report["news_answerable"] == 80
+    # More of the unanswerable news questions are declined than the SQuAD-only model declines.
+    assert report["news_unanswerable_declined"] > 2 * _declined(alone, xu, gu) + 3
+
+
+def _declined(model: dict, x: np.ndarray, groups: np.ndarray) -> int:
+    """How many questions the model declines: its ranker's top span per question, below its
+    threshold by its confidence model."""
+    z = (x - np.array(model["mean"])) / np.array(model["scale"])
+
+    def score(m: dict) -> np.ndarray:
+        return 1 / (1 + np.exp(-(z @ np.array(m["coef"]) + m["intercept"])))
+
+    rank, conf = score(model["rank"]), score(model["confidence"])
+    tops = {g: max(np.flatnonzero(groups == g), key=lambda i: rank[i]) for g in set(groups)}
+    return sum(conf[i] < model["threshold"] for i in tops.values())
