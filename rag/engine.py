@@ -520,8 +520,10 @@ class Engine:
             if answer is None and kind == "list" and not history:
                 answer = self.kinds.stated_list(snap, question, k, retrieved=retrieved, **asked)
             if answer is None:
+                # a list question answered as a fact keeps the lists' threshold
+                bar = self.kinds.threshold if kind == "list" else None
                 answer = self.answerer.ask(
-                    snap, question, k, history=history, retrieved=retrieved, **asked
+                    snap, question, k, history=history, retrieved=retrieved, threshold=bar, **asked
                 )
         if generate and self.generator is not None and self.generator.applies(answer):
             answer = self.generator.answer(answer)

@@ -272,3 +272,19 @@ def test_a_list_the_fact_answer_is_an_item_of(tmp_path, monkeypatch) -> None:
     answer = engine.ask(question)
     assert answer.kind == "list"
     assert {i["text"] for i in answer.items} >= {"Ghana", "Kenya", "Uganda", "Malawi"}
+
+
+@pytest.mark.model
+def test_a_list_question_answered_as_a_fact_keeps_the_lists_threshold(
+    tmp_path, monkeypatch
+) -> None:
+    """Lists decline below a threshold of their own (the confidence model believes long spans
+    less); a list question that ends with the fact reader is held to it too."""
+    engine = one_release_engine(tmp_path, "aid.txt", "Textile jobs at risk", AID)
+    question = "Which countries did the charity say had the workers who would lose most?"
+    for path in ("listing", "stated_list"):
+        monkeypatch.setattr(engine.kinds, path, lambda *args, **kwargs: None)
+    engine.kinds.threshold = 0.0
+    assert not engine.ask(question).abstained
+    engine.kinds.threshold = 0.999
+    assert engine.ask(question).abstained

@@ -514,9 +514,10 @@ class Answerer:
         history: list[dict] | None = None,
         mode: str = "hybrid",
         retrieved: tuple[tuple[str, list[Hit], str | None], float] | None = None,
+        threshold: float | None = None,
     ) -> Answer:
         """`retrieved`: what `retrieve` returned for these arguments and the ms it took, when
-        already done."""
+        already done; `threshold`: decline below it instead of the ranker's."""
         t0 = time.perf_counter()
         if retrieved is None:
             resolved, hits, unmet = self.retrieve(
@@ -540,7 +541,7 @@ class Answerer:
                 question, resolved, hits, 0.0, "no passage holds an answer", timings
             )
         best = cands[0]
-        if best.prob < self.threshold:
+        if best.prob < (self.threshold if threshold is None else threshold):
             return self._abstain(
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )

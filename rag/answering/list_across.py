@@ -83,7 +83,7 @@ def _items_of_kind(kinds, resolved, hit, labels, listed, question_doc, predicate
     are names of `labels` or items already `listed`; None when there is none."""
     a = kinds.answerer
     for cand in a.candidates(resolved, [hit]):
-        if cand.prob < a.threshold:
+        if cand.prob < kinds.threshold:
             break
         if predicate is not None and not kinds.restates(question_doc, predicate, cand):
             continue  # it answers some other question about the release
