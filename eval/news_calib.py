@@ -1,12 +1,13 @@
 """News questions written for fitting the confidence model: eval/news_train.jsonl.
 
-Six writers who saw neither the code nor the project's question sets wrote 100 fact questions
-each over BBC News articles that no question set uses (70 answerable, with the answer's
-sentence; 30 about the article's subject that it does not answer). `python -m eval.train_ranker`
-asks them through the product's own retrieval and reader over the BBC index and adds their
-candidate spans to the confidence model's rows (label: SQuAD F1 >= 0.5 against the answers;
-none for a question the article cannot answer), so that confidence learns what a right answer
-looks like in news as well as in Wikipedia. The span ranker still learns from SQuAD alone.
+Twelve writers who saw neither the code nor the project's question sets wrote 100 fact
+questions each over 646 BBC News articles that no question set uses (70 answerable, with the
+answer's sentence; 30 about the article's subject that it does not answer).
+`python -m eval.train_ranker` asks them through the product's own retrieval and reader over
+the BBC index and adds their candidate spans to the confidence model's rows (label: SQuAD F1
+>= 0.5 against the answers; none for a question the article cannot answer), so that
+confidence learns what a right answer looks like in news as well as in Wikipedia. The span
+ranker still learns from SQuAD alone.
 """
 
 from __future__ import annotations
