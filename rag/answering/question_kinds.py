@@ -54,6 +54,9 @@ from rag.values import Answer, Hit
 
 log = logging.getLogger(__name__)
 
+# A list's confidence is the confidence model's belief in one span of it, a model fitted on
+# short answers that believes long spans less: lists keep a decline threshold of their own,
+# chosen from 0.15-0.35 by right answers on eval/lists_unseen.jsonl batches up to 30.
 LIST_THRESHOLD = 0.25
 
 
@@ -68,11 +71,7 @@ class KindsAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
         self._yes_no = YesNoAnswerer(answerer)
-        # A list's confidence is the confidence model's belief in one span of it, a model
-        # fitted on short answers that believes long spans less: lists keep a threshold of
-        # their own, chosen from 0.15-0.35 by right answers on eval/lists_unseen.jsonl
-        # batches up to 30.
-        self.threshold = LIST_THRESHOLD
+        self.threshold = LIST_THRESHOLD  # lists' and their fact fallback's decline threshold
 
     def yes_no(self, snap: Snapshot, question: str, top_k: int, **kwargs) -> Answer | None:
         """ "Yes."/"No." with the deciding sentence, a decline, or None (no focus to ask
