@@ -226,6 +226,17 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def results_json(report: dict) -> str:
+    """The report as indented JSON, its per-question failures one to a line: the file stays
+    a third smaller, and two runs diff question by question."""
+    head = {k: v for k, v in report.items() if k != "failures"}
+    text = json.dumps(head, indent=2)
+    if "failures" not in report:
+        return text + "\n"
+    rows = ",\n".join("    " + json.dumps(r) for r in report["failures"])
+    return text[:-2] + ',\n  "failures": [\n' + rows + ("\n  ]" if rows else "]") + "\n}\n"
+
+
 def bbc_engine(settings_cls, engine_cls, data: Path, index_dir: Path):
     """An engine over the BBC articles, indexed once into a git-ignored folder and reused
     (re-indexing an unchanged folder embeds nothing)."""
@@ -388,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     report["passed"] = not failed
     out_dir = RESULTS_DIR if args.save else RESULTS_DIR / "local"
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out_dir / "latest.json").write_text(results_json(report))
     table = render_markdown(report)
     if batches:
         table += "\n\nBy batch (questions written after the code):\n\n" + render_batches(batches)

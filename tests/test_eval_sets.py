@@ -82,3 +82,17 @@ def test_answers_are_counted_by_batch() -> None:
         "7": {"right": 2, "wrong": 0, "declined": 1},
         "8": {"right": 0, "wrong": 1, "declined": 0},
     }
+
+
+@pytest.mark.parametrize("failures", [[], [{"id": "q1", "ok": False}, {"id": "q2", "ok": False}]])
+def test_the_results_file_holds_the_report_with_one_failure_a_line(failures) -> None:
+    import json
+
+    from eval.__main__ import results_json
+
+    report = {"sets": {"seeds": {"questions": 2}}, "failures": failures, "passed": True}
+    text = results_json(report)
+    assert json.loads(text) == report
+    assert [line.strip().rstrip(",") for line in text.splitlines() if '"id"' in line] == [
+        json.dumps(f) for f in failures
+    ]
