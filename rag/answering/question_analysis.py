@@ -249,7 +249,7 @@ class Annotator:
         content = frozenset(
             t.lemma_.lower() for t in tokens if t.is_alpha and not t.is_stop and t.pos_ != "AUX"
         ) | frozenset(t.text.lower() for t in tokens if t.like_num)
-        key, head, wh = question_key(doc)
+        key, head, wh = question_key(doc, self.parse)
         first = tokens[0]
         subordinate = _subordinate_wh(doc)
         if subordinate:
@@ -266,8 +266,10 @@ class Annotator:
             kind = "list"  # "which meetings ...", "List the releases ..."
         elif head is None and wh in ("which", "what") and _plural_before_verb(doc, wh):
             kind = "list"  # "Which three then Disney directors had ...?", parsed without a head
-        elif wh in ("who", "what") and _asks_for_the_plural(doc, wh):
-            kind = "list"  # "Who are the four detainees ...?", "What were the session topics?"
+        elif wh in ("who", "what", "which") and _asks_for_the_plural(doc, wh):
+            # "Who are the four detainees ...?", "What were the session topics?", "Which were
+            # the busiest airports?"
+            kind = "list"
         else:
             kind = "fact"
         return QuestionAnalysis(
@@ -362,12 +364,15 @@ def _imperative(sentence) -> bool:
     return verb.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
 
 
-def question_key(doc) -> tuple[str, object | None, str]:
+def question_key(doc, reparse=None) -> tuple[str, object | None, str]:
     """(key for the answer-type model, head noun token or None, wh-word) of a parsed question.
 
     Keys: the wh-adverb or pronoun ("who", "when", "where", "why", "what", "whose": the
     possessor, whatever it possesses), "how <degree>" ("how many"), or "noun:<lemma>" for
     "which/what <noun>" and "what is the <noun> of".
+
+    `reparse(text) -> Doc`, when given, parses the question again where the small tagger
+    has misread the noun after "which" (see _declarative_head).
     """
     tokens = [t for t in doc if not t.is_space]
 
@@ -394,6 +399,13 @@ def question_key(doc) -> tuple[str, object | None, str]:
         (t for t in tokens if t.tag_ in WH_TAGS and t.lower_ != "that" and not subordinate(t)),
         None,
     )
+    if wh_tok is None and tokens and not opens_with_auxiliary(tokens[0]) and not _inverted(doc):
+        # "Officials from *which countries* took part ...?": the parser hangs the wh-phrase
+        # on the noun before it as a relative clause; in a question that is no yes/no one
+        # (no inversion), a wh-determiner followed by its noun asks the question.
+        wh_tok = next(
+            (t for t in tokens if t.lower_ in ("which", "what") and _determines_noun(t)), None
+        )
     if wh_tok is None:
         # An imperative ("List the releases ...") names its object; a yes/no question nothing.
         verb = tokens[0] if tokens else None
@@ -412,6 +424,8 @@ def question_key(doc) -> tuple[str, object | None, str]:
         if after and after[0].lower_ == "of":  # partitive: "which of the meetings"
             after = [t for t in after[1:] if t.pos_ != "DET"]
         head = _noun_run(after)
+        if head is None and wh == "which" and reparse is not None:
+            head = _declarative_head(doc, wh_tok, reparse)
         if head is None and wh == "which" and _plural_read_as_verb(after):
             # "Which *acts* were named ...?", "Which *drinks* brands ...": the small tagger
             # reads the plural noun as a verb; "which" before a verb never asks for a noun.
@@ -424,6 +438,32 @@ def question_key(doc) -> tuple[str, object | None, str]:
             return ("whose" if wh == "whose" else f"noun:{head.lemma_.lower()}"), head, wh
         return wh, None, wh
     return wh, None, wh
+
+
+def _determines_noun(token) -> bool:
+    """Whether the wh-word is the determiner of the noun phrase it opens ("which *countries*"):
+    tagged so, or followed by a noun or adjective."""
+    return (token.tag_ == "WDT" and token.dep_ == "det") or (
+        token.i + 1 < len(token.doc) and token.doc[token.i + 1].pos_ in ("NOUN", "PROPN", "ADJ")
+    )
+
+
+def _declarative_head(doc, wh_tok, reparse) -> object | None:
+    """The head noun after "which", from the question parsed again with "the" in its place.
+
+    The small tagger, trained on news text, often reads the word after a question-initial
+    "Which" as a verb ("Which *colleagues* co-wrote ...", "Which *illnesses* did ...");
+    after "the" it reads the same words as the noun phrase they are. The token comes from
+    the second parse, at the same position (None if the two tokenise differently)."""
+    the = "The" if wh_tok.text[:1].isupper() else "the"
+    text = doc.text[: wh_tok.idx] + the + doc.text[wh_tok.idx + len(wh_tok.text) :]
+    again = reparse(text)
+    if len(again) != len(doc):
+        return None
+    after = [t for t in again if t.i > wh_tok.i and not t.is_space]
+    if not after or after[0].pos_ == "AUX" or (after[0].pos_ == "VERB" and after[0].dep_ != "amod"):
+        return None  # "Which were ...", "Which came first?": no noun after all
+    return _noun_run(after)
 
 
 def _after_fronted_phrase(before) -> bool:
