@@ -82,3 +82,20 @@ def test_a_name_that_only_describes_another_noun_is_no_filler(engine) -> None:
     player; the place of the operation is Germany, another place, so "No"."""
     answer = engine.ask("Was the Danish midfielder operated on in Denmark?")
     assert answer.answer.startswith("No. The 29-year-old Denmark international"), answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        # "Was <subject> <amount>?": the amount that closes it is asked, not a date or name in
+        # the subject's description (rag.answering.focus._copular_complement)
+        ("Was Acme's offer for the Leeds brewery worth £40m?", "40"),
+        ("Was the crowd at the Leeds match larger than 30,000?", "larger than 30,000"),
+        # a verb of its own: the subject comes first, as before
+        ("Did Acme's profit in 2004 reach £40m?", "Acme"),
+    ],
+)
+def test_the_closing_amount_of_a_copular_question_is_its_first_focus(
+    annotator, question: str, first: str
+) -> None:
+    assert _texts(annotator, question)[0] == first

@@ -37,6 +37,9 @@ WH_FOR_LABEL = {
 # Labels of values rather than names: a span may state one more loosely than the question
 # ("150" for "more than 150").
 VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
+AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
+# Dependencies of a noun: a word the tagger read as a verb that holds one is a noun.
+_NOMINAL = frozenset({"nsubj", "nsubjpass", "attr", "dobj", "pobj", "compound", "appos"})
 # A year, which a release may give once, in its dateline, apart from the rest of a date.
 _YEAR = re.compile(r"(1[89]|20)\d\d")
 # Labels of collective actors: a government acts as its country ("the Government of Norway"
@@ -397,6 +400,9 @@ def _question_focus(options: list):
     held in *November 2014*?"); a passive's subject only when nothing else is named."""
     if not options:
         return None
+    complement = _copular_complement(options)
+    if complement is not None:
+        return complement
     subjects, passive = [], []
     for ent, chunk in options:
         head = _phrase_head(chunk.root if chunk is not None else ent.root)
@@ -419,6 +425,40 @@ def _question_focus(options: list):
             subjects[0][0],
         )
     return options[-1][0]
+
+
+def _copular_complement(options: list):
+    """In "Was <subject> <amount>?" (the copula the question's only verb), the amount that
+    closes the question: what the subject is asked to be ("Was the deficit for the 12 months
+    to 30 September *$377bn*?", "Was the offer worth *£1.5bn*?"). The small parser seldom
+    gives such a complement its own arc (it hangs "$377bn" on a verb of a clause before it),
+    so the question's shape decides. (A name or date that closes such a question mostly
+    describes the subject: "... the Head of the OSCE Centre in *Astana*?") None for other
+    questions."""
+    ent = options[-1][0]
+    doc = ent.doc
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    if len(options) < 2 or not words or ent.label_ not in AMOUNTS:
+        return None
+    after = [t for t in words if t.i >= ent.end]
+    if len(after) > 1 or any(
+        t.head.i not in range(ent.start, ent.end) and t.head.i != ent.root.head.i for t in after
+    ):
+        return None  # something else closes the question (the entity may end before its
+        # unit: "£40m" is "£", "40", "m", the "m" hung beside the "40")
+    if words[0].lemma_.lower() != "be" or any(
+        t.tag_.startswith("VB") and t.dep_ not in _NOMINAL and not _in_relative_clause(t)
+        for t in words[1:]
+    ):
+        # "Was the bridge opened ...?", "Is the firm based in ...?": a verb of its own (not
+        # a noun the tagger misread: "the Leeds *match*" tagged as a verb, parsed as a noun)
+        return None
+    return ent
+
+
+def _in_relative_clause(token) -> bool:
+    """Whether the token is inside a relative clause ("which Bush pledged to halve")."""
+    return any(a.dep_ == "relcl" for a in (token, *token.ancestors))
 
 
 def _dates_event(ent, is_taken) -> bool:
