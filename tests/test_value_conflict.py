@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering.value_conflict import conflicting_value, date_fields, figure
-from tests.conftest import one_release_engine
+from rag.answering.value_conflict import conflicting_place, conflicting_value, date_fields, figure
+from tests.conftest import one_release_engine, releases_engine
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,55 @@ def test_the_stated_value_still_answers_yes(engine) -> None:
     answer = engine.ask("Was the Alde Film Festival set up by Tom Wells in 1981?")
     assert answer.answer.startswith("Yes.")
     assert "in 1981" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("asked", "stated", "conflict"),
+    [
+        ("Birmingham", "Sheffield", True),  # two cities
+        ("France", "Germany", True),  # two countries
+        ("Sheffield", "England", False),  # a city and a country: one may hold the other
+        ("Newcastle", "Newcastle upon Tyne", False),  # the same place, named more fully
+        ("Wembley Stadium", "London", False),  # a site the gazetteer does not know
+    ],
+)
+def test_places_conflict_only_when_of_one_kind(asked, stated, conflict) -> None:
+    assert conflicting_place(asked, stated) is conflict
+
+
+JUMP = (
+    "Triple jumper Phillips Idowu has been named in the squad for the European Indoor "
+    "Championships.\n\nIdowu landed 17.30m at the British trials in Sheffield last month to "
+    "lead the world rankings. The 26-year-old will now prepare for the event in Madrid, where "
+    "he hopes to win his first major indoor title."
+)
+HALL = "A new concert hall opened in Birmingham on Friday.\n\nThe hall seats 2,000 people."
+
+
+@pytest.fixture(scope="module")
+def trials_engine(tmp_path_factory: pytest.TempPathFactory):
+    from rag.values import Document
+
+    folder: Path = tmp_path_factory.mktemp("trials")
+    return releases_engine(
+        folder,
+        [
+            Document(source="idowu.txt", title="Idowu named for Madrid", text=JUMP),
+            Document(source="hall.txt", title="Concert hall opens", text=HALL),
+        ],
+    )
+
+
+@pytest.mark.model
+def test_a_sure_place_of_the_next_focus_answers_no(trials_engine) -> None:
+    # The tagger reads "Phillips Idowu" as an organisation, so the likeliest focus finds no
+    # filler of its kind; the place's own question reads Sheffield, another city.
+    answer = trials_engine.ask(
+        "Did Phillips Idowu jump 17.30m at the British trials held in Birmingham?"
+    )
+    assert answer.answer.startswith("No.")
+    assert "trials in Sheffield" in answer.citations[0].quote
+    same = trials_engine.ask(
+        "Did Phillips Idowu jump 17.30m at the British trials held in Sheffield?"
+    )
+    assert same.answer.startswith("Yes.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 
+from rag.answering.constraints import place_kind
 from rag.answering.quantities import holds, number_value, stated_comparison
 
 _MONTHS = {
@@ -98,3 +99,13 @@ def conflicting_value(asked: str, stated: str, label: str) -> bool:
     if my_scale is not None and their_scale is not None:
         bound, value = bound * my_scale, value * their_scale
     return not holds(value, op, bound)
+
+
+def conflicting_place(asked: str, stated: str) -> bool:
+    """Whether two places cannot both be where one thing happened: two cities, or two
+    countries, that the gazetteer knows as such and that share no word ("Birmingham" and
+    "Sheffield"; not "Sheffield" and "England", or "Newcastle" and "Newcastle upon Tyne")."""
+    kind = place_kind(asked)
+    if kind is None or place_kind(stated) != kind:
+        return False
+    return not set(_WORD.findall(asked.lower())) & set(_WORD.findall(stated.lower()))

@@ -55,6 +55,7 @@ from rag.answering.descriptors import conflicting_description
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import Answerer, same_report
 from rag.answering.focus import (
+    PLACE_LABELS,
     VALUE_LABELS,
     metadata_words,
     names_focus,
@@ -77,7 +78,7 @@ from rag.answering.roles import (
     verb_bound,
 )
 from rag.answering.slots import asked_slot, hedged, mentions
-from rag.answering.value_conflict import conflicting_value
+from rag.answering.value_conflict import conflicting_place, conflicting_value
 from rag.answering.yes_no_confidence import (
     COUNTS,
     FILLER_PARSED,
@@ -372,13 +373,19 @@ class YesNoAnswerer:
             if (
                 later_focus
                 and best.prob >= VALUE_READ_BELIEF
-                and focus.label_ in VALUE_LABELS
-                and exact_value(focus)
-                and conflicting_value(focus.text, best.text, focus.label_)
+                and (
+                    (
+                        focus.label_ in VALUE_LABELS
+                        and exact_value(focus)
+                        and conflicting_value(focus.text, best.text, focus.label_)
+                    )
+                    or (focus.label_ in PLACE_LABELS and conflicting_place(focus.text, best.text))
+                )
             ):
                 # Another entity's filler is no "No" (as often wrong as right), except a
                 # value the reader is sure of that the question's own value cannot be: "27
-                # January" for "held on 27 February?", "1981" for "in 1985?".
+                # January" for "held on 27 February?", "1981" for "in 1985?", or a city
+                # for another city ("Sheffield" for "held in Birmingham?").
                 check = OTHER_VALUE
         elif (by_counts := self.counts.by_counts(doc, focus, best, hits)) is not None:
             # "Was the conference split into four sessions?": a sentence about it counts the
