@@ -134,3 +134,46 @@ def test_a_sure_place_of_the_next_focus_answers_no(trials_engine) -> None:
         "Did Phillips Idowu jump 17.30m at the British trials held in Sheffield?"
     )
     assert same.answer.startswith("Yes.")
+
+
+STOPS = (
+    "LONDON, 3 March 2005 - New police figures on roadside checks were published on Thursday."
+    "\n\nThe figures showed that, in 2003/2004, young drivers were 2.3 times more likely to be "
+    "stopped than older drivers, compared with 1.8 times in the previous year. The Home Office "
+    "said the checks would continue."
+)
+
+
+@pytest.fixture(scope="module")
+def stops_engine(tmp_path_factory: pytest.TempPathFactory):
+    folder: Path = tmp_path_factory.mktemp("stops")
+    return one_release_engine(folder, "stops.txt", "Roadside check figures", STOPS)
+
+
+@pytest.mark.model
+def test_a_count_of_the_same_thing_otherwise_answers_no(stops_engine) -> None:
+    # The focus (the young drivers) is named in the deciding sentence; the question's count
+    # of "times" is not, and the sentence counts the times otherwise.
+    answer = stops_engine.ask(
+        "Were young drivers 3.1 times more likely to be stopped in 2003/2004?"
+    )
+    assert answer.answer.startswith("No.")
+    assert "2.3 times more likely" in answer.citations[0].quote
+    same = stops_engine.ask("Were young drivers 2.3 times more likely to be stopped in 2003/2004?")
+    assert same.answer.startswith("Yes.")
+
+
+@pytest.mark.model
+def test_only_a_count_of_the_same_thing_conflicts() -> None:
+    from rag.answering.question_analysis import Annotator
+    from rag.answering.value_conflict import counted_otherwise
+
+    annotator = Annotator()
+    sentence = annotator.parse("The club sold 40 tickets to 12 schools on Monday.")
+    asked = annotator.parse("Did the club sell 30 tickets to schools?")
+    assert counted_otherwise(asked, sentence.text, sentence) == "40"
+    # Another thing counted ("schools", not "tickets") is no conflict, nor a count stated.
+    other = annotator.parse("Did the club sell tickets to 9 groups?")
+    assert counted_otherwise(other, sentence.text, sentence) is None
+    stated = annotator.parse("Did the club sell 40 tickets?")
+    assert counted_otherwise(stated, sentence.text, sentence) is None

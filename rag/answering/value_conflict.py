@@ -19,6 +19,7 @@ import re
 
 from rag.answering.constraints import place_kind
 from rag.answering.quantities import holds, number_value, stated_comparison
+from rag.text_utils import stem
 
 _MONTHS = {
     **{name.lower(): i for i, name in enumerate(calendar.month_name) if name},
@@ -109,3 +110,27 @@ def conflicting_place(asked: str, stated: str) -> bool:
     if kind is None or place_kind(stated) != kind:
         return False
     return not set(_WORD.findall(asked.lower())) & set(_WORD.findall(stated.lower()))
+
+
+def counted_otherwise(question_doc, stated: str, sentence_doc) -> str | None:
+    """A number of the deciding sentence that counts what a number of the question, which the
+    text `stated` (that sentence and the one before) does not hold, counts, and that conflicts
+    with it: "1.9 times" in "Asians were 1.9 times more likely" against "were Asians 2.5 times
+    more likely?". The thing counted is the word after the number, of the same stem in both;
+    None when there is no such number."""
+    held = set(_WORD.findall(stated))
+    for asked in question_doc.ents:
+        if asked.label_ != "CARDINAL" or asked.end >= len(asked.doc):
+            continue
+        if set(_WORD.findall(asked.text)) <= held:
+            continue
+        counted = stem(asked.doc[asked.end].text.lower())
+        for given in sentence_doc.ents:
+            if (
+                given.label_ == "CARDINAL"
+                and given.end < len(sentence_doc)
+                and stem(sentence_doc[given.end].text.lower()) == counted
+                and conflicting_value(asked.text, given.text, "CARDINAL")
+            ):
+                return given.text
+    return None

@@ -78,7 +78,7 @@ from rag.answering.roles import (
     verb_bound,
 )
 from rag.answering.slots import asked_slot, hedged, mentions
-from rag.answering.value_conflict import conflicting_place, conflicting_value
+from rag.answering.value_conflict import conflicting_place, conflicting_value, counted_otherwise
 from rag.answering.yes_no_confidence import (
     COUNTS,
     FILLER_PARSED,
@@ -487,6 +487,10 @@ class YesNoAnswerer:
             # Nor is a place the release names elsewhere this sentence's: "the meeting in
             # Erfurt" answers "at the meeting held in Leipzig?" with No.
             sentence = self.answerer.annotator.parse(best.doc.text[s0:s1])
+            # Nor a count: "1.9 times more likely" answers "2.5 times more likely?" with No.
+            if counted_otherwise(doc, stated, sentence) is not None:
+                check = OTHER_VALUE
+                return self._answer("No", best, question, resolved, hits, timings, check), True
             if place_otherwise(doc, focus, sentence) is not None:
                 check = OTHER_VALUE
                 return self._answer("No", best, question, resolved, hits, timings, check), True
