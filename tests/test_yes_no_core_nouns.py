@@ -78,3 +78,23 @@ def test_a_means_the_release_never_mentions_is_no_yes(single_engine) -> None:
 def test_what_the_release_states_of_the_same_purchase_is_still_yes(single_engine) -> None:
     answer = single_engine.ask("Did Rhodri Morgan buy two copies of Feed The World in Cardiff?")
     assert answer.answer.startswith("Yes"), answer.answer
+
+
+FOLLOWED = (
+    "RIGA, 14 May 2012 - Fisheries ministers of the Baltic states met in Riga today to agree "
+    "new catch limits for cod. The meeting followed a March 2012 decision by the Baltic "
+    "Council to review the limits every year."
+)
+
+
+def test_a_hyphenated_noun_is_named_by_its_whole_word(tmp_path) -> None:
+    # spaCy splits "follow-up" into "follow", "-", "up": the release's "followed" names it,
+    # where "up" alone would be read as a thing it never mentions.
+    engine = releases_engine(
+        tmp_path, [Document(source="riga.txt", title="Cod limits agreed", text=FOLLOWED)]
+    )
+    answer = engine.ask(
+        "Was the cod meeting in Riga organised as a follow-up to the Baltic Council's decision?"
+    )
+    assert "does not mention up" not in answer.answer
+    assert answer.answer.startswith("Yes"), answer.answer

@@ -153,6 +153,24 @@ def core_noun_unmentioned(question_doc, focus, best: SpanCandidate) -> str | Non
         and not unit_of_figure(t)
         and not focus.start <= t.i < focus.end
     ]
+    # The noun that ends a hyphenated word ("a follow-*up*") is named with the whole word's
+    # first part ("followed"): the parts alone are not what the question says.
+    nouns = [_hyphen_start(t) for t in nouns]
     text = release_text(best)
     missing = unmentioned_nouns(question_doc, nouns, text)
     return missing[0] if missing else None
+
+
+def _hyphen_start(token):
+    """The first token of the hyphenated word `token` ends ("follow" of "follow-up"), else the
+    token itself."""
+    doc = token.doc
+    i = token.i
+    while (
+        i >= 2
+        and doc[i - 1].text == "-"
+        and not doc[i - 1].whitespace_
+        and not doc[i - 2].whitespace_
+    ):
+        i -= 2
+    return doc[i]
