@@ -118,11 +118,11 @@ def counted_otherwise(question_doc, stated: str, sentence_doc) -> str | None:
     with it: "1.9 times" in "Asians were 1.9 times more likely" against "were Asians 2.5 times
     more likely?". The thing counted is the word after the number, of the same stem in both;
     None when there is no such number."""
-    held = set(_WORD.findall(stated))
+    held = set(_WORD.findall(stated.lower()))
     for asked in question_doc.ents:
         if asked.label_ != "CARDINAL" or asked.end >= len(asked.doc):
             continue
-        if set(_WORD.findall(asked.text)) <= held:
+        if set(_WORD.findall(asked.text.lower())) <= held:
             continue
         counted = stem(asked.doc[asked.end].text.lower())
         for given in sentence_doc.ents:
