@@ -8,6 +8,7 @@ from rag.answering.question_analysis import Annotator
 from rag.answering.roles import (
     asked_predicate,
     other_argument,
+    other_subject,
     predicate_similarity,
     predicate_threshold,
     question_roles,
@@ -280,6 +281,58 @@ def test_yes_when_the_focus_is_the_agent_of_the_asked_verb_itself(tmp_path) -> N
 def test_another_name_as_the_asked_verbs_argument(annotator, question, focus, sentence, other):
     found = other_argument(annotator.parse(question), annotator.parse(sentence), focus)
     assert found == other
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "sentence", "other"),
+    [
+        (
+            "Did the Harbour Trust pay for the Lindqvist Bridge?",
+            "the Harbour Trust",
+            "The Harbour Trust paid for the ferry, while the Nordvik Council paid for the "
+            "Lindqvist Bridge.",
+            "Nordvik Council",
+        ),
+        # the focus does it too, or by its surname alone: no other doer
+        (
+            "Did the Harbour Trust pay for the Lindqvist Bridge?",
+            "the Harbour Trust",
+            "The Nordvik Council paid for the ferry, while the Harbour Trust paid for the "
+            "Lindqvist Bridge.",
+            None,
+        ),
+        (
+            "Did Jef Ostrom join Vantel in 1981?",
+            "Jef Ostrom",
+            "Mr Ostrom joined Vantel in 1978 as its 31st employee.",
+            None,
+        ),
+        # another argument of the verb: not the asked thing
+        (
+            "Did the Harbour Trust pay for the Lindqvist Bridge?",
+            "the Harbour Trust",
+            "The Nordvik Council paid for the ferry.",
+            None,
+        ),
+    ],
+)
+def test_another_name_does_the_asked_thing(annotator, question, focus, sentence, other) -> None:
+    found = other_subject(annotator.parse(question), annotator.parse(sentence), focus)
+    assert found == other
+
+
+@pytest.mark.model
+def test_another_doer_of_the_asked_thing_answers_no(tmp_path) -> None:
+    text = (
+        "OSLO, 4 March 2005 - Two crossings opened on Friday. The Nordvik Council paid for the "
+        "ferry terminal, while the Harbour Trust paid for the Lindqvist Bridge."
+    )
+    engine = one_release_engine(tmp_path, "bridge.txt", "Two crossings open", text)
+    answer = engine.ask("Did the Harbour Trust pay for the ferry terminal?")
+    assert answer.kind == "yes_no" and answer.answer.startswith("No.")
+    assert "Nordvik Council paid for the ferry terminal" in answer.citations[0].quote
+    answer = engine.ask("Did the Harbour Trust pay for the Lindqvist Bridge?")
+    assert answer.answer.startswith("Yes.")
 
 
 @pytest.mark.model

@@ -297,3 +297,56 @@ def other_argument(question_doc, sentence_doc, focus_text: str) -> str | None:
                     continue  # names of other kinds
                 found = found or given[0]
     return found
+
+
+def _same_argument(asked, given) -> bool:
+    """Whether two argument heads are the same thing: the same name, or the same noun with the
+    same names in its phrase ("Prince Charles' annual income", "Prince Charles' income")."""
+    asked_name, given_name = _name_of(asked), _name_of(given)
+    if asked_name is not None and given_name is not None:
+        return _same_name(asked_name[0], given_name[0])
+    if asked.lemma_.lower() != given.lemma_.lower():
+        return False
+
+    def names(token) -> set[str]:
+        return {t.lower_ for t in token.subtree if t.pos_ == "PROPN"}
+
+    return names(asked) == names(given)
+
+
+def other_subject(question_doc, sentence_doc, focus_text: str) -> str | None:
+    """Who the sentence says does the asked thing, where the question asks whether the focus
+    does it and the sentence gives the focus another part ("the Duchy of Cornwall provides
+    Prince Charles' annual income" for "Does the Duchy of Lancaster provide Prince Charles'
+    annual income?"): the subject, a name, of the question's verb with the same argument.
+    None when the sentence has the focus do it, or no such verb."""
+    focus = focus_text.lower()
+    found = None
+    for q_verb in (t for t in question_doc if t.pos_ == "VERB"):
+        if focus not in _subject_of(q_verb).lower():
+            continue
+        asked = _arguments(q_verb)
+        for verb in (t for t in sentence_doc if t.pos_ == "VERB" and t.lemma_ == q_verb.lemma_):
+            given = _arguments(verb)
+            if not any(rel in given and _same_argument(a, given[rel]) for rel, a in asked.items()):
+                continue
+            name = _doer_name(verb)
+            if focus in _subject_of(verb).lower() or (
+                name is not None
+                and (_same_name(name, focus_text) or name.split()[-1].lower() == focus.split()[-1])
+            ):
+                return None  # the sentence has the focus do it ("Mr Raskin" for Jef Raskin)
+            found = found or name
+    return found
+
+
+def _doer_name(verb) -> str | None:
+    """The name that is the verb's subject: the entity holding it ("the Duchy of Cornwall"),
+    else the proper noun with the words before it; None when the subject is no name."""
+    doer = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if doer is None or doer.pos_ != "PROPN":
+        return None
+    entity = next((e for e in doer.doc.ents if e.start <= doer.i < e.end), None)
+    if entity is not None:
+        return entity.text.removeprefix("the ")
+    return _name_of(doer)[0]

@@ -72,6 +72,7 @@ from rag.answering.roles import (
     asked_predicate,
     governing_verb,
     other_argument,
+    other_subject,
     predicate_similarity,
     role_of,
     roles_reversed,
@@ -390,6 +391,11 @@ class YesNoAnswerer:
                 # January" for "held on 27 February?", "1981" for "in 1985?", or a city
                 # for another city ("Sheffield" for "held in Birmingham?").
                 check = OTHER_VALUE
+        elif best.prob >= a.threshold and self._done_by_another(doc, focus, best):
+            # The reader's filler does the asked thing in a sentence that gives the focus
+            # another part ("The Nordvik Council paid for the terminal, while the Harbour Trust
+            # paid for the bridge" for "Did the Harbour Trust pay for the terminal?").
+            verdict, check = "No", OTHER_ARGUMENT
         elif (by_counts := self.counts.by_counts(doc, focus, best, hits)) is not None:
             # "Was the conference split into four sessions?": a sentence about it counts the
             # sessions otherwise ("divided in three sessions"), or as the question does.
@@ -424,7 +430,9 @@ class YesNoAnswerer:
         if verdict == "Yes" and self._argument_otherwise(doc, focus, best):
             # "Was X there representing the OSCE Secretary General?" against "X, representing
             # the OSCE Chairmanship": the focus is named, and the asked verb's other argument
-            # is another name (rag.answering.roles.other_argument).
+            # is another name (rag.answering.roles.other_argument); or another name does the
+            # asked thing to the asked argument ("while the Duchy of Cornwall provides Prince
+            # Charles' income" for "Does the Duchy of Lancaster provide it?", other_subject).
             check = OTHER_ARGUMENT
             return self._answer("No", best, question, resolved, hits, timings, check), True
         if verdict == "Yes" and self._described_otherwise(doc, focus, best):
@@ -507,9 +515,16 @@ class YesNoAnswerer:
         return not found or any(not describes_another(span) for span in found)
 
     def _argument_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
+        return other_argument(
+            question_doc, self._sentence(best), focus.text
+        ) is not None or self._done_by_another(question_doc, focus, best)
+
+    def _done_by_another(self, question_doc, focus, best: SpanCandidate) -> bool:
+        return other_subject(question_doc, self._sentence(best), focus.text) is not None
+
+    def _sentence(self, best: SpanCandidate):
         s0, s1 = self.answerer.sentence_of(best)
-        sentence = self.answerer.annotator.parse(best.doc.text[s0:s1])
-        return other_argument(question_doc, sentence, focus.text) is not None
+        return self.answerer.annotator.parse(best.doc.text[s0:s1])
 
     def _described_otherwise(self, question_doc, focus, best: SpanCandidate) -> bool:
         s0, s1 = self.answerer.sentence_of(best)
