@@ -58,6 +58,26 @@ def test_an_item_cut_inside_a_name_or_noun_phrase_is_made_whole() -> None:
     assert _completed(nouns, ["copper", "zinc", "iron"]) == ["copper", "zinc", "iron ore"]
 
 
+@pytest.mark.parametrize(
+    ("text", "items", "whole"),
+    [
+        (
+            "She went on to star in Harbour Lights, Blue Meridian and Towers of Old Castile.",
+            ["Harbour Lights", "Blue Meridian", "Towers"],
+            ["Harbour Lights", "Blue Meridian", "Towers of Old Castile"],
+        ),
+        # a date after the list is no part of its last name
+        (
+            "The grants went to Oxfam and Save the Children in March.",
+            ["Oxfam", "Save the Children"],
+            ["Oxfam", "Save the Children"],
+        ),
+    ],
+)
+def test_a_name_goes_on_through_a_phrase_naming_something_else(text, items, whole) -> None:
+    assert _completed(text, items) == whole
+
+
 def test_the_words_saying_what_names_are_stay_out_of_the_first_item() -> None:
     text = "British actors Michael Maloney, Caroline Langrishe and Polly Adams joined the cast."
     items = ["Michael Maloney", "Caroline Langrishe", "Polly Adams"]

@@ -7,7 +7,8 @@ ore"), or a list that ends on a comma ("Malibu rum, Courvoisier brandy" of "Mali
 Courvoisier brandy, Stolichnaya vodka and Ballantine's whisky"). A written list closes with a
 coordinating conjunction; one that has not closed goes on through the comma-separated noun
 phrases (spaCy's noun chunks and entities) that follow, up to and including the one the
-conjunction joins.
+conjunction joins. A last name that goes on through a phrase naming something else ("Titanic
+and Gangs *of New York*") is taken to its end: the parser hangs such phrases anywhere.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def completed(
     units = _units(doc, entities)
     names = [(a, b) for a, b in units if any((a, b) == (x, y) for x, y, _ in entities)]
     items = [(a - s0, b - s0) for a, b in found[1]]
-    items = _whole_items(doc, units, names, items)
+    times = [(a, b) for a, b, label in entities if label in ("DATE", "TIME")]
+    items = _whole_items(doc, units, names, items, times)
     items = _carried_on(doc, units, items)
     shifted = [(s0 + a, s0 + b) for a, b in items]
     return (min(found[0][0], shifted[0][0]), max(found[0][1], shifted[-1][1])), shifted
@@ -49,7 +51,7 @@ def _separator(token) -> bool:
     return token.text in (",", ";") or token.pos_ == "CCONJ"
 
 
-def _whole_items(doc, units, names, items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _whole_items(doc, units, names, items: list[tuple[int, int]], times) -> list[tuple[int, int]]:
     """Each item that ends inside a unit ends where the unit does, and one that starts inside
     an entity starts where it does, unless that reaches a neighbouring item. (A noun chunk
     that starts before an item of names holds what the names are, not a name: "British
@@ -64,8 +66,34 @@ def _whole_items(doc, units, names, items: list[tuple[int, int]]) -> list[tuple[
         for a, b in names:
             if a < x < b and lo <= a and b <= hi:
                 x = a
-        out[k] = (x, y)
+        out[k] = (x, _named_phrase_end(doc, x, y, hi, times))
     return out
+
+
+def _named_phrase_end(doc, x: int, y: int, hi: int, times) -> int:
+    """Where a name that goes on through a phrase naming something else ends ("Gangs | of New
+    York", "the OSCE Project Co-ordinator | in Uzbekistan"): the prepositional phrase right
+    after an item headed by a proper noun, whose object is a proper noun and which holds no
+    separator nor clause and names no date or time, unless that reaches the next item."""
+    inside = [t for t in doc if x <= t.idx < y]
+    if not inside:
+        return y
+    # (the small parser may hang the phrase on an earlier item: "Romeo and Juliet, Titanic
+    # and Gangs of New York" gets "of" on "Romeo")
+    after = next((t for t in doc if t.idx >= y), None)
+    if _head(doc, x, y).pos_ != "PROPN" or after is None or after.dep_ != "prep":
+        return y
+    phrase = list(after.subtree)
+    objects = [t for t in after.children if t.dep_ == "pobj"]
+    if (
+        not objects
+        or objects[0].pos_ != "PROPN"
+        or any(a <= objects[0].idx < b for a, b in times)  # "Norway and Belgium | in July"
+        or any(_separator(t) or t.tag_ in FINITE_TAGS for t in phrase)
+    ):
+        return y
+    end = phrase[-1].idx + len(phrase[-1])
+    return end if end <= hi else y
 
 
 def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int]]:
