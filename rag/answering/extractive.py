@@ -40,7 +40,7 @@ from rag.answering.span_checks import (
     no_dateline_answer,
     superseded_dateline,
 )
-from rag.answering.value_spans import whole_value
+from rag.answering.value_spans import UNIT_LABELS, unit_after_number, whole_value
 from rag.index.store import Snapshot
 from rag.ingestion.chunking import is_abbreviation
 from rag.ingestion.release_text import DATELINE_RE
@@ -349,6 +349,18 @@ class Answerer:
             return cands
         return more
 
+    def widen_to_unit(self, cand: SpanCandidate, expected: dict[str, float]) -> None:
+        """A figure the question asks as a sum or measure ("how much", "at what price") takes
+        the unit words after it (value_spans.unit_after_number)."""
+        asked = max((lab for lab in expected if lab != "NONE"), key=expected.get, default=None)
+        if asked not in UNIT_LABELS:
+            return
+        s0, s1 = self.sentence_of(cand)
+        sentence = self.annotator.parse(cand.doc.text[s0:s1])
+        x, y = unit_after_number(sentence, (cand.start - s0, cand.end - s0))
+        cand.start, cand.end = s0 + x, s0 + y
+        cand.text = cand.doc.text[cand.start : cand.end]
+
     def widen_to_entity(self, cand: SpanCandidate) -> None:
         """When the span is part of a name spaCy tags as one entity, the answer is the name,
         with the capitalised article that begins a title; never part of a word."""
@@ -546,6 +558,7 @@ class Answerer:
                 question, resolved, hits, best.prob, "no passage answers it well enough", timings
             )
         self.widen_to_entity(best)
+        self.widen_to_unit(best, self.annotator.analyse(resolved).expected)
         if repeats_question(best.text, resolved) or abbreviates(best.text, resolved):
             # a piece of a name the question gives ("ley"), widened to the name
             reason = "the passages name only what the question names"

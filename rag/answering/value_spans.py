@@ -13,8 +13,12 @@ date's part that holds a figure stays as it is: the year of "November 2004" is a
 
 from __future__ import annotations
 
+import re
+
+_DECADE = re.compile(r"\d{4}s|'\d0s")  # "the 1950s", "the '80s": a time, not a sum
+
 # Labels whose values carry a unit after the figure ("578m euros", "14 minutes 32.93 seconds").
-_UNIT_LABELS = frozenset({"MONEY", "PERCENT", "QUANTITY", "TIME"})
+UNIT_LABELS = frozenset({"MONEY", "PERCENT", "QUANTITY", "TIME"})
 
 
 def _part(token, label: str, rightwards: bool) -> bool:
@@ -22,7 +26,7 @@ def _part(token, label: str, rightwards: bool) -> bool:
         return True
     if token.pos_ == "SYM":
         return True  # "$", "£", "%"
-    return rightwards and label in _UNIT_LABELS and token.pos_ == "NOUN"
+    return rightwards and label in UNIT_LABELS and token.pos_ == "NOUN"
 
 
 def _connector(token) -> bool:
@@ -59,3 +63,32 @@ def whole_value(sentence, entity: tuple[int, int, str], span: tuple[int, int]) -
     start = min(span[0], tokens[first].idx)
     end = max(span[1], tokens[last].idx + len(tokens[last]))
     return start, end
+
+
+def unit_after_number(sentence, span: tuple[int, int]) -> tuple[int, int]:
+    """`span` (sentence character offsets) taken over the nouns right after a sum written
+    with a magnitude and no currency sign, at most two ("578m *euros*", "40m *rupees*",
+    "260.75bn *roubles*"), for a question that asks for a sum or measure: the small English
+    pipeline tags a sum in a currency it does not know as a bare number, and whole_value
+    leaves a number's words out. A sum with its sign ("£6m offer") or a figure without a
+    magnitude ("90 experts") is left as it is: the word after it is what it sums or counts."""
+    tokens = [t for t in sentence if t.idx < span[1] and t.idx + len(t) > span[0]]
+    if not tokens or not _with_magnitude(tokens[-1]):
+        return span
+    if any(t.is_currency or t.text == "%" or _DECADE.fullmatch(t.text) for t in tokens):
+        return span
+    end = span[1]
+    for t in sentence[tokens[-1].i + 1 : tokens[-1].i + 3]:
+        if t.pos_ != "NOUN" or not t.is_alpha or t.ent_type_:
+            break
+        end = t.idx + len(t)
+    return span[0], end
+
+
+def _with_magnitude(token) -> bool:
+    """Whether the token is a figure with its magnitude written on: "260.75bn", or the "m"
+    of "578m" (a separate token)."""
+    if any(ch.isdigit() for ch in token.text):
+        return any(ch.isalpha() for ch in token.text)
+    before = token.doc[token.i - 1] if token.i else None
+    return token.is_alpha and before is not None and before.like_num and not before.whitespace_
