@@ -72,11 +72,10 @@ def _whole_items(doc, units, names, items: list[tuple[int, int]], times) -> list
 
 def _named_phrase_end(doc, x: int, y: int, hi: int, times) -> int:
     """Where a name that goes on through a phrase naming something else ends ("Gangs | of New
-    York", "the OSCE Project Co-ordinator | in Uzbekistan"): the prepositional phrase right
-    after an item headed by a proper noun, whose object is a proper noun and which holds no
-    separator nor clause and names no date or time, unless that reaches the next item."""
-    inside = [t for t in doc if x <= t.idx < y]
-    if not inside:
+    York"): the prepositional phrase right after an item headed by a proper noun, whose object
+    is a proper noun and which holds no separator nor clause and names no date or time, unless
+    that reaches the next item."""
+    if not any(x <= t.idx < y for t in doc):
         return y
     # (the small parser may hang the phrase on an earlier item: "Romeo and Juliet, Titanic
     # and Gangs of New York" gets "of" on "Romeo")
