@@ -177,3 +177,18 @@ def test_only_a_count_of_the_same_thing_conflicts() -> None:
     assert counted_otherwise(other, sentence.text, sentence) is None
     stated = annotator.parse("Did the club sell 40 tickets?")
     assert counted_otherwise(stated, sentence.text, sentence) is None
+
+
+@pytest.mark.model
+def test_a_score_counts_nothing_a_hyphenated_count_its_noun() -> None:
+    from rag.answering.question_analysis import Annotator
+    from rag.answering.value_conflict import counted_otherwise
+
+    annotator = Annotator()
+    sentence = annotator.parse("Ann Dale scored the winner to end Rovers' 10-game unbeaten run.")
+    # "2-1" is a score: the hyphen after its first figure is no counted word.
+    score = annotator.parse("In Ashby's 2-1 home win, did Ann Dale score the winning goal?")
+    assert counted_otherwise(score, sentence.text, sentence) is None
+    # Past the hyphen, "12-game" counts games, as the sentence's "10-game" does.
+    games = annotator.parse("Did Ann Dale end Rovers' 12-game unbeaten run?")
+    assert counted_otherwise(games, sentence.text, sentence) == "10"

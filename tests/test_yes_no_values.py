@@ -79,3 +79,26 @@ def test_a_value_without_a_figure_is_not_read_for_another(engine) -> None:
     # "the quarter to December" is "the three months to December" in other words: no "No".
     a = engine.ask("Did Halden's profits fall 20% in the quarter to December?")
     assert not a.answer.startswith("No"), a.answer
+
+
+BOX_OFFICE = Document(
+    source="lantern.txt",
+    title="Sky Lantern breaks records",
+    text="TOKYO, 3 January 2005 - The animated film Sky Lantern took 1.2bn yen at the "
+    "Japanese box office in its first month, its distributor said. Sky Lantern is the "
+    "follow-up to Kenji Mori's River Song. Mori spent four years making the new film.",
+)
+
+
+@pytest.fixture(scope="module")
+def box_office_engine(tmp_path_factory) -> Engine:
+    return releases_engine(tmp_path_factory.mktemp("box-office"), [BOX_OFFICE])
+
+
+def test_a_value_the_question_names_itself_is_no_other_value(box_office_engine) -> None:
+    # The sentence's "1.2bn yen" is the takings the question names, not another cost.
+    answer = box_office_engine.ask(
+        "Did Sky Lantern take 1.2bn yen at the box office in its first month after costing "
+        "300m yen to make?"
+    )
+    assert answer.abstained and "300m yen" in answer.answer

@@ -116,21 +116,30 @@ def counted_otherwise(question_doc, stated: str, sentence_doc) -> str | None:
     """A number of the deciding sentence that counts what a number of the question, which the
     text `stated` (that sentence and the one before) does not hold, counts, and that conflicts
     with it: "1.9 times" in "Asians were 1.9 times more likely" against "were Asians 2.5 times
-    more likely?". The thing counted is the word after the number, of the same stem in both;
+    more likely?". The thing counted is the word after the number (past a hyphen: "10-game"),
+    of the same stem in both; a number followed by no word counts nothing ("2-1", a score);
     None when there is no such number."""
     held = set(_WORD.findall(stated.lower()))
     for asked in question_doc.ents:
-        if asked.label_ != "CARDINAL" or asked.end >= len(asked.doc):
+        if asked.label_ != "CARDINAL" or (counted := _counted_word(asked)) is None:
             continue
         if set(_WORD.findall(asked.text.lower())) <= held:
             continue
-        counted = stem(asked.doc[asked.end].text.lower())
         for given in sentence_doc.ents:
             if (
                 given.label_ == "CARDINAL"
-                and given.end < len(sentence_doc)
-                and stem(sentence_doc[given.end].text.lower()) == counted
+                and _counted_word(given) == counted
                 and conflicting_value(asked.text, given.text, "CARDINAL")
             ):
                 return given.text
     return None
+
+
+def _counted_word(number) -> str | None:
+    """The stem of the word right after a number entity, past a hyphen; None when none is."""
+    doc, at = number.doc, number.end
+    if at < len(doc) and doc[at].text == "-":
+        at += 1
+    if at >= len(doc) or not doc[at].is_alpha:
+        return None
+    return stem(doc[at].text.lower())

@@ -550,7 +550,9 @@ class YesNoAnswerer:
 
     def _other_value(self, question_doc, missing: list[str], best: SpanCandidate) -> str | None:
         """A value (date, sum, count ...) of the deciding sentence with the entity label of a
-        value the question names and the release does not; None when there is none."""
+        value the question names and the release does not; None when there is none. A value
+        the question names itself is none: it fills another of the question's slots (the
+        takings "1.2bn yen" of "Did the film take 1.2bn yen after costing 300m yen?")."""
         labels = {
             e.label_
             for e in question_doc.ents
@@ -558,10 +560,11 @@ class YesNoAnswerer:
         }
         if not labels:
             return None
+        named = {normalise_answer(e.text) for e in question_doc.ents}
         s0, s1 = self.answerer.sentence_of(best)
         text = best.doc.text[s0:s1]
         for start, end, label in self.answerer.annotator.entities(text):
-            if label in labels:
+            if label in labels and normalise_answer(text[start:end]) not in named:
                 return text[start:end]
         return None
 
