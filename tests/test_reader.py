@@ -236,3 +236,29 @@ def test_best_spans_are_the_best_scoring_allowed_pairs(seed) -> None:
     expected = [(round(sc, 9), s0, s1) for sc, s0, s1 in allowed][:top_n]
     assert [(round(sp.score, 9), sp.start, sp.end) for sp in found] == expected
     assert all(sp.null_score == pytest.approx(start[0] + end[0]) for sp in found)
+
+
+@pytest.mark.model
+def test_the_span_the_question_s_preposition_governs_agrees() -> None:
+    """ "To what price ...?" asks for the object of "to": a level ("to $51.43") agrees, a change
+    ("32 cents", governed by no preposition) neither agrees nor clashes, another preposition's
+    object ("in New York") clashes."""
+    from rag.answering.answer_ranker import _preposition_agreement, asked_preposition
+    from rag.answering.question_analysis import Annotator
+    from tests.conftest import span_in_one_chunk
+
+    annotator = Annotator()
+    asked = asked_preposition(annotator.parse("To what price did Brent crude fall on Monday?"))
+    assert asked == "to"
+    assert asked_preposition(annotator.parse("By how much did Brent crude fall?")) == "by"
+    assert asked_preposition(annotator.parse("What did the oil price do on Monday?")) == ""
+    text = "Brent crude fell 32 cents to $51.43 a barrel in New York."
+    sentence = (0, len(text))
+
+    def agreement(span: str) -> float:
+        cand = span_in_one_chunk("oil.txt", text, span)
+        return _preposition_agreement(annotator, cand, sentence, asked)
+
+    assert agreement("$51.43") == 1.0
+    assert agreement("32 cents") == 0.0
+    assert agreement("New York") == -1.0

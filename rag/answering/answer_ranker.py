@@ -44,6 +44,7 @@ FEATURES = (
     "question_overlap",
     "length",
     "sentence_overlap",
+    "preposition",
 )
 LABELLED_SPANS = 8
 
@@ -149,6 +150,7 @@ def featurize(
     }
     by_id = {id(c): c for c in cands}
     annotator.prefetch_entities([by_id[i].doc.text[s0:s1] for i, (s0, s1) in labelled.items()])
+    asked_prep = asked_preposition(annotator.parse(analysis.text)) if analysis.wh else ""
     for c in cands:
         if id(c) in labelled:
             c.label = span_label(annotator, c.doc.text, c.start, c.end, labelled[id(c)])
@@ -169,7 +171,50 @@ def featurize(
             "question_overlap": overlap,
             "length": math.log1p(len(words)),
             "sentence_overlap": _restated(c, sentence_of, q_stems, sentence_overlap),
+            "preposition": (
+                _preposition_agreement(annotator, c, labelled[id(c)], asked_prep)
+                if asked_prep and id(c) in labelled
+                else 0.0
+            ),
         }
+
+
+def asked_preposition(question) -> str:
+    """The preposition whose object is the question's wh-phrase ("*To* what price did crude
+    fall?", "*By* how much did sales rise?"), lower case; "" when there is none."""
+    wh = next((t for t in question if t.tag_ in ("WDT", "WP", "WRB", "WP$")), None)
+    if wh is None:
+        return ""
+    phrase = wh
+    while phrase.dep_ in ("det", "advmod", "amod") and phrase.head is not phrase:
+        phrase = phrase.head  # "what" -> "price", "how" -> "much"
+    head = phrase.head
+    if phrase.dep_ in ("pobj", "pcomp") and head.pos_ == "ADP":
+        return head.lower_
+    return ""
+
+
+# Relations that keep a figure inside the noun phrase it measures ("$51.43 a barrel").
+_INSIDE_PHRASE = frozenset({"nummod", "compound", "quantmod", "amod", "nmod"})
+
+
+def _preposition_agreement(annotator, c: SpanCandidate, sentence, asked: str) -> float:
+    """+1 when the span is the object of the preposition the question's wh-phrase is the object
+    of (a level "to $51.43" for "To what price ...?"), -1 when it is another preposition's ("by
+    32 cents"), 0 otherwise."""
+    s0, s1 = sentence
+    doc = annotator.parse(c.doc.text[s0:s1], entities=False)
+    start, end = c.start - s0, c.end - s0
+    inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end]
+    roots = [t for t in inside if not (start <= t.head.idx < end) or t.head is t]
+    if not roots:
+        return 0.0
+    node = roots[0]
+    while node.dep_ in _INSIDE_PHRASE and node.head is not node:
+        node = node.head
+    if node.dep_ != "pobj" or node.head.pos_ != "ADP":
+        return 0.0
+    return 1.0 if node.head.lower_ == asked else -1.0
 
 
 def _restated(c: SpanCandidate, sentence_of, q_stems: set[str], seen: dict) -> float:
