@@ -186,7 +186,7 @@ def asked_preposition(question) -> str:
     if wh is None:
         return ""
     phrase = wh
-    while phrase.dep_ in ("det", "advmod", "amod") and phrase.head is not phrase:
+    while phrase.dep_ in ("det", "advmod", "amod") and phrase.head.i != phrase.i:
         phrase = phrase.head  # "what" -> "price", "how" -> "much"
     head = phrase.head
     if phrase.dep_ in ("pobj", "pcomp") and head.pos_ == "ADP":
@@ -206,11 +206,11 @@ def _preposition_agreement(annotator, c: SpanCandidate, sentence, asked: str) ->
     doc = annotator.parse(c.doc.text[s0:s1], entities=False)
     start, end = c.start - s0, c.end - s0
     inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end]
-    roots = [t for t in inside if not (start <= t.head.idx < end) or t.head is t]
+    roots = [t for t in inside if not (start <= t.head.idx < end) or t.head.i == t.i]
     if not roots:
         return 0.0
     node = roots[0]
-    while node.dep_ in _INSIDE_PHRASE and node.head is not node:
+    while node.dep_ in _INSIDE_PHRASE and node.head.i != node.i:
         node = node.head
     if node.dep_ != "pobj" or node.head.pos_ != "ADP":
         return 0.0
