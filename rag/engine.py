@@ -473,7 +473,7 @@ class Engine:
         retrieval does not, and on two cores the two overlap. Other kinds of question retrieve
         otherwise: for them this is a few ms of wasted work. None when retrieval fails: the
         answer path retrieves again and reports it."""
-        parsing = self._parse_threads.submit(self.annotator.parse, question.strip())
+        parsing = self._parse_threads.submit(self.annotator.parse, question.strip(), keep=False)
         started = time.perf_counter()
         try:
             found = self.answerer.retrieve(snap, question, top_k, filters=filters, mode=mode)

@@ -75,3 +75,57 @@ def test_entity_tags_alone_are_the_full_pipelines_entities() -> None:
     ]
     assert alone == whole
     assert all(alone)
+
+
+def _syntax(doc) -> list[tuple]:
+    return [(t.text, t.tag_, t.pos_, t.dep_, t.head.i, t.lemma_, t.ent_iob_) for t in doc]
+
+
+def _spacy_must_not_run(annotator, monkeypatch) -> None:
+    def no_spacy(text, entities):
+        raise AssertionError(f"spaCy parsed {text!r} again")
+
+    monkeypatch.setattr(annotator, "_parse_now", no_spacy)
+
+
+def test_parses_survive_a_restart_and_spacy_is_not_run_again(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "annotations.sqlite"
+    first = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+    syntax = [_syntax(first.parse(s, entities=False)) for s in SENTENCES]
+    full = [[(e.text, e.label_) for e in first.parse(s).ents] for s in SENTENCES]
+    assert ("Maria Lopez", "PERSON") in full[0]
+
+    restarted = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+    _spacy_must_not_run(restarted, monkeypatch)
+    assert [_syntax(restarted.parse(s, entities=False)) for s in SENTENCES] == syntax
+    assert [[(e.text, e.label_) for e in restarted.parse(s).ents] for s in SENTENCES] == full
+
+
+def test_a_stored_full_parse_serves_a_syntax_parse_as_if_ner_had_not_run(
+    tmp_path, monkeypatch
+) -> None:
+    path = tmp_path / "annotations.sqlite"
+    Annotator(entity_cache=EntityCache(path, pipeline_id())).parse(SENTENCES[0])  # full only
+    restarted = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+    _spacy_must_not_run(restarted, monkeypatch)
+    served = restarted.parse(SENTENCES[0], entities=False)
+    assert served.ents == ()
+    assert _syntax(served) == _syntax(Annotator().parse(SENTENCES[0], entities=False))
+    # a full parse is never made up from a syntax-only one
+    syntax_only = tmp_path / "syntax.sqlite"
+    Annotator(entity_cache=EntityCache(syntax_only, pipeline_id())).parse(
+        SENTENCES[1], entities=False
+    )
+    assert EntityCache(syntax_only, pipeline_id()).get_parse(SENTENCES[1], True) is None
+    assert EntityCache(syntax_only, pipeline_id()).get_parse(SENTENCES[1], False) is not None
+
+
+def test_questions_are_parsed_but_not_kept(tmp_path) -> None:
+    path = tmp_path / "annotations.sqlite"
+    annotator = Annotator(entity_cache=EntityCache(path, pipeline_id()))
+    question = "Who paid £3m for the Brazilian striker?"
+    annotator.analyse(question)
+    assert annotator.parse(question, keep=False)[0].lower_ == "who"
+    cache = EntityCache(path, pipeline_id())
+    assert cache.get_parse(question, True) is None
+    assert cache.get_parse(question, False) is None

@@ -79,6 +79,18 @@ def test_a_pass_stores_the_tags_the_answer_path_computes_and_a_second_pass_tags_
     assert stored == {s: fresh.entities(s) for s in sentences}
     labels = {label for ents in stored.values() for _, _, label in ents}
     assert {"PERSON", "MONEY", "DATE"} <= labels
+    # and each sentence's parse, the one spaCy gives the answer path
+    restarted = Annotator(entity_cache=EntityCache(index_dir / ANNOTATIONS_FILE, pipeline_id()))
+    restarted._parse_now = None  # calling it would fail: every parse must come from the file
+    for s in sentences:
+        for entities in (True, False):
+            kept, parsed = restarted.parse(s, entities=entities), fresh.parse(s, entities=entities)
+            assert [(t.tag_, t.dep_, t.head.i, t.lemma_, t.ent_iob_) for t in kept] == [
+                (t.tag_, t.dep_, t.head.i, t.lemma_, t.ent_iob_) for t in parsed
+            ]
+            assert [(e.start_char, e.label_) for e in kept.ents] == [
+                (e.start_char, e.label_) for e in parsed.ents
+            ]
 
 
 def test_an_engine_on_a_tagged_index_runs_no_ner_on_its_sentences(tmp_path, monkeypatch) -> None:

@@ -150,7 +150,8 @@ def featurize(
     }
     by_id = {id(c): c for c in cands}
     annotator.prefetch_entities([by_id[i].doc.text[s0:s1] for i, (s0, s1) in labelled.items()])
-    asked_prep = asked_preposition(annotator.parse(analysis.text)) if analysis.wh else ""
+    asked = annotator.parse(analysis.text, keep=False) if analysis.wh else None
+    asked_prep = asked_preposition(asked) if asked is not None else ""
     for c in cands:
         if id(c) in labelled:
             c.label = span_label(annotator, c.doc.text, c.start, c.end, labelled[id(c)])

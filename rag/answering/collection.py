@@ -122,7 +122,7 @@ class CollectionQuestions:
     def parse(self, question: str, snap: Snapshot, filters: dict | None) -> CollectionQuery | None:
         if self.annotator.embedder is None:
             return None
-        doc = self.annotator.parse(question.strip())
+        doc = self.annotator.parse(question.strip(), keep=False)
         tokens = [t for t in doc if not t.is_space and not t.is_punct]
         if not tokens:
             return None

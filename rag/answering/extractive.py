@@ -563,7 +563,7 @@ class Answerer:
             # a piece of a name the question gives ("ley"), widened to the name
             reason = "the passages name only what the question names"
             return self._abstain(question, resolved, hits, best.prob, reason, timings)
-        described = described_name(self.annotator.parse(resolved.strip()))
+        described = described_name(self.annotator.parse(resolved.strip(), keep=False))
         if described is not None:
             self.widen_to_description(best, described)
             if best.label == "PERSON" and not set(best.text.split()) & set(described.split()):

@@ -31,6 +31,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# What a parse sent or stored as bytes leaves out: the token vectors (large, and read by no
+# caller) and user data.
+PARSE_EXCLUDE = ["tensor", "user_data"]
 START_TIMEOUT = 180.0  # seconds for the child to import spaCy and load the pipeline
 
 
@@ -61,9 +64,7 @@ def _serve(conn, package: str, not_ner: tuple[str, ...]) -> None:  # pragma: no 
         try:
             if kind == "parse":
                 texts, disable = payload
-                out: Any = [
-                    nlp(t, disable=disable).to_bytes(exclude=["tensor", "user_data"]) for t in texts
-                ]
+                out: Any = [nlp(t, disable=disable).to_bytes(exclude=PARSE_EXCLUDE) for t in texts]
             else:
                 out = [
                     [(e.start_char, e.end_char, e.label_) for e in doc.ents]
@@ -83,7 +84,7 @@ class NlpProcess:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
-        self._vocab = None  # the vocabulary parses are rebuilt over (_rebuild)
+        self._vocab = None  # the vocabulary parses are rebuilt over (rebuild_doc)
         self._vocab_lock = threading.Lock()
 
     def _start(self) -> None:
@@ -144,7 +145,7 @@ class NlpProcess:
 
     def parse(self, text: str, disable: list[str] | tuple[str, ...] = ()):
         """spaCy's Doc of `text`, parsed in the child (less the `disable`d components)."""
-        return _rebuild(self, self.parse_bytes(text, disable))
+        return rebuild_doc(self, self.parse_bytes(text, disable))
 
     def entities(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         """(start char, end char, label) of each text's entities, tagged in the child."""
@@ -166,7 +167,7 @@ class NlpProcess:
             self._stop()
 
 
-def _rebuild(owner: NlpProcess | NlpPool, data: bytes):
+def rebuild_doc(owner: NlpProcess | NlpPool, data: bytes):
     """A Doc rebuilt from bytes over `owner`'s vocabulary, made on first use: rebuilding adds
     the Doc's strings to it, so one thread at a time."""
     import spacy
@@ -217,11 +218,14 @@ class NlpPool:
         with self._free:
             return [c._proc.pid for c in self._children if c._proc is not None]
 
+    def parse_bytes(self, text: str, disable: list[str] | tuple[str, ...] = ()) -> bytes:
+        """`Doc.to_bytes()` of `text`, parsed in a child (less the `disable`d components)."""
+        with self._child() as child:
+            return child.parse_bytes(text, disable)
+
     def parse(self, text: str, disable: list[str] | tuple[str, ...] = ()):
         """spaCy's Doc of `text`, parsed in a child (less the `disable`d components)."""
-        with self._child() as child:
-            data = child.parse_bytes(text, disable)
-        return _rebuild(self, data)
+        return rebuild_doc(self, self.parse_bytes(text, disable))
 
     def entities(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         """(start char, end char, label) of each text's entities, tagged in a child."""

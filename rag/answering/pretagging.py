@@ -1,14 +1,17 @@
-"""Entity tags for every sentence of the index, computed in the background after it changes.
+"""Entity tags and parses of every sentence of the index, computed in the background after it
+changes.
 
-The answer path tags the sentences of the spans the reader likes best (spaCy NER) and keeps the
-tags in the index's `annotations.sqlite` (rag.answering.annotation_cache); a question about
-sentences nobody asked about before pays for them (about a quarter of a cold ask on BBC News).
-Under `rag serve` (RAG_PRETAG, on there by default) a low-priority child process tags every
-sentence of the index that has no tags yet, once after the index opens and again after writes
-(a second after the last of a burst): writes return as soon as they are answerable and cost no
-more, and once the pass is done cold questions find their sentences tagged. The tags are the ones
-the answer path would compute (the same sentences, the same pipeline, the same key), so answers
-never depend on it.
+The answer path tags the sentences of the spans the reader likes best (spaCy NER), and a yes/no
+or list question parses the sentences it weighs; both are kept in the index's
+`annotations.sqlite` (rag.answering.annotation_cache), and a question about sentences nobody
+asked about before pays for them (about a quarter of a cold fact question on BBC News, and
+more than half of a yes/no one). Under `rag serve` (RAG_PRETAG, on there by default) a
+low-priority child process tags and parses every sentence of the index that lacks either, once
+after the index opens and again after writes (a second after the last of a burst): writes
+return as soon as they are answerable and cost no more, and once the pass is done cold
+questions find their sentences tagged and parsed. Tags and parses are the ones the answer path
+would compute (the same sentences, the same pipeline, the same key), so answers never depend
+on it.
 
     python -m rag.answering.pretagging INDEX_DIR    # one pass, in the foreground
 """
@@ -49,8 +52,9 @@ def index_sentences(index_dir: Path) -> Iterator[str]:
 
 
 def pretag(index_dir: Path, batch: int = BATCH) -> dict[str, float]:
-    """Tag the index's sentences that the cache lacks; returns what was done."""
-    from rag.answering.question_analysis import load_spacy, pipeline_id, tag_entities
+    """Tag and parse the index's sentences that the cache lacks; returns what was done."""
+    from rag.answering.nlp_process import PARSE_EXCLUDE
+    from rag.answering.question_analysis import load_spacy, pipeline_id
 
     cache = EntityCache(index_dir / ANNOTATIONS_FILE, pipeline_id())
     started = time.perf_counter()
@@ -59,10 +63,23 @@ def pretag(index_dir: Path, batch: int = BATCH) -> dict[str, float]:
 
     def flush() -> None:
         nonlocal tagged
-        stored = cache.get_many(pending)
-        todo = [t for t in dict.fromkeys(pending) if t not in stored]
+        stored, parsed = cache.get_many(pending), cache.parsed(pending)
+        todo = [t for t in dict.fromkeys(pending) if t not in stored or t not in parsed]
         if todo:
-            cache.put_many(dict(zip(todo, tag_entities(load_spacy(), todo), strict=True)))
+            # One full parse gives both: its entities are NER's alone (NER has its own token
+            # vectors), and a full parse serves the answer path's syntax-only parses too.
+            docs = dict(zip(todo, load_spacy().pipe(todo), strict=True))
+            cache.put_parses(
+                {t: d.to_bytes(exclude=PARSE_EXCLUDE) for t, d in docs.items() if t not in parsed},
+                entities=True,
+            )
+            cache.put_many(
+                {
+                    t: [(e.start_char, e.end_char, e.label_) for e in d.ents]
+                    for t, d in docs.items()
+                    if t not in stored
+                }
+            )
             tagged += len(todo)
         pending.clear()
 
@@ -76,7 +93,7 @@ def pretag(index_dir: Path, batch: int = BATCH) -> dict[str, float]:
     if pending:
         flush()
     seconds = time.perf_counter() - started
-    log.info("tagged %d of %d sentences in %.1f s", tagged, sentences, seconds)
+    log.info("tagged and parsed %d of %d sentences in %.1f s", tagged, sentences, seconds)
     return {"sentences": sentences, "tagged": tagged, "seconds": round(seconds, 1)}
 
 

@@ -23,7 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering.annotation_cache import EntityCache
-from rag.answering.nlp_process import NlpPool, NlpProcess, NlpProcessError
+from rag.answering.nlp_process import (
+    PARSE_EXCLUDE,
+    NlpPool,
+    NlpProcess,
+    NlpProcessError,
+    rebuild_doc,
+)
 from rag.cache import LRU
 
 log = logging.getLogger(__name__)
@@ -141,31 +147,63 @@ class Annotator:
     def warm_up(self) -> None:
         """Load spaCy and the answer-type table, and embed the table's nouns: otherwise the
         first question with a head noun the table lacks pays for all of them (about 0.5 s)."""
-        self.parse("Who funded the meeting in Vienna in 2008?")
+        self.parse("Who funded the meeting in Vienna in 2008?", keep=False)
         if self.embedder is not None:
             self._noun_vectors()
 
-    def parse(self, text: str, *, entities: bool = True):
+    def parse(self, text: str, *, entities: bool = True, keep: bool = True):
         """spaCy's Doc of `text`; with `entities` false, without NER (a sentence parsed for
-        its syntax alone)."""
+        its syntax alone). With `keep`, a parse is kept on disk too (the entity cache's file)
+        and read from there after a restart; questions are parsed with `keep` false: they
+        are rarely asked twice, and they are the users' words."""
         key = text if entities else ("syntax", text)
-        disable = [] if entities else ["ner"]
-        process = self.nlp_process  # None once given up, by this thread or another
-        with self._lock:  # the cache and (to be safe) spaCy's pipeline are not thread-safe
+        with self._lock:
             doc = self._docs.get(key)
-            if doc is None and process is None:
-                doc = self.nlp(text, disable=disable)
-                self._docs.put(key, doc)
-            if doc is not None:
-                return doc
-        assert process is not None
-        try:  # outside the lock: cache hits of other threads go on meanwhile
-            doc = process.parse(text, disable=disable)
-        except NlpProcessError as exc:
-            self._give_up_process(exc)
-            return self.parse(text, entities=entities)
+        if doc is not None:
+            return doc
+        doc = self._stored_parse(text, entities) if keep else None
+        if doc is None:
+            doc, data = self._parse_now(text, entities)
+            if keep and self.entity_cache is not None:
+                self.entity_cache.put_parses({text: data()}, entities)
         with self._lock:
             self._docs.put(key, doc)
+        return doc
+
+    def _parse_now(self, text: str, entities: bool):
+        """(Doc, a function giving its bytes), parsed by spaCy here or in its process."""
+        disable = [] if entities else ["ner"]
+        process = self.nlp_process  # None once given up, by this thread or another
+        if process is None:
+            with self._lock:  # (to be safe) spaCy's pipeline is not thread-safe
+                doc = self.nlp(text, disable=disable)
+            return doc, lambda: doc.to_bytes(exclude=PARSE_EXCLUDE)
+        try:  # outside the lock: cache hits of other threads go on meanwhile
+            data = process.parse_bytes(text, disable=disable)
+        except NlpProcessError as exc:
+            self._give_up_process(exc)
+            return self._parse_now(text, entities)
+        return rebuild_doc(process, data), lambda: data
+
+    def _stored_parse(self, text: str, entities: bool):
+        """The Doc kept on disk for `text`, or None; a full parse asked for its syntax alone
+        loses its entities (as if NER had not run)."""
+        if self.entity_cache is None:
+            return None
+        stored = self.entity_cache.get_parse(text, entities)
+        if stored is None:
+            return None
+        data, has_entities = stored
+        process = self.nlp_process
+        if process is not None:
+            doc = rebuild_doc(process, data)
+        else:
+            from spacy.tokens import Doc
+
+            with self._lock:  # rebuilding adds the Doc's strings to the shared vocabulary
+                doc = Doc(self.nlp.vocab).from_bytes(data)
+        if has_entities and not entities:
+            doc.set_ents([], default="missing")
         return doc
 
     def word_vectors(self, words: list[str]) -> np.ndarray:
@@ -238,11 +276,11 @@ class Annotator:
         head, mark, rest = text.partition("?")
         if not mark or not rest.strip() or not head.strip():
             return text
-        sentences = list(self.parse(rest.strip(), entities=False).sents)
+        sentences = list(self.parse(rest.strip(), entities=False, keep=False).sents)
         return head + mark if sentences and all(map(_imperative, sentences)) else text
 
     def analyse(self, question: str) -> QuestionAnalysis:
-        doc = self.parse(question.strip())
+        doc = self.parse(question.strip(), keep=False)
         tokens = [t for t in doc if not t.is_space and not t.is_punct]
         if not tokens:
             return QuestionAnalysis(question)

@@ -89,7 +89,7 @@ class KindsAnswerer:
         expected = a.annotator.analyse(question).expected
         if not expected or max(expected, key=expected.get) != "NONE":
             return None
-        doc = a.annotator.parse(question.strip())
+        doc = a.annotator.parse(question.strip(), keep=False)
         focus = question_focus(doc, metadata_words(snap))
         if focus is None or not argument_of_main_clause(focus):
             # An entity inside a noun phrase ("the *OSCE's* top official", "which *two*
@@ -321,7 +321,7 @@ class KindsAnswerer:
             return None
         label = max(analysis.expected, key=analysis.expected.get)
         threshold = verb_bound(a.annotator, "slot_threshold")
-        doc = a.annotator.parse(resolved.strip())
+        doc = a.annotator.parse(resolved.strip(), keep=False)
         head = next((t for t in doc if t.lemma_.lower() == analysis.head), None)
         if label == "NONE" or threshold is None or head is None:
             return None
@@ -398,7 +398,7 @@ class KindsAnswerer:
         # that holds the name lists its peers ("Belgium, Norway, ... and Japan"), not the
         # events; one that does not is what the name did ("Which films did DiCaprio go on
         # to?": "The Basketball Diaries, Romeo and Juliet ...").
-        question_doc = a.annotator.parse(resolved.strip())
+        question_doc = a.annotator.parse(resolved.strip(), keep=False)
         if within is not None and (
             filtering is None
             or not any(filtering[1] in normalise_answer(i["text"]) for i in within.items or [])

@@ -92,13 +92,13 @@ def asked_count(annotator: Annotator, question: str) -> str | None:
     without the embedder that compares nouns)."""
     if annotator.embedder is None:
         return None
-    key, head, _ = question_key(annotator.parse(question.strip()))
+    key, head, _ = question_key(annotator.parse(question.strip(), keep=False))
     return head.lemma_.lower() if key == "how many" and head is not None else None
 
 
 def asks_how_long(annotator: Annotator, question: str) -> bool:
     """Whether the question asks "how long": a stretch of time, not a point in it."""
-    key, _, _ = question_key(annotator.parse(question.strip()))
+    key, _, _ = question_key(annotator.parse(question.strip(), keep=False))
     return key == "how long"
 
 

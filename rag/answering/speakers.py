@@ -250,7 +250,7 @@ class SpeakerAnswerer:
         t0 = time.perf_counter()
         a = self.answerer
         analysis = a.annotator.analyse(question)
-        doc = a.annotator.parse(question.strip())
+        doc = a.annotator.parse(question.strip(), keep=False)
         verb = asked_verb(doc, analysis)
         embedder = a.annotator.embedder
         if verb is None or embedder is None:

@@ -178,7 +178,7 @@ class YesNoAnswerer:
     def answer(self, snap: Snapshot, question: str, top_k: int, **kwargs) -> Answer | None:
         t0 = time.perf_counter()
         a = self.answerer
-        doc = a.annotator.parse(question.strip())
+        doc = a.annotator.parse(question.strip(), keep=False)
         if any(t.lower_ == "or" and t.dep_ == "cc" and t.head.pos_ not in _VERBS for t in doc):
             # "Was it the first meeting or a later one?" asks for one of two things: a fact.
             # ("Can it talk or hear?" joins two verbs: still a yes/no question.)
