@@ -16,9 +16,13 @@ embedding backend; seeds/ indexed into a temporary folder), with questions nobod
   levels (default 1, 8, 32) each over its own unseen questions: p50/p95/p99, requests/s and
   the server's RSS. These runs start with the index's sentences untagged (the server's
   background tagging, RAG_PRETAG, off): the worst case, an index just built;
-- then every sentence of the index tagged (rag.answering.pretagging, timed: what `rag serve`
-  does in the background after the index opens or changes) and a fresh `rag serve` asked
-  unseen questions one at a time (cold) and again (warm): an index the server has tagged.
+- then every sentence of the index tagged and parsed (rag.answering.pretagging, timed: what
+  `rag serve` does in the background after the index opens or changes) and a fresh `rag serve`
+  asked unseen questions one at a time (cold) and again (warm): an index the server has
+  tagged. Headlines make fact questions that mostly have no answer; the same server is then
+  asked questions of each kind (fact, yes/no, list, collection) from the evaluation sets
+  written for this corpus (eval/*_unseen.jsonl, a fixed sample per kind), each once: new to
+  that server, though not to the code.
 The load average before and after each corpus is recorded: on a shared machine, read the
 figures with it.
 """
@@ -344,7 +348,28 @@ def serve_levels(
     return out
 
 
-def tagged(index_dir: Path, src: Path, backend: str, questions: list[str]) -> dict:
+KIND_SETS = ("facts_unseen.jsonl", "yes_no_unseen.jsonl", "lists_unseen.jsonl")
+
+
+def kind_questions(corpus: str, per_kind: int, seed: int) -> dict[str, list[str]]:
+    """A fixed sample of `per_kind` questions of each kind written for `corpus` ("bbc" or
+    "seeds")."""
+    by_kind: dict[str, list[str]] = {}
+    for name in KIND_SETS:
+        for line in (ROOT / "eval" / name).read_text().splitlines():
+            if line.strip() and (q := json.loads(line)).get("corpus") == corpus:
+                by_kind.setdefault(q["kind"], []).append(q["question"])
+    rng = random.Random(seed)
+    return {k: rng.sample(qs, min(per_kind, len(qs))) for k, qs in sorted(by_kind.items())}
+
+
+def tagged(
+    index_dir: Path,
+    src: Path,
+    backend: str,
+    questions: list[str],
+    kinds: dict[str, list[str]] | None = None,
+) -> dict:
     """Every sentence of the index tagged first (what `rag serve` does in the background once
     the index opens or changes: rag.answering.pretagging; timed here in the foreground, at
     normal priority), then a fresh `rag serve` asked unseen questions one at a time, and the
@@ -360,6 +385,9 @@ def tagged(index_dir: Path, src: Path, backend: str, questions: list[str]) -> di
     with local_server(index_dir, src, backend) as (base, pid):
         out["cold"] = _strip(load(base, questions, len(questions), 1, pid))
         out["warm"] = _strip(load(base, questions, len(questions), 1, pid))
+        out["kinds"] = {
+            k: _strip(load(base, qs, len(qs), 1, pid)) for k, qs in (kinds or {}).items()
+        }
     return out
 
 
@@ -411,7 +439,8 @@ def corpus(name: str, index_dir: Path, src: Path, backend: str, questions: list[
     tagged_qs = rest[-args.n :] if unseen_left else rest[: args.n]
     rest = rest[: -args.n] if unseen_left else rest
     out["http"] = serve_levels(index_dir, src, backend, rest, args.n, args.c)
-    out["http_tagged"] = tagged(index_dir, src, backend, tagged_qs)
+    kinds = kind_questions(name, args.per_kind, args.seed)
+    out["http_tagged"] = tagged(index_dir, src, backend, tagged_qs, kinds)
     out["http_tagged"]["questions_unseen"] = unseen_left
     out["load_average_after"] = load_average()
     return out
@@ -447,4 +476,7 @@ def add_parser(sub) -> None:
     p.add_argument("-n", type=int, default=100, help="requests per level (cold, warm, each -c)")
     p.add_argument("-c", type=int, nargs="+", default=[1, 8, 32], help="concurrency levels")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument(
+        "--per-kind", type=int, default=40, help="evaluation questions of each kind, tagged index"
+    )
     p.add_argument("--json", action="store_true")

@@ -143,6 +143,8 @@ class SlotChecks:
         return list(zip(sentences, starts[:-1], strict=True))
 
     def lemmas(self, text: str) -> frozenset[str]:
+        """The lemmas of `text`: the sentence before the one read, with the space after it,
+        which is left out: the sentence alone is the text whose parse is kept on disk."""
         return frozenset(
-            t.lemma_.lower() for t in self.answerer.annotator.parse(text, entities=False)
+            t.lemma_.lower() for t in self.answerer.annotator.parse(text.strip(), entities=False)
         )
