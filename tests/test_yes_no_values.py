@@ -102,3 +102,30 @@ def test_a_value_the_question_names_itself_is_no_other_value(box_office_engine) 
         "300m yen to make?"
     )
     assert answer.abstained and "300m yen" in answer.answer
+
+
+TENNIS = Document(
+    source="dubai-open.txt",
+    title="Berg out of Dubai Open",
+    text="DUBAI, 1 March 2005 - Former champion Anna Berg suffered a first-round defeat at the "
+    "Dubai Open on Tuesday, losing to Italy's Sara Conti in straight sets. Conti meets the "
+    "Russian Olga Petrova next.",
+)
+
+
+@pytest.fixture(scope="module")
+def tennis(tmp_path_factory) -> Engine:
+    return releases_engine(tmp_path_factory.mktemp("ordinal"), [TENNIS])
+
+
+def test_another_rank_in_the_deciding_sentence_answers_no(tennis) -> None:
+    # "first-round" where the question says "second round": a rank is a value of the slot.
+    a = tennis.ask("Did Anna Berg lose to Sara Conti in the second round of the Dubai Open?")
+    assert a.answer.startswith("No"), a.answer
+    assert "first-round defeat" in a.citations[0].quote
+
+
+def test_the_stated_rank_answers_yes(tennis) -> None:
+    a = tennis.ask("Did Anna Berg lose to Sara Conti in the first round of the Dubai Open?")
+    assert a.answer.startswith("Yes"), a.answer
+    assert "first-round defeat" in a.citations[0].quote

@@ -113,7 +113,7 @@ log = logging.getLogger(__name__)
 
 # Values whose difference from what a sentence states makes it another fact (a date or a count
 # may be one of several stages or parts of what is asked).
-_MEASURES = ("MONEY", "PERCENT", "QUANTITY")
+_MEASURES = ("MONEY", "PERCENT", "QUANTITY", "ORDINAL")
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 _VERBS = ("VERB", "AUX")
