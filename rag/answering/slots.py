@@ -168,9 +168,24 @@ def _event_words(question_doc, asked: range) -> set[str]:
 _HEDGES = frozenset({"could", "might", "may"})
 
 
+def clause_chain(verb):
+    """The verb, then each verb its non-finite clause hangs from: what governs those governs
+    it too ("will see Eastwood once again *competing*", "could be forced to *sell*")."""
+    yield verb
+    while (
+        verb.tag_ in ("VB", "VBG")
+        and verb.dep_ in ("xcomp", "ccomp")
+        and not any(c.tag_ == "MD" for c in verb.children)
+    ):
+        verb = verb.head
+        yield verb
+
+
 def hedged(verb) -> bool:
-    """Whether a modal auxiliary of possibility governs the verb."""
-    return any(c.tag_ == "MD" and c.lower_ in _HEDGES for c in verb.children)
+    """Whether a modal auxiliary of possibility governs the verb or a clause it hangs from."""
+    return any(
+        c.tag_ == "MD" and c.lower_ in _HEDGES for v in clause_chain(verb) for c in v.children
+    )
 
 
 def mentions(sentence, name: str):

@@ -74,11 +74,12 @@ from rag.answering.roles import (
     other_argument,
     other_subject,
     predicate_similarity,
+    predicate_token,
     role_of,
     roles_reversed,
     verb_bound,
 )
-from rag.answering.slots import asked_slot, hedged, mentions
+from rag.answering.slots import asked_slot, clause_chain, hedged, mentions
 from rag.answering.value_conflict import conflicting_place, conflicting_value, counted_otherwise
 from rag.answering.yes_no_confidence import (
     COUNTS,
@@ -160,8 +161,16 @@ def _with_year(cand: SpanCandidate) -> str:
 
 
 def _future(verb) -> bool:
-    """Whether "will" or "shall" governs the verb: what it says has not happened yet."""
-    return any(c.tag_ == "MD" and c.lower_ in ("will", "'ll", "shall") for c in verb.children)
+    """Whether "will" or "shall" governs the verb or a clause it hangs from, or "be to" does
+    ("is to contest the seat"): what it says has not happened yet."""
+    for v in clause_chain(verb):
+        if any(c.tag_ == "MD" and c.lower_ in ("will", "'ll", "shall") for c in v.children):
+            return True
+        if v.lemma_ == "be" and any(
+            c.dep_ == "xcomp" and any(t.tag_ == "TO" for t in c.children) for c in v.children
+        ):
+            return True
+    return False
 
 
 def _asks_past(question_doc) -> bool:
@@ -621,7 +630,11 @@ class YesNoAnswerer:
         span = sentence.char_span(cand.start - s0, cand.end - s0, alignment_mode="expand")
         if span is None:
             return False
-        verb = next((t for t in span.root.ancestors if t.pos_ == "VERB"), None)
+        # A copula above the span counts where the question asks with a full verb ("Pryce
+        # *is to* contest the seat" for "Did Pryce contest it?"), not where it asks what the
+        # span is ("Was Walker a 100m champion?" of "200m champion Walker is to retire").
+        above = ("VERB", "AUX") if predicate_token(question_doc) is not None else ("VERB",)
+        verb = next((t for t in span.root.ancestors if t.pos_ in above), None)
         if verb is None:
             return False
         asks_modal = bool(len(question_doc)) and question_doc[0].tag_ == "MD"
