@@ -37,6 +37,7 @@ from rag.answering.reader import (
     READER_WEIGHTS,
     STRIDE,
     SpanReader,
+    keep_layers,
 )
 from rag.config import DEFAULT_MODEL
 from rag.embedders.model_files import resolve_model_path
@@ -210,6 +211,7 @@ def train(args: argparse.Namespace) -> dict:
     path = resolve_model_path(DEFAULT_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModel.from_pretrained(path, add_pooling_layer=False)
+    keep_layers(model, args.layers)
     # --full: every encoder weight trains except the word embeddings (half the model's
     # parameters; few questions would move only the rows of words they contain).
     tuned = {
@@ -302,6 +304,7 @@ def train(args: argparse.Namespace) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"rank": str(args.rank), "alpha": str(args.alpha), "base": DEFAULT_MODEL}
     meta["mode"] = "full" if args.full else "lora"
+    meta["layers"] = str(model.config.num_hidden_layers)
     save_file(tensors, str(out), metadata=meta)
     seconds = time.perf_counter() - t0
     result = {
@@ -357,6 +360,12 @@ def main() -> None:
         "--lora",
         action="store_true",
         help="train low-rank updates (--rank, --alpha) instead of the encoder's weights",
+    )
+    ap.add_argument(
+        "--layers",
+        type=int,
+        default=0,
+        help="keep only the encoder's first N layers (a faster reader); 0: all six",
     )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--limit", type=int, default=0, help="train on the first N train articles")
