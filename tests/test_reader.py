@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.answering.reader import MAX_ANSWER_TOKENS, SpanReader, _best_spans
-from rag.config import Settings
+from rag.config import DEFAULT_MODEL, Settings
 from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
 from rag.values import Document
@@ -262,3 +262,30 @@ def test_the_span_the_question_s_preposition_governs_agrees() -> None:
     assert agreement("$51.43") == 1.0
     assert agreement("32 cents") == 0.0
     assert agreement("New York") == -1.0
+
+
+def test_a_reader_file_naming_fewer_layers_loads_a_shorter_encoder(tmp_path) -> None:
+    """`eval.train_reader --layers N` writes only the first N layers' weights and says so in
+    the file's metadata; the reader must cut the encoder to match (else the packaged weights
+    of the layers left out would run untrained on top of the trained ones)."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from rag.answering.reader import READER_WEIGHTS, _torch_model
+
+    with safe_open(str(READER_WEIGHTS), framework="pt") as fh:
+        meta = dict(fh.metadata() or {})
+        names = [k for k in fh.keys() if ".layer.4." not in k and ".layer.5." not in k]  # noqa: SIM118
+        tensors = {k: fh.get_tensor(k) for k in names}
+    cut = tmp_path / "reader-4.safetensors"
+    save_file(tensors, str(cut), metadata={**meta, "layers": "4"})
+    _, full = _torch_model(DEFAULT_MODEL, READER_WEIGHTS)
+    _, short = _torch_model(DEFAULT_MODEL, cut)
+    assert len(full.encoder.encoder.layer) == 6
+    assert len(short.encoder.encoder.layer) == 4
+    assert short.encoder.config.num_hidden_layers == 4
+    # The layers kept are the trained ones, not the packaged ones.
+    kept = short.encoder.encoder.layer[3].output.dense.weight
+    assert np.allclose(
+        kept.detach().numpy(), full.encoder.encoder.layer[3].output.dense.weight.detach().numpy()
+    )
