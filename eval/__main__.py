@@ -60,6 +60,9 @@ THRESHOLDS = {
 }
 
 
+FAILURE_ANSWER_CHARS = 200  # of a failed answer, in the saved report
+
+
 def load_questions(path: Path = QA_PATH) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -393,7 +396,13 @@ def main(argv: list[str] | None = None) -> int:
     if batches:
         report["batches"] = batches
     report["thresholds"] = THRESHOLDS
-    report["failures"] = [r for r in rows_all if not r["ok"]]
+    # Failed questions only ("ok" goes without saying), each answer cut to its opening: the
+    # saved file stays small enough to keep in the repository as batches join.
+    report["failures"] = [
+        {**{k: v for k, v in r.items() if k != "ok"}, "answer": r["answer"][:FAILURE_ANSWER_CHARS]}
+        for r in rows_all
+        if not r["ok"]
+    ]
     hybrid = report["sets"]["seeds"]["answers"]["hybrid"]
     failed = {k: hybrid[k] for k, floor in THRESHOLDS.items() if hybrid[k] < floor}
     report["passed"] = not failed
