@@ -396,10 +396,15 @@ def main(argv: list[str] | None = None) -> int:
     if batches:
         report["batches"] = batches
     report["thresholds"] = THRESHOLDS
-    # Failed questions only ("ok" goes without saying), each answer cut to its opening: the
-    # saved file stays small enough to keep in the repository as batches join.
+    # Failed questions only, without what goes without saying ("ok"; "answerable", which an
+    # empty "expected" tells; the extractive "mode"), each answer cut to its opening: the saved
+    # file stays small enough to keep in the repository as batches join.
     report["failures"] = [
-        {**{k: v for k, v in r.items() if k != "ok"}, "answer": r["answer"][:FAILURE_ANSWER_CHARS]}
+        {
+            **{k: v for k, v in r.items() if k not in ("ok", "answerable", "mode")},
+            **({"mode": r["mode"]} if r.get("mode", "extractive") != "extractive" else {}),
+            "answer": r["answer"][:FAILURE_ANSWER_CHARS],
+        }
         for r in rows_all
         if not r["ok"]
     ]
