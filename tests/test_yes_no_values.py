@@ -129,3 +129,25 @@ def test_the_stated_rank_answers_yes(tennis) -> None:
     a = tennis.ask("Did Anna Berg lose to Sara Conti in the first round of the Dubai Open?")
     assert a.answer.startswith("Yes"), a.answer
     assert "first-round defeat" in a.citations[0].quote
+
+
+COPPER = Document(
+    source="copper.txt",
+    title="Copper climbs on Chinese demand",
+    text="LONDON, 10 January 2005 - Copper prices rose 3% on Monday on strong demand from "
+    "Chinese smelters. Although below last year's peak of $3,290 a tonne, which was reached in "
+    "October, prices are well above their 2003 average, traders said.",
+)
+
+
+@pytest.fixture(scope="module")
+def copper(tmp_path_factory) -> Engine:
+    return releases_engine(tmp_path_factory.mktemp("copper"), [COPPER])
+
+
+def test_a_sure_other_value_answers_no_where_the_likeliest_focus_is_not_named(copper) -> None:
+    # "US" is the likeliest focus and the release never names it; the month the release gives
+    # for the peak still contradicts the question's month.
+    a = copper.ask("Did US copper futures reach last year's peak of $3,290 a tonne in December?")
+    assert a.answer.startswith("No"), a.answer
+    assert "reached in October" in a.citations[0].quote
