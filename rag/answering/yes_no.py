@@ -227,8 +227,8 @@ class YesNoAnswerer:
                 # right on the questions written for fitting. A value the reader is sure of,
                 # read for the event the question asks about, that the question's value cannot
                 # be ("reached in October" for "in December?") needs no nearby naming of the
-                # likeliest focus: of the 655 questions of batches 1-63 declined for want of
-                # it and the rest, 9 more were answered right without it and 2 more wrong.
+                # likeliest focus: of the 655 questions of batches 1-63 that were declined as
+                # answered by no passage well enough, 9 more were then right and 2 more wrong.
                 return answer
         return first
 
