@@ -110,6 +110,20 @@ def same_report(answer: str, quotes: list[Candidate], hits: list[Hit]) -> list[C
     return other_reports(hits, {q.doc.source for q in quotes}, same, quotes[0].score)
 
 
+def distinct_passages(hits: list[Hit]) -> list[Hit]:
+    """The hits with each passage text once, at its best rank: a release published twice
+    (syndicated, re-issued) is one piece of evidence, and read twice it costs the reader a
+    window and splits the ranker's belief between two copies of each span."""
+    seen: set[str] = set()
+    kept = []
+    for h in hits:
+        key = " ".join(h.chunk.text.split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(h)
+    return kept
+
+
 def _located_first(cands: list[SpanCandidate]) -> list[SpanCandidate]:
     """`cands` (best first) with each answer shown where the reader located it: spans of one
     passage with one normalised text ("70" and "70%", "Uzbekistan" inside and outside "Government
@@ -277,7 +291,8 @@ class Answerer:
         )
         if unmet:  # no release can answer; the closest passages are still shown
             hits = self.retriever.search(snap, resolved, top_k, mode=mode)
-        elif hits and self.scorer is not None:
+        hits = distinct_passages(hits)
+        if hits and not unmet and self.scorer is not None:
             keywords = self.retriever.keywords.for_snapshot(snap)
             hits = self.scorer.rerank(snap, resolved, hits, keywords)
         return resolved, hits, unmet
