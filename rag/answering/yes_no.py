@@ -53,7 +53,7 @@ import numpy as np
 from rag.answering.answer_ranker import SpanCandidate, normalise_answer, sentence_before
 from rag.answering.descriptors import conflicting_description
 from rag.answering.evidence import Candidate
-from rag.answering.extractive import Answerer, same_report
+from rag.answering.extractive import Answerer, distinct_passages, same_report
 from rag.answering.focus import (
     PLACE_LABELS,
     VALUE_LABELS,
@@ -136,13 +136,13 @@ def sentence_quote(answerer: Answerer, cand: SpanCandidate) -> Candidate:
 
 
 def _alternate(first: list[Hit], second: list[Hit]) -> list[Hit]:
-    """The passages of both lists, alternating, each once."""
+    """The passages of both lists, alternating, each text once (distinct_passages)."""
     merged: dict[str, Hit] = {}
     for pair in zip_longest(first, second):
         for hit in pair:
             if hit is not None:
                 merged.setdefault(hit.chunk.chunk_id, hit)
-    return list(merged.values())
+    return distinct_passages(list(merged.values()))
 
 
 def _by_surname(focus, cand: SpanCandidate) -> bool:
