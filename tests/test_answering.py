@@ -193,7 +193,8 @@ def test_a_value_cut_short_widens_over_its_own_figures_and_unit_not_its_qualifie
     text = (
         "GENEVA, 4 May 2005 - The fund paid 6 million Lira to between 15,000 and 20,000 "
         "farmers. The vote is on October 18. Her winning time was 14 minutes 32.93 seconds. "
-        "Pumps use only 1% to 3% of the power. About 63% agreed, in the fall of 1937."
+        "Pumps use only 1% to 3% of the power. About 63% agreed, in the fall of 1937. "
+        "The trials run on 19-20 March."
     )
 
     def widened(part: str) -> str:
@@ -205,6 +206,8 @@ def test_a_value_cut_short_widens_over_its_own_figures_and_unit_not_its_qualifie
     assert widened("6 million") == "6 million Lira"  # the currency after the sum
     assert widened("15,000") == "15,000 and 20,000"  # a range, without "between"
     assert widened("October") == "October 18"  # a bare month names no day
+    assert widened("18") == "October 18"  # nor a day's number its month
+    assert widened("19-20") == "19-20 March"
     assert widened("14 minutes") == "14 minutes 32.93 seconds"
     assert widened("1%") == "1% to 3%"  # not "only"
     assert widened("63%") == "63%"  # not "About"

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text_utils import MONTH_NAMES
+
 _DECADE = re.compile(r"\d{4}s|'\d0s")  # "the 1950s", "the '80s": a time, not a sum
 
 # Labels whose values carry a unit after the figure ("578m euros", "14 minutes 32.93 seconds").
@@ -33,6 +35,18 @@ def _connector(token) -> bool:
     return token.pos_ in ("CCONJ", "PUNCT", "ADP", "PART", "SYM")  # "and", ",", "to", "-"
 
 
+def _days_of_a_month(tokens, inside: list[int]) -> bool:
+    """Whether the figures of the span (`inside`, indices into the date's `tokens`) are day
+    numbers, 1 to 31, and the date names a month the span leaves out."""
+    figures = [tokens[i].text for i in inside if tokens[i].like_num]
+    months = [k for k, t in enumerate(tokens) if t.lower_ in MONTH_NAMES]
+    return (
+        all(f.isdigit() and 1 <= int(f) <= 31 for f in figures)
+        and bool(months)
+        and not set(months) & set(inside)
+    )
+
+
 def whole_value(sentence, entity: tuple[int, int, str], span: tuple[int, int]) -> tuple[int, int]:
     """(start, end) in the sentence's characters of the span widened, inside the value entity
     `entity` (start, end, label), over the value's own parts; `span` unchanged when it has
@@ -40,9 +54,15 @@ def whole_value(sentence, entity: tuple[int, int, str], span: tuple[int, int]) -
     e0, e1, label = entity
     tokens = [t for t in sentence if e0 <= t.idx and t.idx + len(t) <= e1]
     inside = [i for i, t in enumerate(tokens) if t.idx < span[1] and t.idx + len(t) > span[0]]
-    if not inside or (label == "DATE" and any(tokens[i].like_num for i in inside)):
+    if not inside or (
+        label == "DATE"
+        and any(tokens[i].like_num for i in inside)
+        and not _days_of_a_month(tokens, inside)
+    ):
         # A date's part that holds a figure is a point in time of its own ("2004" of "November
-        # 2004" answers "what year"); a bare month or day name is not one.
+        # 2004" answers "what year"); a bare month or day name is not one, nor a day's number
+        # without its month ("19-20" of "19-20 March": SQuAD's dev part-a answers none of its
+        # 66 such dates that way).
         return span
     first, last = inside[0], inside[-1]
     for step in (1, -1):
