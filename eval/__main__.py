@@ -7,10 +7,10 @@ yes/no, fact, list and collection questions others wrote after the code
 (eval/yes_no_unseen.jsonl, eval/facts_unseen.jsonl, eval/lists_unseen.jsonl) over both,
 reported apart.
 Scoring: a fact answer is right when it contains an accepted answer; yes/no on the first word;
-a list or collection when every expected item is shown and every expected source cited; an
-unanswerable question only by abstaining. Prints a table, writes latest.json/latest.md under
-eval/results/local/ (eval/results/ with --save) and exits 1 when a seed metric falls below
-THRESHOLDS.
+a list or collection when every expected item is shown and every expected source (or a verbatim
+copy of it) cited; an unanswerable question only by abstaining. Prints a table, writes
+latest.json/latest.md under eval/results/local/ (eval/results/ with --save) and exits 1 when a
+seed metric falls below THRESHOLDS.
 """
 
 from __future__ import annotations
