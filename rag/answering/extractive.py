@@ -112,8 +112,8 @@ def same_report(answer: str, quotes: list[Candidate], hits: list[Hit]) -> list[C
 
 def distinct_passages(hits: list[Hit]) -> list[Hit]:
     """The hits with each passage text once, at its best rank: a release published twice
-    (syndicated, re-issued) is one piece of evidence, and read twice it costs the reader a
-    window and splits the ranker's belief between two copies of each span."""
+    (syndicated, re-issued) is one piece of evidence; read twice, it costs the reader a window
+    and the ranker takes the copy for a second witness of each of its spans."""
     seen: set[str] = set()
     kept = []
     for h in hits:
