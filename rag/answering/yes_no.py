@@ -137,12 +137,9 @@ def sentence_quote(answerer: Answerer, cand: SpanCandidate) -> Candidate:
 
 def _alternate(first: list[Hit], second: list[Hit]) -> list[Hit]:
     """The passages of both lists, alternating, each text once (distinct_passages)."""
-    merged: dict[str, Hit] = {}
-    for pair in zip_longest(first, second):
-        for hit in pair:
-            if hit is not None:
-                merged.setdefault(hit.chunk.chunk_id, hit)
-    return distinct_passages(list(merged.values()))
+    return distinct_passages(
+        [h for pair in zip_longest(first, second) for h in pair if h is not None]
+    )
 
 
 def _by_surname(focus, cand: SpanCandidate) -> bool:
