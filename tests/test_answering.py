@@ -11,8 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from rag.answering.answer_ranker import span_label
 from rag.answering.evidence import Candidate
 from rag.answering.extractive import Answerer, _trimmed, abbreviates, repeats_question
+from rag.answering.span_checks import asks_measure, counts_things
 from rag.values import LOW_CONFIDENCE, Chunk, Document, Hit
 from tests.conftest import (
     ASTANA,
@@ -401,3 +403,58 @@ def test_an_unsure_reading_goes_on_to_the_next_passages(tmp_path, monkeypatch) -
     assert engine.answerer.read_on_if_unsure(question, hits) is first_two
     engine.answerer.params = dataclasses.replace(engine.answerer.params, threshold=0.35)
     assert engine.answerer.read_on_if_unsure(question, hits) is four  # no answer either way
+
+
+def test_how_much_is_answered_with_an_amount_never_a_count_of_things(tmp_path) -> None:
+    """'How much did they pay?' asks for a sum: "two" of "bought two bakeries" counts things
+    and is no answer; where the release states the sum, the sum is."""
+    text = (
+        "Harbourside Foods has bought two family bakeries in Dundee, the firm said on Monday. "
+        "The terms of the deal were not disclosed. The bakeries employ 85 people and will keep "
+        "their names."
+    )
+    engine = one_release_engine(tmp_path / "undisclosed", "bakeries.txt", "Bakeries sold", text)
+    answer = engine.ask("How much did Harbourside Foods pay for the Dundee bakeries?")
+    assert answer.abstained, answer.answer
+
+    stated = text.replace(
+        "The terms of the deal were not disclosed.", "It paid £4.2m for the two businesses."
+    )
+    engine = one_release_engine(tmp_path / "stated", "bakeries.txt", "Bakeries sold", stated)
+    answer = engine.ask("How much did Harbourside Foods pay for the Dundee bakeries?")
+    assert not answer.abstained and "4.2m" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span", "bare"),
+    [
+        ("The Falic Group bought two cosmetics labels from LVMH in 2003.", "two", True),
+        ("It has sold more than 100,000 devices in Europe.", "more than 100,000", True),
+        ("France wants to distil 250 million litres of wine.", "250 million litres", False),
+        ("Asians were 1.9 times more likely to be stopped.", "1.9", False),
+        ("A probationer earns 20,427 in the first year.", "20,427", False),
+    ],
+)
+def test_a_bare_count_of_things(real_engine, sentence, span, bare) -> None:
+    annotator = real_engine.answerer.annotator
+    start = sentence.index(span)
+    end = start + len(span)
+    label = span_label(annotator, sentence, start, end, (0, len(sentence)))
+    cand = SimpleNamespace(label=label, start=start, end=end, doc=SimpleNamespace(text=sentence))
+    assert counts_things(annotator, cand, (0, len(sentence))) is bare
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("How much did the firm pay for the bakeries?", True),
+        ("At what price were the shares offered?", True),
+        ("How many bakeries did the firm buy?", False),
+        ("Who bought the bakeries?", False),
+    ],
+)
+def test_the_answer_type_model_says_which_questions_ask_a_measure(
+    real_engine, question, measure
+) -> None:
+    expected = real_engine.answerer.annotator.analyse(question).expected
+    assert asks_measure(expected) is measure, expected

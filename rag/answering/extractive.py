@@ -34,13 +34,15 @@ from rag.answering.span_checks import (
     DEICTIC_DAYS,
     asked_count,
     asks_how_long,
+    asks_measure,
     asks_place_or_time,
     counts,
+    counts_things,
     names_a_point_in_time,
     no_dateline_answer,
     superseded_dateline,
 )
-from rag.answering.value_spans import UNIT_LABELS, unit_after_number, whole_value
+from rag.answering.value_spans import unit_after_number, whole_value
 from rag.index.store import Snapshot
 from rag.ingestion.chunking import is_abbreviation
 from rag.ingestion.release_text import DATELINE_RE
@@ -334,6 +336,10 @@ class Answerer:
             # "How many participants attended?": a date, share or sum that counts something
             # else ("4 and 5 December", "70%") is no answer, nor a span without a figure.
             cands = [c for c in cands if counts(self.annotator, c, self.sentence_of(c), counted)]
+        if asks_measure(analysis.expected):
+            # "How much did they pay?", "At what price ...?": "two" of "bought two labels"
+            # counts things and is no amount.
+            cands = [c for c in cands if not counts_things(self.annotator, c, self.sentence_of(c))]
         if asks_how_long(self.annotator, resolved):
             # "How long did the meeting last?": "20 November" names when, not how long.
             cands = [c for c in cands if not names_a_point_in_time(self.annotator, c)]
@@ -367,8 +373,7 @@ class Answerer:
     def widen_to_unit(self, cand: SpanCandidate, expected: dict[str, float]) -> None:
         """A figure the question asks as a sum or measure ("how much", "at what price") takes
         the unit words after it (value_spans.unit_after_number)."""
-        asked = max((lab for lab in expected if lab != "NONE"), key=expected.get, default=None)
-        if asked not in UNIT_LABELS:
+        if not asks_measure(expected):
             return
         s0, s1 = self.sentence_of(cand)
         sentence = self.annotator.parse(cand.doc.text[s0:s1])

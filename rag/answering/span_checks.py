@@ -3,6 +3,9 @@
 - "How many ...?": a span with no figure is no answer, nor a date, share or sum whose figure
   counts another noun than the asked one ("4 and 5 December", "70%", "£10,000" count no
   participants).
+- "How much ...?", "At what price ...?": a bare count of things ("*two* cosmetics labels",
+  "*100,000* devices sold") is no amount: a question that asks a sum, a share or a measure is
+  not answered by a count.
 - A release's dateline says when it was issued: a sentence that states another point in time
   for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5 December")
   answers "when" with that date, not the dateline's.
@@ -19,12 +22,17 @@ from rag.answering.answer_ranker import SpanCandidate
 from rag.answering.quantities import counted_noun, is_duration
 from rag.answering.question_analysis import Annotator, question_key
 from rag.answering.roles import predicate_threshold
+from rag.answering.value_spans import UNIT_LABELS
 from rag.ingestion.release_text import DATELINE_RE
 
 # Deictic day words, resolved against the release's own date (as temporal taggers anchor them to
 # the document creation time): a release dated 20 November 2008 that says a workshop "opened
 # today" says it opened on 20 November 2008.
 DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+# Parts of speech of the words that may qualify a figure ("*about* 50", "*more than* 150", "up
+# to 10"): none of them a unit (a noun or a symbol).
+_QUALIFIERS = frozenset({"ADV", "ADJ", "ADP", "CCONJ", "DET", "PART"})
 
 # Entity labels of figures that measure something other than a count of things.
 _NOT_COUNTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY"})
@@ -38,6 +46,15 @@ def _noun_phrase_nouns(noun) -> list:
     if noun.dep_ in ("amod", "compound") and noun.head.pos_ in ("NOUN", "PROPN"):
         heads.append(noun.head)
     return heads + [c for h in heads for c in h.children if c.dep_ == "compound"]
+
+
+def _counted_lemmas(numbers) -> set[str]:
+    return {
+        x.lemma_.lower()
+        for t in numbers
+        if (n := counted_noun(t)) is not None
+        for x in _noun_phrase_nouns(n)
+    }
 
 
 def superseded_dateline(
@@ -96,6 +113,35 @@ def asked_count(annotator: Annotator, question: str) -> str | None:
     return head.lemma_.lower() if key == "how many" and head is not None else None
 
 
+def asks_measure(expected: dict[str, float]) -> bool:
+    """Whether the answer-type model's likeliest kind of entity (no entity aside) is a value
+    with a unit: a sum, a share, a quantity or a time ("how much", "at what price"; not "how
+    many", "what value")."""
+    asked = max((label for label in expected if label != "NONE"), key=expected.get, default=None)
+    return asked in UNIT_LABELS
+
+
+def counts_things(annotator: Annotator, cand: SpanCandidate, sentence: tuple[int, int]) -> bool:
+    """Whether the span is a bare count: a cardinal of figures alone (and the words that
+    qualify them, "about", "more than") whose figure counts a noun after the span ("*two*
+    cosmetics labels", "*100,000* MDAs sold"). A figure with its unit ("250 million litres",
+    "90" of "90° out of phase"), or one that counts nothing ("a salary of 20,427", "1.9
+    times"), is no bare count."""
+    if cand.label != "CARDINAL":
+        return False
+    s0, s1 = sentence
+    parsed = annotator.parse(cand.doc.text[s0:s1], entities=False)
+    inside = [t for t in parsed if cand.start <= s0 + t.idx < cand.end and not t.is_punct]
+    numbers = [t for t in inside if t.like_num]
+    if not numbers or any(not t.like_num and t.pos_ not in _QUALIFIERS for t in inside):
+        return False
+    # (a symbol the parser takes for the counted noun is a unit: "90°")
+    return any(
+        (noun := counted_noun(t)) is not None and noun.is_alpha and s0 + noun.idx >= cand.end
+        for t in numbers
+    )
+
+
 def asks_how_long(annotator: Annotator, question: str) -> bool:
     """Whether the question asks "how long": a stretch of time, not a point in it."""
     key, _, _ = question_key(annotator.parse(question.strip(), keep=False))
@@ -126,12 +172,7 @@ def counts(annotator: Annotator, cand: SpanCandidate, sentence: tuple[int, int],
         return False
     if cand.label not in _NOT_COUNTS:
         return True
-    nouns = {
-        x.lemma_.lower()
-        for t in numbers
-        if (n := counted_noun(t)) is not None
-        for x in _noun_phrase_nouns(n)
-    }
+    nouns = _counted_lemmas(numbers)
     if noun in nouns:
         return True
     if not nouns:
