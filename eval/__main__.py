@@ -424,16 +424,17 @@ def main(argv: list[str] | None = None) -> int:
         report["batches"] = batches
     report["thresholds"] = THRESHOLDS
     # Failed questions only, without what goes without saying ("ok"; "answerable", which an
-    # empty "expected" tells; the extractive "mode"), each answer cut to its opening: the saved
-    # file stays small enough to keep in the repository as batches join.
+    # empty "expected" tells; the extractive "mode"; the question, which its set's file holds
+    # under the same id), each answer cut to its opening: the saved file stays small enough to
+    # keep in the repository as batches join.
+    failed_rows = [r for r in rows_all if not r["ok"]]
     report["failures"] = [
         {
-            **{k: v for k, v in r.items() if k not in ("ok", "answerable", "mode")},
+            **{k: v for k, v in r.items() if k not in ("ok", "answerable", "mode", "question")},
             **({"mode": r["mode"]} if r.get("mode", "extractive") != "extractive" else {}),
             "answer": r["answer"][:FAILURE_ANSWER_CHARS],
         }
-        for r in rows_all
-        if not r["ok"]
+        for r in failed_rows
     ]
     hybrid = report["sets"]["seeds"]["answers"]["hybrid"]
     failed = {k: hybrid[k] for k, floor in THRESHOLDS.items() if hybrid[k] < floor}
@@ -450,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print(f"\nresults: {out_dir / 'latest.json'}")
     if args.show_failures or failed:
-        for r in report["failures"]:
+        for r in failed_rows:
             print(
                 f"  FAIL [{r['set']}] {r['id']}: {r['question']} -> {r['answer'][:100]!r} "
                 f"(expected {r['expected'][:3]}, cited {r['cited']}, gold {r['gold']}, "
