@@ -433,6 +433,7 @@ def test_how_much_is_answered_with_an_amount_never_a_count_of_things(tmp_path) -
         ("France wants to distil 250 million litres of wine.", "250 million litres", False),
         ("Asians were 1.9 times more likely to be stopped.", "1.9", False),
         ("A probationer earns 20,427 in the first year.", "20,427", False),
+        ("The cranks are connected at 90° out of phase.", "90", False),
     ],
 )
 def test_a_bare_count_of_things(real_engine, sentence, span, bare) -> None:

@@ -48,15 +48,6 @@ def _noun_phrase_nouns(noun) -> list:
     return heads + [c for h in heads for c in h.children if c.dep_ == "compound"]
 
 
-def _counted_lemmas(numbers) -> set[str]:
-    return {
-        x.lemma_.lower()
-        for t in numbers
-        if (n := counted_noun(t)) is not None
-        for x in _noun_phrase_nouns(n)
-    }
-
-
 def superseded_dateline(
     annotator: Annotator, cand: SpanCandidate, sentence: tuple[int, int]
 ) -> bool:
@@ -172,7 +163,12 @@ def counts(annotator: Annotator, cand: SpanCandidate, sentence: tuple[int, int],
         return False
     if cand.label not in _NOT_COUNTS:
         return True
-    nouns = _counted_lemmas(numbers)
+    nouns = {
+        x.lemma_.lower()
+        for t in numbers
+        if (n := counted_noun(t)) is not None
+        for x in _noun_phrase_nouns(n)
+    }
     if noun in nouns:
         return True
     if not nouns:
