@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answering.reader import MAX_ANSWER_TOKENS, SpanReader, _best_spans
+from rag.answering.reader import MAX_ANSWER_TOKENS, SpanReader, _best_spans, cuts_a_word
 from rag.config import DEFAULT_MODEL, Settings
 from rag.embedders.base import FakeEmbedder
 from rag.engine import Engine
@@ -215,14 +215,19 @@ def test_an_answer_is_shown_with_the_boundaries_the_reader_located() -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_best_spans_are_the_best_scoring_allowed_pairs(seed) -> None:
     """Against a brute force over every (start, end) pair: start <= end, at most
-    MAX_ANSWER_TOKENS tokens, within the passage's tokens, no paragraph break inside."""
+    MAX_ANSWER_TOKENS tokens, within the passage's tokens, no paragraph break inside, never
+    starting or ending inside a word that wordpieces split."""
     rng = np.random.default_rng(seed)
     n_tokens, top_n = 120, 4
     start, end = rng.normal(size=n_tokens), rng.normal(size=n_tokens)
     context = np.zeros(n_tokens, dtype=bool)
     context[10:110] = True  # the passage's tokens; the question's and padding are not
     offsets = np.array([(4 * i, 4 * i + 3) for i in range(n_tokens)])
-    passage = "".join("\n" if i == 4 * 60 + 3 else "x" for i in range(4 * n_tokens))
+    # token i is "xxx" and a space, but a wordpiece that goes on a word has no space before it
+    goes_on = {i for i in range(1, n_tokens) if rng.random() < 0.3}
+    passage = "".join(
+        "xxx" + ("\n" if i == 60 else "x" if i + 1 in goes_on else " ") for i in range(n_tokens)
+    )
     found = _best_spans(start, end, context, offsets, passage, 0, top_n)
     allowed = sorted(
         (
@@ -230,12 +235,35 @@ def test_best_spans_are_the_best_scoring_allowed_pairs(seed) -> None:
             for a in range(10, 110)
             for b in range(a, min(a + MAX_ANSWER_TOKENS, 110))
             if "\n" not in passage[offsets[a][0] : offsets[b][1]]
+            and a not in goes_on
+            and b + 1 not in goes_on
         ),
         reverse=True,
     )
     expected = [(round(sc, 9), s0, s1) for sc, s0, s1 in allowed][:top_n]
     assert [(round(sp.score, 9), sp.start, sp.end) for sp in found] == expected
     assert all(sp.null_score == pytest.approx(start[0] + end[0]) for sp in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "cut"),
+    [
+        ("Adults must be paid £5.35 an hour.", "£5", True),  # "£", "5", ".", "35"
+        ("Adults must be paid £5.35 an hour.", "35 an hour", True),
+        ("Adults must be paid £5.35 an hour.", "£5.35", False),
+        ("Some 32,000 jobs went.", "32", True),
+        ("Some 32,000 jobs went.", "32,000", False),
+        ("Lord Walker of Gestingthorpe dissented.", "thorpe", True),
+        ("Lord Walker of Gestingthorpe dissented.", "Lord Walker of Gestingthorpe", False),
+        ("It rose 2.", "2", False),  # a full stop after a number ends the sentence
+        ("It rose to 2,5 or 3.", "3", False),
+        ("(UNODC) met.", "UNODC", False),
+        ("a long-term plan", "term", False),  # a hyphen joins words, it does not make one
+    ],
+)
+def test_an_answer_never_starts_or_ends_inside_a_word(text, part, cut) -> None:
+    start = text.index(part)
+    assert cuts_a_word(text, start, start + len(part)) is cut
 
 
 @pytest.mark.model

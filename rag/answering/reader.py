@@ -338,6 +338,10 @@ def _best_spans(
     if not len(idx):
         return []
     s, e = start_logits[idx], end_logits[idx]
+    # No span starts or ends inside a word or number the wordpieces split (cuts_a_word).
+    starts, ends = offsets[idx, 0], offsets[idx, 1]
+    s = np.where([_joined(passage, int(c) - 1, int(c)) for c in starts], -np.inf, s)
+    e = np.where([_joined(passage, int(c) - 1, int(c)) for c in ends], -np.inf, e)
     # All (start, end) pairs with start <= end < start + MAX_ANSWER_TOKENS, scored s + e: a
     # band of the start x end table, row a holding the ends a, a + 1, ... (the whole table
     # and a full sort of it cost milliseconds a window; the band and a partial sort do not).
@@ -365,6 +369,29 @@ def _best_spans(
         if len(out) >= top_n:
             break
     return out
+
+
+def cuts_a_word(passage: str, start: int, end: int) -> bool:
+    """Whether the span `passage[start:end]` begins or ends inside a word or a number.
+
+    Wordpieces split "Gestingthorpe" and "£5.35" ("£", "5", ".", "35"), so the reader could
+    propose "thorpe" or "£5"; an answer is whole words (of SQuAD's 18,389 gold answers, 55
+    cut a word, none a number).
+    """
+    return _joined(passage, start - 1, start) or _joined(passage, end - 1, end)
+
+
+def _joined(passage: str, left: int, right: int) -> bool:
+    """Whether the characters at `left` and `right` (= left + 1) belong to one word or number."""
+    if left < 0 or right >= len(passage):
+        return False
+    a, b = passage[left], passage[right]
+    if a.isalnum() and b.isalnum():
+        return True
+    # a decimal point or a thousands separator inside a number: "5.35", "32,000"
+    if a in ".," and b.isdigit():
+        return left > 0 and passage[left - 1].isdigit()
+    return b in ".," and a.isdigit() and passage[right + 1 : right + 2].isdigit()
 
 
 def _with_probs(spans: list[Span]) -> list[Span]:
