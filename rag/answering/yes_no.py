@@ -23,7 +23,9 @@ it, and:
   event counts what the question counts otherwise (rag.answering.yes_no_counts: "three sessions"
   for "four sessions"); or when the sentence that states the rest gives another value of the
   kind the question names and the release never gives ("until 1 February" for "until 1
-  March");
+  March"), or, read as the focus in turn, such a value or name has another filler where the
+  parse puts it in the slot ("beating Sarah Mitchell in the final" for "Did she beat Emma
+  Clarke in the final?");
 - "The releases don't say" otherwise, and when neither the deciding sentence nor the one
   before restates the asked verb ("the bridge was opened by Keith Brown" does not say whether
   he paid for it).
@@ -268,12 +270,14 @@ class YesNoAnswerer:
         *,
         value_read: bool = True,
         later_focus: bool = False,
+        parsed_filler: bool = False,
         **kwargs,
     ) -> tuple[Answer, bool]:
         """(the answer for this focus, whether it is settled: False for "no passage answers
         it well enough" where the focus was not found and set aside). `value_read`: a value
-        the question names and the release does not may be read as the focus in turn.
-        `later_focus`: the focus is not the question's likeliest one."""
+        or name the question names and the release does not may be read as the focus in
+        turn. `later_focus`: the focus is not the question's likeliest one. `parsed_filler`:
+        another filler the reader finds says "No" only where the parse puts it in the slot."""
         a = self.answerer
         # The wh-question finds the event; the focus ("Japan") must not constrain retrieval.
         asked = wh_question(doc, focus)
@@ -379,6 +383,10 @@ class YesNoAnswerer:
             and not shares_a_name(focus, best.text)
             and not self.counts.other_measure(focus, best)
             and not names_unmentioned(doc, focus, best)
+            and (
+                not parsed_filler
+                or self.slots.filled_otherwise(focus, best, hits, single=True) is not None
+            )
         ):
             # "No": the slot holds another entity of the focus's kind (another funder, date,
             # place). A filler of another kind says nothing about the focus: a release that
@@ -470,26 +478,37 @@ class YesNoAnswerer:
                     # ("until 1 February" for "until 1 March"): that value is the answer.
                     check = OTHER_VALUE
                     return self._answer("No", best, question, resolved, hits, timings, check), True
-                value = next(
+                unnamed = [e for e in doc.ents if e.text in missing]
+                # A value the question states exactly, else a name ("Did Serena Williams beat
+                # *Amelie Mauresmo* in the final?")
+                other = next(
                     (
                         e
-                        for e in doc.ents
-                        if e.text in missing
-                        and e.label_ in VALUE_LABELS
-                        and exact_value(e)
-                        and asserted(e)
+                        for e in unnamed
+                        if e.label_ in VALUE_LABELS and exact_value(e) and asserted(e)
                     ),
-                    None,
+                    next((e for e in unnamed if e.label_ not in VALUE_LABELS), None),
                 )
-                if value is not None and value_read:
+                if other is not None and value_read:
                     # "Did she spend three months learning Hindi?": the sentence that holds
-                    # another value of the slot ("She spent three weeks learning Hindi") need
-                    # not be the one naming the focus; the value's own wh-question finds it.
-                    by_value, _ = self._decide(
-                        snap, question, doc, value, top_k, t0, value_read=False, **kwargs
+                    # another filler of the slot ("She spent three weeks learning Hindi";
+                    # "lost to Lindsay Davenport in the final") need not be the one naming the
+                    # focus; the unnamed value's or name's own wh-question finds it.
+                    by_other, _ = self._decide(
+                        snap,
+                        question,
+                        doc,
+                        other,
+                        top_k,
+                        t0,
+                        value_read=False,
+                        # a name's slot: the reader's filler may hold another role ("beating
+                        # X" for "congratulated by Y?"); a value's is its own
+                        parsed_filler=other.label_ not in VALUE_LABELS,
+                        **kwargs,
                     )
-                    if not by_value.abstained and by_value.answer.startswith("No"):
-                        return by_value, True
+                    if not by_other.abstained and by_other.answer.startswith("No"):
+                        return by_other, True
                 reason = f"the release does not mention {missing[0]}"
                 return self._declined(question, resolved, hits, best.prob, reason, timings), True
             # A sum or share the release names elsewhere is still not this sentence's: "sold
