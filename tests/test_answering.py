@@ -269,6 +269,10 @@ def test_no_answer_repeats_what_the_question_names(tmp_path) -> None:
         ("Maria Keller", "Who replaced Maria Keller as host?", True),
         ("45", "Of the 45 banks sued, how many are Italian?", True),
         ("Scottish", "Which Scottish magazine drew up the list?", True),
+        # an article adds nothing to what the question says ("the 20% stake")
+        ("a 20%", "How much would Orchard Foods pay for the 20% stake?", True),
+        ("the 20% stake", "How much would Orchard Foods pay for a 20% stake?", True),
+        ("a £30m stake", "How much would Orchard Foods pay for the 20% stake?", False),
         ("Tom Reyes", "Who replaced Maria Keller as host?", False),
         ("Keller's successor", "Who replaced Maria Keller as host?", False),
         # a question that offers its answers
