@@ -137,6 +137,9 @@ class Annotator:
         self._nouns: tuple[list[str], np.ndarray] | None = None
         self._dists: dict[str, dict[str, float]] = {}
         self._words = LRU(20_000)
+        # Each part of the answer path asks this of the question (five times a question):
+        # it depends on the text alone, so it is worked out once.
+        self._analyses = LRU(4096)
 
     @property
     def nlp(self):
@@ -280,6 +283,15 @@ class Annotator:
         return head + mark if sentences and all(map(_imperative, sentences)) else text
 
     def analyse(self, question: str) -> QuestionAnalysis:
+        with self._lock:
+            found = self._analyses.get(question)
+        if found is None:
+            found = self._analyse(question)
+            with self._lock:
+                self._analyses.put(question, found)
+        return found
+
+    def _analyse(self, question: str) -> QuestionAnalysis:
         doc = self.parse(question.strip(), keep=False)
         tokens = [t for t in doc if not t.is_space and not t.is_punct]
         if not tokens:
