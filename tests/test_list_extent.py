@@ -38,6 +38,29 @@ def test_an_open_list_goes_on_to_the_item_its_conjunction_joins() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found", "whole"),
+    [
+        (
+            "Its main crops are wheat, cooking oil, animal feed, barley and sugar.",
+            ["wheat", "cooking oil"],
+            ["wheat", "cooking oil", "animal feed", "barley", "sugar"],
+        ),
+        (
+            "The quarry supplies granite, building sand, road gravel, slate and lime.",
+            ["granite", "building sand"],
+            ["granite", "building sand", "road gravel", "slate", "lime"],
+        ),
+    ],
+)
+def test_an_item_the_parse_heads_with_a_verb_still_carries_the_list_on(
+    text: str, found: list[str], whole: list[str]
+) -> None:
+    # the small parser reads "cooking" of "cooking oil" as a verb heading the phrase: the item
+    # is still a noun phrase, as its last word says, and the nouns after it go on the list
+    assert _completed(text, found) == whole
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "The fund backed Alpha Corp and Beta Ltd, the firm said on Monday.",  # closed by "and"

@@ -103,7 +103,7 @@ def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int
     between = [t for t in doc if items[-2][1] <= t.idx < items[-1][0]]
     if not between or not all(t.text == "," for t in between):
         return items
-    kind = _kind(_head(doc, *items[-1]))
+    kind = _item_kind(doc, *items[-1])
     out = list(items)
     while True:
         gap = [t for t in doc if t.idx >= out[-1][1]]
@@ -121,7 +121,7 @@ def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int
         unit = max(following, key=lambda u: u[1])
         head = _head(doc, *unit)
         if (
-            _kind(head) != kind
+            _item_kind(doc, *unit) != kind
             or head.dep_ in _SUBJECTS  # the next clause's subject ("..., the firm said")
             or any(unit[0] <= t.idx < unit[1] and t.tag_ in FINITE_TAGS for t in doc)
         ):
@@ -134,6 +134,17 @@ def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int
 def _head(doc, a: int, b: int):
     """The span's syntactic head: its token nearest the root of the parse."""
     return min((t for t in doc if a <= t.idx < b), key=lambda t: len(list(t.ancestors)))
+
+
+def _item_kind(doc, a: int, b: int) -> str:
+    """The kind of the span's head; where the parse heads it with neither a noun nor a number
+    (a noun phrase misread as a clause: "coking" of "copper, coking coal, thermal coal"), the
+    kind of its last word, on which an English noun phrase ends."""
+    kind = _kind(_head(doc, a, b))
+    if kind != "other":
+        return kind
+    words = [t for t in doc if a <= t.idx < b and not t.is_punct]
+    return _kind(words[-1]) if words else kind
 
 
 def _kind(head) -> str:
