@@ -40,6 +40,28 @@ def test_an_open_list_goes_on_to_the_item_its_conjunction_joins() -> None:
 @pytest.mark.parametrize(
     ("text", "found", "whole"),
     [
+        (  # the last item, carried on to after the conjunction
+            "The menu offers Thai curry, Greek salad, Irish stew and Murphy's pie - as well as "
+            "soups.",
+            ["Thai curry", "Greek salad"],
+            ["Thai curry", "Greek salad", "Irish stew", "Murphy's pie"],
+        ),
+        (  # an item found cut at its possessor
+            "The bar serves Smith's ale, Brown's cider and Jones's stout.",
+            ["Smith", "Brown"],
+            ["Smith's ale", "Brown's cider", "Jones's stout"],
+        ),
+    ],
+)
+def test_an_item_ending_on_a_possessor_names_what_it_possesses(
+    text: str, found: list[str], whole: list[str]
+) -> None:
+    assert _completed(text, found) == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "whole"),
+    [
         (
             "Its main crops are wheat, cooking oil, animal feed, barley and sugar.",
             ["wheat", "cooking oil"],

@@ -66,8 +66,22 @@ def _whole_items(doc, units, names, items: list[tuple[int, int]], times) -> list
         for a, b in names:
             if a < x < b and lo <= a and b <= hi:
                 x = a
+        y = _possessed_end(doc, units, y, hi)
         out[k] = (x, _named_phrase_end(doc, x, y, hi, times))
     return out
+
+
+def _possessed_end(doc, units, y: int, hi: int) -> int:
+    """An item that ends on a possessor ("Ballantine" of "Ballantine's whisky") names the
+    thing it possesses: it ends where the noun phrase after the possessive marker does,
+    unless that reaches the next item."""
+    after = next((t for t in doc if t.idx >= y), None)
+    if after is None or after.idx != y or after.tag_ != "POS":
+        return y
+    start = after.idx + len(after)
+    start = next((t.idx for t in doc if t.idx >= start), start)
+    following = [b for a, b in units if a == start and b <= hi]
+    return max(following) if following else y
 
 
 def _named_phrase_end(doc, x: int, y: int, hi: int, times) -> int:
@@ -126,7 +140,7 @@ def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int
             or any(unit[0] <= t.idx < unit[1] and t.tag_ in FINITE_TAGS for t in doc)
         ):
             return out
-        out.append(unit)
+        out.append((unit[0], _possessed_end(doc, units, unit[1], len(doc.text))))
         if any(t.pos_ == "CCONJ" for t in seps):
             return out
 
