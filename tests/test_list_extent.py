@@ -40,6 +40,28 @@ def test_an_open_list_goes_on_to_the_item_its_conjunction_joins() -> None:
 @pytest.mark.parametrize(
     ("text", "found", "whole"),
     [
+        (
+            "The men were convicted of arson, extortion, obstruction of justice and witness "
+            "tampering.",
+            ["arson", "extortion", "obstruction of justice", "witness"],
+            ["arson", "extortion", "obstruction of justice", "witness tampering"],
+        ),
+        (  # a gerund with words of its own is a clause, not part of the item
+            "They thanked Smith and Jones, smiling at the crowd.",
+            ["Smith", "Jones"],
+            ["Smith", "Jones"],
+        ),
+    ],
+)
+def test_an_item_followed_by_a_bare_gerund_names_the_act(
+    text: str, found: list[str], whole: list[str]
+) -> None:
+    assert _completed(text, found) == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "whole"),
+    [
         (  # the last item, carried on to after the conjunction
             "The menu offers Thai curry, Greek salad, Irish stew and Murphy's pie - as well as "
             "soups.",

@@ -66,7 +66,7 @@ def _whole_items(doc, units, names, items: list[tuple[int, int]], times) -> list
         for a, b in names:
             if a < x < b and lo <= a and b <= hi:
                 x = a
-        y = _possessed_end(doc, units, y, hi)
+        y = _gerund_end(doc, _possessed_end(doc, units, y, hi), hi)
         out[k] = (x, _named_phrase_end(doc, x, y, hi, times))
     return out
 
@@ -82,6 +82,26 @@ def _possessed_end(doc, units, y: int, hi: int) -> int:
     start = next((t.idx for t in doc if t.idx >= start), start)
     following = [b for a, b in units if a == start and b <= hi]
     return max(following) if following else y
+
+
+def _gerund_end(doc, y: int, hi: int) -> int:
+    """An item followed by a bare "-ing" word that ends the list or the sentence names the act
+    ("witness | tampering", "money | laundering"): the small parser reads such a gerund as a
+    clause of its own. The item ends with it, unless that reaches the next item."""
+    after = next((t for t in doc if t.idx > y), None)
+    if (
+        after is None
+        or after.tag_ != "VBG"
+        or after.idx != y + 1
+        or doc.text[y] != " "
+        or any(not c.is_punct for c in after.children)
+        or after.idx + len(after) > hi
+    ):
+        return y
+    following = after.nbor() if after.i + 1 < len(doc) else None
+    if following is not None and not (following.is_punct or following.pos_ == "CCONJ"):
+        return y
+    return after.idx + len(after)
 
 
 def _named_phrase_end(doc, x: int, y: int, hi: int, times) -> int:
@@ -140,7 +160,8 @@ def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int
             or any(unit[0] <= t.idx < unit[1] and t.tag_ in FINITE_TAGS for t in doc)
         ):
             return out
-        out.append((unit[0], _possessed_end(doc, units, unit[1], len(doc.text))))
+        end = _possessed_end(doc, units, unit[1], len(doc.text))
+        out.append((unit[0], _gerund_end(doc, end, len(doc.text))))
         if any(t.pos_ == "CCONJ" for t in seps):
             return out
 
