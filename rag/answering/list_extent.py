@@ -66,9 +66,14 @@ def _whole_items(doc, units, names, items: list[tuple[int, int]], times) -> list
         for a, b in names:
             if a < x < b and lo <= a and b <= hi:
                 x = a
-        y = _gerund_end(doc, _possessed_end(doc, units, y, hi), hi)
-        out[k] = (x, _named_phrase_end(doc, x, y, hi, times))
+        out[k] = (x, _named_phrase_end(doc, x, _noun_phrase_end(doc, units, y, hi), hi, times))
     return out
+
+
+def _noun_phrase_end(doc, units, y: int, hi: int) -> int:
+    """Where an item ending at `y` ends once the words the parse split off its noun phrase
+    are back: what a possessor possesses, then a bare gerund naming the act."""
+    return _gerund_end(doc, _possessed_end(doc, units, y, hi), hi)
 
 
 def _possessed_end(doc, units, y: int, hi: int) -> int:
@@ -160,8 +165,7 @@ def _carried_on(doc, units, items: list[tuple[int, int]]) -> list[tuple[int, int
             or any(unit[0] <= t.idx < unit[1] and t.tag_ in FINITE_TAGS for t in doc)
         ):
             return out
-        end = _possessed_end(doc, units, unit[1], len(doc.text))
-        out.append((unit[0], _gerund_end(doc, end, len(doc.text))))
+        out.append((unit[0], _noun_phrase_end(doc, units, unit[1], len(doc.text))))
         if any(t.pos_ == "CCONJ" for t in seps):
             return out
 
