@@ -43,6 +43,20 @@ def test_how_long_is_never_answered_with_a_date(tmp_path) -> None:
     assert answer.abstained or "one-day" in answer.answer, answer.answer
 
 
+OBITUARY = (
+    "LISBON, 12 February 2026 - The sculptor Marta Quintela, whose bronze figures stand in "
+    "squares across Portugal, has died. She died on Sunday 8 February at her home in Sintra. "
+    "Her first exhibition opened in Porto in 1971."
+)
+
+
+def test_how_old_is_never_answered_with_the_day_of_a_death(tmp_path) -> None:
+    # An age is a stretch of time: the release gives none, so the day she died is no answer.
+    engine = one_release_engine(tmp_path / "d", "lisbon.txt", "Sculptor dies", OBITUARY)
+    answer = engine.ask("How old was the sculptor Marta Quintela when she died?")
+    assert "February" not in answer.answer and "1971" not in answer.answer, answer.answer
+
+
 HEADED = (
     "ODESA, Ukraine, 14 April 2026 - Representatives of port authorities from Ukraine and "
     "Moldova gathered for a seminar."

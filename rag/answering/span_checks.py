@@ -133,10 +133,11 @@ def counts_things(annotator: Annotator, cand: SpanCandidate, sentence: tuple[int
     )
 
 
-def asks_how_long(annotator: Annotator, question: str) -> bool:
-    """Whether the question asks "how long": a stretch of time, not a point in it."""
+def asks_a_stretch_of_time(annotator: Annotator, question: str) -> bool:
+    """Whether the question asks for a stretch of time, not a point in it: "how long", or
+    "how old" (an age is the time since a birth: "25-year-old", not "23 January")."""
     key, _, _ = question_key(annotator.parse(question.strip(), keep=False))
-    return key == "how long"
+    return key in ("how long", "how old")
 
 
 def names_a_point_in_time(annotator: Annotator, cand: SpanCandidate) -> bool:
