@@ -57,6 +57,25 @@ def test_how_old_is_never_answered_with_the_day_of_a_death(tmp_path) -> None:
     assert "February" not in answer.answer and "1971" not in answer.answer, answer.answer
 
 
+@pytest.mark.parametrize(
+    ("span", "age", "a_point"),
+    [
+        ("23 January", True, True),  # the day of a death is no age
+        ("1962", True, True),  # a year is no age
+        ("35", True, False),  # "became a citizen at 35": the age
+        ("35", False, True),  # a bare number is no stretch for "how long"
+        ("three days", False, False),
+    ],
+)
+def test_an_age_is_a_bare_number_or_a_stretch_never_a_date(real_engine, span, age, a_point):
+    from types import SimpleNamespace
+
+    from rag.answering.span_checks import names_a_point_in_time
+
+    cand = SimpleNamespace(label="DATE", text=span)
+    assert names_a_point_in_time(real_engine.annotator, cand, age) is a_point
+
+
 HEADED = (
     "ODESA, Ukraine, 14 April 2026 - Representatives of port authorities from Ukraine and "
     "Moldova gathered for a seminar."

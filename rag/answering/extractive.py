@@ -33,7 +33,7 @@ from rag.answering.retrieval import Retriever
 from rag.answering.span_checks import (
     DEICTIC_DAYS,
     asked_count,
-    asks_a_stretch_of_time,
+    asked_stretch,
     asks_measure,
     asks_place_or_time,
     counts,
@@ -343,10 +343,11 @@ class Answerer:
             # "How much did they pay?", "At what price ...?": "two" of "bought two labels"
             # counts things and is no amount.
             cands = [c for c in cands if not counts_things(self.annotator, c, self.sentence_of(c))]
-        if asks_a_stretch_of_time(self.annotator, resolved):
+        if stretch := asked_stretch(self.annotator, resolved):
             # "How long did the meeting last?": "20 November" names when, not how long; nor
             # is the day he died how old he was.
-            cands = [c for c in cands if not names_a_point_in_time(self.annotator, c)]
+            age = stretch == "how old"
+            cands = [c for c in cands if not names_a_point_in_time(self.annotator, c, age)]
         # A release's dateline says when it was issued; a sentence that states another date
         # for what it reports ("ALMATY, 3 December 2014 - ... are meeting on 4 and 5
         # December") answers "when" with that date, not the dateline's.

@@ -138,7 +138,7 @@ def counted(doc) -> list[tuple[object, str, float, str]]:
             continue
         if t.head.pos_ != "NOUN":
             continue
-        if _YEAR.fullmatch(t.text) and t.ent_type_ != "CARDINAL":
+        if YEAR.fullmatch(t.text) and t.ent_type_ != "CARDINAL":
             continue  # a year ("spring *2006*", "the *2004* season") counts nothing
         value, op = number_value(t.text), comparison(t)
         if value is not None and op is not None:
@@ -164,9 +164,9 @@ def is_duration(span) -> bool:
     year"): a number counting a common noun, as spaCy parses both under the one label DATE. A
     year ("1990") counts nothing."""
     return any(
-        t.dep_ == "nummod" and t.like_num and t.head.pos_ == "NOUN" and not _YEAR.fullmatch(t.text)
+        t.dep_ == "nummod" and t.like_num and t.head.pos_ == "NOUN" and not YEAR.fullmatch(t.text)
         for t in span
     )
 
 
-_YEAR = re.compile(r"1\d{3}|20\d{2}")
+YEAR = re.compile(r"1\d{3}|20\d{2}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.answering.answer_ranker import SpanCandidate
-from rag.answering.quantities import counted_noun, is_duration
+from rag.answering.quantities import YEAR, counted_noun, is_duration
 from rag.answering.question_analysis import Annotator, question_key
 from rag.answering.roles import predicate_threshold
 from rag.answering.value_spans import UNIT_LABELS
@@ -133,20 +133,24 @@ def counts_things(annotator: Annotator, cand: SpanCandidate, sentence: tuple[int
     )
 
 
-def asks_a_stretch_of_time(annotator: Annotator, question: str) -> bool:
-    """Whether the question asks for a stretch of time, not a point in it: "how long", or
-    "how old" (an age is the time since a birth: "25-year-old", not "23 January")."""
+def asked_stretch(annotator: Annotator, question: str) -> str | None:
+    """ "how long" or "how old" when the question asks for a stretch of time, not a point in
+    it (an age is the time since a birth: "25-year-old", not "23 January"); else None."""
     key, _, _ = question_key(annotator.parse(question.strip(), keep=False))
-    return key in ("how long", "how old")
+    return key if key in ("how long", "how old") else None
 
 
-def names_a_point_in_time(annotator: Annotator, cand: SpanCandidate) -> bool:
+def names_a_point_in_time(annotator: Annotator, cand: SpanCandidate, age: bool = False) -> bool:
     """Whether the span is a date or time whose figure counts no unit of time ("20 November",
     "1 July 2009", "2008"): no answer to "how long". A stretch ("two-day", "three hours") or
-    one without a figure ("a week") may be."""
+    one without a figure ("a week") may be. `age`: a bare number that is no year ("35", which
+    spaCy tags a date in "at 35") counts years, so answers "how old"."""
     if cand.label not in ("DATE", "TIME"):
         return False
     parsed = annotator.parse(cand.text, entities=False)
+    words = [t for t in parsed if not t.is_punct]
+    if age and words and all(t.like_num and not YEAR.fullmatch(t.text) for t in words):
+        return False
     return any(t.like_num for t in parsed) and not is_duration(parsed)
 
 
