@@ -316,6 +316,31 @@ def test_a_question_with_instructions_after_it_is_answered_as_the_question(real_
     assert {c.source for c in answer.citations} == {VIENNA, "004_d78ae3091e855bee.txt"}
 
 
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        (
+            "Which three former Acme directors had adult children employed by the firm without "
+            "shareholders being told?",
+            "director",
+        ),
+        (
+            "Which two large firms launched advertising campaigns to 'set the record straight' "
+            "about their products?",
+            "firm",
+        ),
+    ],
+)
+def test_the_wh_word_opening_the_question_asks_it_wherever_the_parse_hangs_it(
+    annotator: Annotator, question: str, head: str
+) -> None:
+    """The parser hangs "Which" on a preposition late in the question (the object of
+    "without", of "about"), inside a clause: a wh-word that opens the question is still its
+    own, so its noun is the head and a plural one asks for a list."""
+    analysis = annotator.analyse(question)
+    assert (analysis.head, analysis.kind) == (head, "list")
+
+
 def test_a_plural_noun_after_a_headless_wh_word_asks_for_a_list(annotator) -> None:
     """The parser gives "Which" no head noun here ("three" reads as its appositive); the
     plural noun before the verb still says several are asked for. A singular noun does not."""

@@ -443,7 +443,7 @@ def question_key(doc, reparse=None) -> tuple[str, object | None, str]:
         opening = all(x.pos_ == "ADP" for x in before)
         # (past the opening, a clause that is a preposition's object is a free relative: "a
         # rise in *what* it pays", "the report on *how* broadband changes habits")
-        return bool(deps & {"relcl", "acl"}) or (not opening and bool(deps & {"advcl", "pcomp"}))
+        return not opening and bool(deps & {"relcl", "acl", "advcl", "pcomp"})
 
     wh_tok = next(
         (t for t in tokens if t.tag_ in WH_TAGS and t.lower_ != "that" and not subordinate(t)),
