@@ -7,7 +7,10 @@ answer's sentence; 30 about the article's subject that it does not answer).
 the BBC index and adds their candidate spans to the confidence model's rows (label: SQuAD F1
 >= 0.5 against the answers; none for a question the article cannot answer), so that
 confidence learns what a right answer looks like in news as well as in Wikipedia. The span
-ranker still learns from SQuAD alone.
+ranker still learns from SQuAD alone. The writers split in two halves (`load_news`) for a span
+reader that learns from the odd-numbered writers' questions (`python -m eval.train_reader
+--news-train`) and a confidence fitted on the even-numbered writers' only, questions that reader
+never saw (tried, not shipped: rag/models/READER_CARD.md).
 """
 
 from __future__ import annotations
@@ -24,8 +27,16 @@ from rag.answering.answer_ranker import FEATURES
 NEWS_TRAIN = Path(__file__).resolve().parent / "news_train.jsonl"
 
 
-def load_news(path: Path = NEWS_TRAIN) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def load_news(path: Path = NEWS_TRAIN, half: str = "all") -> list[dict]:
+    """The news questions; `half` "reader" keeps the odd-numbered writers' (f1, f3 ...), which
+    the span reader may learn from (`python -m eval.train_reader --news-train`), "confidence"
+    the even-numbered writers', so a reader trained on one half is calibrated on questions it
+    never saw; "all" both."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if half == "all":
+        return rows
+    parity = 1 if half == "reader" else 0
+    return [r for r in rows if int(r["id"].split("-")[0].lstrip("f")) % 2 == parity]
 
 
 def collect_news(engine, questions: list[dict], first_id: int, top_k: int = 5):

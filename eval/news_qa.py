@@ -41,16 +41,10 @@ def _located(runs: list[str], sentence: str, answers: list[str]) -> tuple[int, i
     return None
 
 
-def news_articles(
-    questions: Path = NEWS_QUESTIONS,
-    bbc: Path = BBC_ARTICLES,
-    up_to_batch: int = TRAIN_BATCHES_UP_TO,
-) -> list[Article]:
-    """The answerable BBC fact questions of batches up to `up_to_batch`, one Article per BBC
-    article they ask about (questions whose sentence or answer is not found verbatim are
-    skipped)."""
+def eval_set_rows(questions: Path = NEWS_QUESTIONS, up_to_batch: int = TRAIN_BATCHES_UP_TO):
+    """The answerable BBC fact questions of the eval set's batches up to `up_to_batch`."""
     rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
-    wanted = [
+    return [
         r
         for r in rows
         if r.get("corpus") == "bbc"
@@ -58,8 +52,21 @@ def news_articles(
         and r.get("sentence")
         and int(r.get("batch") or 0) <= up_to_batch
     ]
+
+
+def _most_tempting(runs: list[str], question: str) -> int:
+    """The run sharing the most words with the question (the first on a tie): where a reader
+    is likeliest to find a wrong answer to a question the article does not answer."""
+    asked = {w.lower().strip("?,.'\"") for w in question.split()}
+    return max(range(len(runs)), key=lambda i: (len(asked & set(runs[i].lower().split())), -i))
+
+
+def news_articles(rows: list[dict], bbc: Path = BBC_ARTICLES) -> list[Article]:
+    """One Article per BBC article the `rows` ask about. An answerable question is asked of the
+    run holding its sentence (skipped when the sentence or answer is not found verbatim); one
+    the article does not answer ("answerable": false), of the run most like it, with no answer."""
     by_source: dict[str, list[dict]] = defaultdict(list)
-    for r in wanted:
+    for r in rows:
         by_source[r["sources"][0].split(":", 1)[1]].append(r)
     texts = {}
     with bbc.open(encoding="utf-8") as fh:
@@ -73,6 +80,10 @@ def news_articles(
         runs = paragraph_runs(text, PARAGRAPH_WORDS)
         found = []
         for r in asked:
+            if r.get("answerable") is False:
+                ri = _most_tempting(runs, r["question"])
+                found.append(Question(r["id"], r["question"], ("",), (-1,), number, ri))
+                continue
             where = _located(runs, r["sentence"], r["answers"])
             if where is None:
                 continue

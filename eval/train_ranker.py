@@ -381,6 +381,13 @@ def main() -> None:
         help="news questions for the confidence model, asked over the BBC index (eval.news_calib)",
     )
     ap.add_argument("--no-news", action="store_true", help="the confidence model from SQuAD alone")
+    ap.add_argument(
+        "--news-half",
+        choices=("all", "confidence"),
+        default="all",
+        help="the news questions' writers: all, or those a reader trained with "
+        "`python -m eval.train_reader --news-train` did not learn from (eval.news_calib)",
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     result = {} if args.skip_types else train_types(args.data, ANSWER_TYPES)
@@ -407,7 +414,7 @@ def main() -> None:
 
         bbc = bbc_engine(Settings, Engine, BBC_DATA, BBC_INDEX)
         bbc.answerer.ranker = AnswerRanker(Path("/nonexistent"))  # features only
-        news = collect_news(bbc, load_news(args.news), first_id=n)
+        news = collect_news(bbc, load_news(args.news, args.news_half), first_id=n)
         source += f"; confidence also from {args.news.name} over the BBC index"
     model = fit_ranker(x, y, groups, n, removed, news)
     model["source"] = source

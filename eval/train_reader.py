@@ -13,7 +13,11 @@ other question is also trained on its own paragraph with the sentence holding th
 out, labelled "no answer" (unless the answer is still in what remains): a passage on the very
 subject of the question that lacks the asked fact (tried, not shipped: READER_CARD.md). With
 --news-repeat N, the project's own BBC fact questions (eval.news_qa) join the SQuAD ones, each
-read N times an epoch (tried, not shipped either).
+read N times an epoch (tried, not shipped either). With --news-train, the news questions of
+the odd-numbered writers of eval/news_train.jsonl (eval.news_calib: 420 answerable, asked of
+the run of paragraphs holding their sentence; 180 their article does not answer, asked of the
+run most like them, labelled "no answer") are read once an epoch beside SQuAD's, and the
+even-numbered writers' are left to calibrate the confidence (tried, not shipped yet).
 """
 
 from __future__ import annotations
@@ -142,7 +146,7 @@ def build_features(
             elif qi % 2 == 0 and len(art.paragraphs) > 1:
                 other = rng.choice([i for i in range(len(art.paragraphs)) if i != q.paragraph])
                 pairs.append((art.paragraphs[other], -1, ""))
-            if qi % 2 == 1 and answerless:
+            if qi % 2 == 1 and answerless and q.answer_starts[0] >= 0:
                 rest = without_answer_sentence(paragraph, q.answer_starts[0], q.answers[0])
                 if rest is not None:
                     pairs.append((rest, -1, ""))
@@ -233,14 +237,17 @@ def train(args: argparse.Namespace) -> dict:
         tokenizer, train_articles, rng, answerless=args.answerless, negatives=negatives
     )
     news_questions = 0
-    if args.news_repeat:
-        # The project's own BBC questions (eval.news_qa), each read `news_repeat` times an
-        # epoch: a few hundred beside thousands of SQuAD's, and the only ones in news style.
-        from eval.news_qa import news_articles
+    if args.news_repeat or args.news_train:
+        # BBC questions (eval.news_qa) read beside SQuAD's, the only ones in news style: the
+        # reader's half of eval/news_train.jsonl (--news-train; its answerable and unanswerable
+        # questions once an epoch) or the project's own eval questions (--news-repeat N).
+        from eval.news_calib import load_news
+        from eval.news_qa import eval_set_rows, news_articles
 
-        news = news_articles()
+        rows = load_news(half="reader") if args.news_train else eval_set_rows()
+        news = news_articles(rows)
         news_questions = sum(len(a.questions) for a in news)
-        for _ in range(args.news_repeat):
+        for _ in range(args.news_repeat or 1):
             feats += build_features(tokenizer, news, rng)
         log.info("%d BBC questions from %d articles", news_questions, len(news))
     # Phase 1 (optional): one pass over cloze questions made from news (eval.synthetic_qa);
@@ -392,6 +399,13 @@ def main() -> None:
         default=0,
         help="also train on the project's own BBC fact questions (eval.news_qa), each this "
         "many times an epoch (tried, not shipped: READER_CARD.md); 0: SQuAD only",
+    )
+    ap.add_argument(
+        "--news-train",
+        action="store_true",
+        help="also train on the reader's half of eval/news_train.jsonl (eval.news_calib), then "
+        "calibrate with `python -m eval.train_ranker --news-half confidence` (tried, not "
+        "shipped: READER_CARD.md)",
     )
     ap.add_argument("--eval-limit", type=int, default=0, help="score only N questions")
     ap.add_argument(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.news_qa import PARAGRAPH_WORDS, news_articles
+from eval.news_calib import load_news
+from eval.news_qa import PARAGRAPH_WORDS, eval_set_rows, news_articles
 
 _FILLER = " ".join(["The club trained at its usual ground on the coast."] * 12)
 
@@ -38,7 +39,7 @@ def test_a_question_is_asked_of_the_run_of_paragraphs_holding_its_sentence(tmp_p
         [{"id": "sport/001", "category": "sport", "title": "Reid leaves", "text": text}],
         [_question("n1-01", 3, ["Rovers", "Lune Rovers"], late, "sport/001")],
     )
-    [article] = news_articles(asked, bbc)
+    [article] = news_articles(eval_set_rows(asked), bbc)
     [question] = article.questions
     paragraph = article.paragraphs[question.paragraph]
     start = question.answer_starts[0]
@@ -65,5 +66,41 @@ def test_later_batches_unanswerable_and_unfound_questions_stay_out(tmp_path) -> 
         [{"id": "business/001", "category": "business", "title": "Jobs cut", "text": text}],
         rows,
     )
-    [article] = news_articles(asked, bbc, up_to_batch=20)
+    [article] = news_articles(eval_set_rows(asked, up_to_batch=20), bbc)
     assert [q.qid for q in article.questions] == ["n1-01"]
+
+
+def test_a_question_the_article_does_not_answer_is_read_with_no_answer_where_it_tempts(
+    tmp_path,
+) -> None:
+    tempting = "Acme Foods will close its Leeds plant, the company said."
+    text = f"{_FILLER}\n\n{_FILLER}\n\n{tempting}"
+    unanswerable = {
+        **_question("f3-07", 0, [], "", "business/001"),
+        "question": "How many jobs will go when Acme Foods closes its Leeds plant?",
+        "answerable": False,
+    }
+    _, bbc = _write(
+        tmp_path,
+        [{"id": "business/001", "category": "business", "title": "Plant shut", "text": text}],
+        [unanswerable],
+    )
+    [article] = news_articles([unanswerable], bbc)
+    [question] = article.questions
+    # No answer (the reader's [CLS] label), asked of the run that names the plant, not the
+    # first one.
+    assert question.answer_starts == (-1,) and question.answers == ("",)
+    assert tempting in article.paragraphs[question.paragraph]
+    assert question.paragraph > 0
+
+
+def test_the_news_training_questions_split_by_writer_into_disjoint_halves() -> None:
+    reader, confidence = load_news(half="reader"), load_news(half="confidence")
+    everyone = load_news()
+    assert len(reader) + len(confidence) == len(everyone) == 1200
+    assert not {r["id"] for r in reader} & {r["id"] for r in confidence}
+    # Whole writers go to one half: a reader never learns a writer's phrasing that calibrates it.
+    writers = {
+        h: {r["id"].split("-")[0] for r in rows} for h, rows in (("r", reader), ("c", confidence))
+    }
+    assert not writers["r"] & writers["c"] and len(writers["r"]) == len(writers["c"]) == 6
